@@ -1,0 +1,1 @@
+"""MyTorch: a PyTorch-like deep-learning library on NumPy."""
