@@ -1,0 +1,44 @@
+"""BatchNorm1d: normalise each channel with batch statistics while training."""
+import numpy as np
+
+from mytorch.nn import functional as F
+from mytorch.nn.linear import _check_size
+from mytorch.nn.module import Module
+from mytorch.tensor import Tensor
+
+
+class BatchNorm1d(Module):
+    """y = gamma * (x - mean) / sqrt(var + eps) + beta over inputs (N, C) or (N, C, L).
+
+    Training mode uses the batch's mean and biased variance and updates the running
+    statistics with the unbiased variance: `running = (1 - momentum) * running +
+    momentum * batch_statistic`. Eval mode normalises with the running statistics.
+
+    Args:
+        num_features: C, the number of channels.
+        eps: added to the variance for numerical stability.
+        momentum: weight of the newest batch in the running statistics, in [0, 1].
+
+    Attributes `gamma`, `beta` (parameters, shape (C,)); `running_mean`, `running_var`
+    (Tensors that are state, not parameters).
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+        super().__init__()
+        _check_size("num_features", num_features)
+        if not eps > 0:
+            raise ValueError(f"eps must be positive, got {eps!r}")
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"momentum must be in [0, 1], got {momentum!r}")
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.gamma = Tensor(np.ones(num_features), requires_grad=True, is_parameter=True)
+        self.beta = Tensor(np.zeros(num_features), requires_grad=True, is_parameter=True)
+        self.running_mean = Tensor(np.zeros(num_features))
+        self.running_var = Tensor(np.ones(num_features))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.batch_norm(x, self.running_mean, self.running_var, self.gamma, self.beta,
+                            self.is_train, self.momentum, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

@@ -1,0 +1,497 @@
+"""Differentiable ops: one `Function` subclass per op, forward and backward side by side.
+
+`forward` computes on `.data` and saves only what backward needs; `backward` returns
+one gradient per forward argument (None where none is needed), each of exactly that
+argument's shape and dtype. Lower-case wrappers (`relu`, `linear`, ...) are the
+functional API the modules call.
+"""
+from typing import Any, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from mytorch.autograd_engine import ContextManager, Function
+from mytorch.tensor import Tensor
+
+Axis = Union[None, int, Sequence[int]]
+
+
+def unbroadcast(grad: np.ndarray, shape: Tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """Sum `grad` down to `shape`, undoing NumPy broadcasting, and cast it to `dtype`.
+
+    An input broadcast to the output's shape contributed to every position it was
+    copied to, so its gradient is the sum over the leading axes it gained and over the
+    axes where it had size 1.
+    """
+    if grad.shape != shape:
+        leading = grad.ndim - len(shape)
+        axes = tuple(range(leading)) + tuple(
+            leading + i for i, size in enumerate(shape) if size == 1 and grad.shape[leading + i] != 1)
+        grad = grad.sum(axis=axes, keepdims=True).reshape(shape)
+    return grad.astype(dtype, copy=False)
+
+
+def _broadcasting(ufunc: np.ufunc, a: Tensor, b: Tensor, op: str) -> np.ndarray:
+    """ufunc(a, b) with NumPy broadcasting, failing with the op's name and both shapes."""
+    try:
+        return ufunc(a.data, b.data)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast "
+                         "together") from None
+
+
+def _unreduce(grad: np.ndarray, shape: Tuple[int, ...], axis: Axis, keepdims: bool) -> np.ndarray:
+    """Expand the gradient of a reduction over `axis` back to the input's `shape`."""
+    if axis is not None and not keepdims:
+        grad = np.expand_dims(grad, axis)
+    return np.broadcast_to(grad, shape)
+
+
+# ---------------------------------------------------------------------- arithmetic
+
+class Add(Function):
+    """c = a + b"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, b: Tensor) -> Tensor:
+        ctx.a_meta, ctx.b_meta = (a.shape, a.dtype), (b.shape, b.dtype)
+        return Tensor(_broadcasting(np.add, a, b, "Add"))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        grad = grad_output.data
+        grad_a = Tensor(unbroadcast(grad, *ctx.a_meta)) if ctx.needs_input_grad[0] else None
+        grad_b = Tensor(unbroadcast(grad, *ctx.b_meta)) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Sub(Function):
+    """c = a - b"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, b: Tensor) -> Tensor:
+        ctx.a_meta, ctx.b_meta = (a.shape, a.dtype), (b.shape, b.dtype)
+        return Tensor(_broadcasting(np.subtract, a, b, "Sub"))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        grad = grad_output.data
+        grad_a = Tensor(unbroadcast(grad, *ctx.a_meta)) if ctx.needs_input_grad[0] else None
+        grad_b = Tensor(unbroadcast(-grad, *ctx.b_meta)) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Mul(Function):
+    """c = a * b (elementwise)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, b: Tensor) -> Tensor:
+        ctx.save_for_backward(a, b)
+        return Tensor(_broadcasting(np.multiply, a, b, "Mul"))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        a, b = ctx.saved_tensors
+        grad = grad_output.data
+        grad_a = Tensor(unbroadcast(grad * b.data, a.shape, a.dtype)) if ctx.needs_input_grad[0] else None
+        grad_b = Tensor(unbroadcast(grad * a.data, b.shape, b.dtype)) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Div(Function):
+    """c = a / b; dc/da = 1/b, dc/db = -a/b**2"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, b: Tensor) -> Tensor:
+        ctx.save_for_backward(a, b)
+        return Tensor(_broadcasting(np.true_divide, a, b, "Div"))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        a, b = ctx.saved_tensors
+        grad = grad_output.data
+        grad_a = Tensor(unbroadcast(grad / b.data, a.shape, a.dtype)) if ctx.needs_input_grad[0] else None
+        grad_b = (Tensor(unbroadcast(-grad * a.data / b.data ** 2, b.shape, b.dtype))
+                  if ctx.needs_input_grad[1] else None)
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    """b = -a"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        return Tensor(-a.data)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        return Tensor(-grad_output.data)
+
+
+class Pow(Function):
+    """b = a ** p for a number p; db/da = p * a ** (p - 1)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, exponent: Union[int, float]) -> Tensor:
+        if isinstance(exponent, Tensor) or not np.isscalar(exponent):
+            raise TypeError(f"Pow: the exponent must be a number, got {type(exponent).__name__}")
+        ctx.save_for_backward(a)
+        ctx.exponent = exponent
+        return Tensor(a.data ** exponent)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        (a,) = ctx.saved_tensors
+        grad = grad_output.data * ctx.exponent * a.data ** (ctx.exponent - 1)
+        return Tensor(grad.astype(a.dtype, copy=False)), None
+
+
+class MatMul(Function):
+    """c = a @ b, with NumPy's rules for 1-D operands and broadcast batch axes"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, b: Tensor) -> Tensor:
+        if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+            raise ValueError(f"MatMul: shapes {a.shape} and {b.shape} are not aligned for a @ b")
+        ctx.save_for_backward(a, b)
+        return Tensor(_broadcasting(np.matmul, a, b, "MatMul"))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        a, b = ctx.saved_tensors
+        # Treat 1-D operands as a row (a) or a column (b) matrix, as matmul does.
+        a2 = a.data[np.newaxis, :] if a.ndim == 1 else a.data
+        b2 = b.data[:, np.newaxis] if b.ndim == 1 else b.data
+        grad = grad_output.data
+        if a.ndim == 1:
+            grad = np.expand_dims(grad, -2)
+        if b.ndim == 1:
+            grad = np.expand_dims(grad, -1)
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = Tensor(unbroadcast(grad @ np.swapaxes(b2, -1, -2), a2.shape, a.dtype).reshape(a.shape))
+        if ctx.needs_input_grad[1]:
+            if b2.ndim == 2 and grad.ndim == 2 and b2.flags.f_contiguous and not b2.flags.c_contiguous:
+                # b is a transposed view, as W.T in `x @ W.T`: computing (grad.T @ a).T gives
+                # W.grad in W's own C layout, which keeps the optimizer's update fast.
+                grad_b2 = (grad.T @ a2).T
+            else:
+                grad_b2 = np.swapaxes(a2, -1, -2) @ grad
+            grad_b = Tensor(unbroadcast(grad_b2, b2.shape, b.dtype).reshape(b.shape))
+        return grad_a, grad_b
+
+
+# ------------------------------------------------------------------------ shapes
+
+class Transpose(Function):
+    """b = a.transpose(axes); reverses the axes when `axes` is None"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, axes: Optional[Sequence[int]] = None) -> Tensor:
+        try:
+            out = a.data.transpose(axes)
+        except ValueError:
+            raise ValueError(f"Transpose: axes {tuple(axes)} are not a permutation of the axes "
+                             f"of a tensor of shape {a.shape}") from None
+        ctx.inverse = None if axes is None else np.argsort([axis % a.ndim for axis in axes])
+        return Tensor(out)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        return Tensor(grad_output.data.transpose(ctx.inverse)), None
+
+
+class Reshape(Function):
+    """b = a.reshape(shape)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, shape: Sequence[int]) -> Tensor:
+        ctx.shape = a.shape
+        try:
+            return Tensor(a.data.reshape(shape))
+        except ValueError:
+            raise ValueError(f"Reshape: cannot reshape a tensor of shape {a.shape} "
+                             f"({a.size} elements) into shape {tuple(shape)}") from None
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        return Tensor(grad_output.data.reshape(ctx.shape)), None
+
+
+class Index(Function):
+    """b = a[index], basic or integer-array indexing; the gradient scatters back with
+    accumulation, so an element picked twice gets both contributions"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, index: Any) -> Tensor:
+        if isinstance(index, Tensor):
+            index = index.data
+        elif isinstance(index, tuple):
+            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        ctx.index, ctx.shape, ctx.dtype = index, a.shape, a.dtype
+        return Tensor(np.array(a.data[index]))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        grad = np.zeros(ctx.shape, dtype=ctx.dtype)
+        np.add.at(grad, ctx.index, grad_output.data)
+        return Tensor(grad), None
+
+
+# -------------------------------------------------------------------- reductions
+
+class Sum(Function):
+    """b = a.sum(axis, keepdims)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
+        return Tensor(np.asarray(a.data.sum(axis=axis, keepdims=keepdims)))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
+        grad = _unreduce(grad_output.data, ctx.shape, ctx.axis, ctx.keepdims)
+        return Tensor(grad.copy()), None, None
+
+
+class Mean(Function):
+    """b = a.mean(axis, keepdims); each input element gets 1/count of the gradient"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        out = np.asarray(a.data.mean(axis=axis, keepdims=keepdims))
+        ctx.shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
+        ctx.count = a.size // max(out.size, 1)
+        return Tensor(out)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
+        grad = _unreduce(grad_output.data, ctx.shape, ctx.axis, ctx.keepdims)
+        return Tensor(grad / ctx.count), None, None
+
+
+class Max(Function):
+    """b = a.max(axis, keepdims); the gradient is split evenly between tied maxima"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        out = np.asarray(a.data.max(axis=axis, keepdims=keepdims))
+        ctx.save_for_backward(a)
+        ctx.out, ctx.axis, ctx.keepdims = out, axis, keepdims
+        return Tensor(out)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
+        (a,) = ctx.saved_tensors
+        is_max = a.data == _unreduce(ctx.out, a.shape, ctx.axis, ctx.keepdims)
+        ties = _unreduce(is_max.sum(axis=ctx.axis, keepdims=ctx.keepdims), a.shape, ctx.axis, ctx.keepdims)
+        grad = _unreduce(grad_output.data, a.shape, ctx.axis, ctx.keepdims) * is_max / ties
+        return Tensor(grad.astype(a.dtype, copy=False)), None, None
+
+
+# ------------------------------------------------------------------- elementwise
+
+class Exp(Function):
+    """b = exp(a); db/da = b"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        ctx.out = np.exp(a.data)
+        return Tensor(ctx.out)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        return Tensor(grad_output.data * ctx.out)
+
+
+class Log(Function):
+    """b = log(a); db/da = 1/a"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        ctx.save_for_backward(a)
+        return Tensor(np.log(a.data))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return Tensor(grad_output.data / a.data)
+
+
+class ReLU(Function):
+    """b = max(a, 0); db/da = 1 where a > 0, else 0"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        ctx.out = np.maximum(a.data, 0)
+        return Tensor(ctx.out)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        return Tensor(grad_output.data * (ctx.out > 0))
+
+
+# ------------------------------------------------------ fused layers (hot path)
+
+class Linear(Function):
+    """y = x @ W.T + b; dx = dy @ W, dW = dy.T @ x, db = dy summed over the batch"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+        if x.ndim == 0 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
+            raise ValueError(f"Linear: input of shape {x.shape} does not match weight of shape "
+                             f"{weight.shape} (expected input (..., {weight.shape[-1]}))")
+        if bias is not None and bias.shape != weight.shape[:1]:
+            raise ValueError(f"Linear: bias of shape {bias.shape} for weight of shape {weight.shape}")
+        ctx.save_for_backward(x, weight)
+        out = x.data @ weight.data.T
+        if bias is not None:
+            out += bias.data
+        return Tensor(out)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        x, weight = ctx.saved_tensors
+        grad = grad_output.data
+        grad_x = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            grad_x = Tensor(unbroadcast(grad @ weight.data, x.shape, x.dtype))
+        # Flatten any leading axes into one batch axis.
+        grad_rows = grad.reshape(-1, grad.shape[-1])
+        if ctx.needs_input_grad[1]:
+            # (out, in), C-contiguous like the weight itself.
+            grad_weight = Tensor((grad_rows.T @ x.data.reshape(-1, x.shape[-1])).astype(weight.dtype, copy=False))
+        if ctx.needs_input_grad[2]:
+            grad_bias = Tensor(grad_rows.sum(axis=0).astype(weight.dtype, copy=False))
+        return grad_x, grad_weight, grad_bias
+
+
+class BatchNorm(Function):
+    """y = gamma * (x - mean) / sqrt(var + eps) + beta, per channel (axis 1).
+
+    Training mode normalises with the batch mean and biased variance and updates the
+    running statistics in place (outside the graph) with the unbiased variance:
+    running = (1 - momentum) * running + momentum * batch_statistic. Eval mode uses the
+    running statistics. With x_hat the normalised input and n values per channel:
+        dgamma = sum(dy * x_hat), dbeta = sum(dy),
+        dx = gamma / sqrt(var + eps) * (dy - dbeta / n - x_hat * dgamma / n)   (training)
+        dx = gamma / sqrt(var + eps) * dy                                     (eval)
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, x: Tensor, running_mean: Tensor, running_var: Tensor,
+                weight: Tensor, bias: Tensor, training: bool, momentum: float, eps: float) -> Tensor:
+        channels = weight.shape[0]
+        if x.ndim not in (2, 3) or x.shape[1] != channels:
+            raise ValueError(f"BatchNorm: expected input of shape (N, {channels}) or "
+                             f"(N, {channels}, L), got {x.shape}")
+        # Reduce over every axis but the channels; parameters broadcast along them.
+        axes = (0,) if x.ndim == 2 else (0, 2)
+        shape = (channels,) if x.ndim == 2 else (channels, 1)
+        data = x.data
+        if training:
+            count = x.size // channels
+            if count < 2:
+                raise ValueError(f"BatchNorm: expected more than 1 value per channel when "
+                                 f"training, got input of shape {x.shape}")
+            mean = data.mean(axis=axes)
+            centered = data - mean.reshape(shape)
+            var = np.mean(centered * centered, axis=axes)
+            running_mean.data = ((1 - momentum) * running_mean.data + momentum * mean).astype(x.dtype, copy=False)
+            running_var.data = ((1 - momentum) * running_var.data
+                                + momentum * var * (count / (count - 1))).astype(x.dtype, copy=False)
+        else:
+            count = None
+            mean, var = running_mean.data.astype(x.dtype, copy=False), running_var.data.astype(x.dtype, copy=False)
+            centered = data - mean.reshape(shape)
+        inv_std = (1.0 / np.sqrt(var + eps)).reshape(shape)
+        x_hat = centered * inv_std
+        ctx.x_hat, ctx.inv_std, ctx.count, ctx.axes = x_hat, inv_std, count, axes
+        ctx.save_for_backward(weight)
+        return Tensor(x_hat * weight.data.reshape(shape) + bias.data.reshape(shape))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        (weight,) = ctx.saved_tensors
+        grad, x_hat, axes = grad_output.data, ctx.x_hat, ctx.axes
+        grad_gamma = (grad * x_hat).sum(axis=axes)
+        grad_beta = grad.sum(axis=axes)
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            scale = weight.data.reshape(ctx.inv_std.shape) * ctx.inv_std
+            if ctx.count is None:
+                grad_x = scale * grad
+            else:
+                shape = ctx.inv_std.shape
+                grad_x = scale * (grad - grad_beta.reshape(shape) / ctx.count
+                                  - x_hat * (grad_gamma.reshape(shape) / ctx.count))
+            grad_x = Tensor(grad_x.astype(x_hat.dtype, copy=False))
+        grad_weight = Tensor(grad_gamma.astype(weight.dtype, copy=False)) if ctx.needs_input_grad[3] else None
+        grad_bias = Tensor(grad_beta.astype(weight.dtype, copy=False)) if ctx.needs_input_grad[4] else None
+        return grad_x, None, None, grad_weight, grad_bias, None, None, None
+
+
+class CrossEntropy(Function):
+    """loss = mean_i( logsumexp(x_i) - x_i[target_i] ); dloss/dx = (softmax(x) - onehot) / N.
+
+    The log-sum-exp subtracts each row's max first, so logits of +-1000 stay finite.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, logits: Tensor, target: Tensor) -> Tensor:
+        if logits.ndim != 2:
+            raise ValueError(f"cross_entropy: expected logits of shape (N, C), got {logits.shape}")
+        labels = target.data
+        if labels.dtype.kind not in "iu":
+            raise ValueError(f"cross_entropy: target must hold integer class indices, "
+                             f"got dtype {labels.dtype}")
+        if labels.ndim != 1 or labels.shape[0] != logits.shape[0]:
+            raise ValueError(f"cross_entropy: expected target of shape ({logits.shape[0]},) "
+                             f"for logits of shape {logits.shape}, got {labels.shape}")
+        classes = logits.shape[1]
+        if labels.size and (labels.min() < 0 or labels.max() >= classes):
+            bad = labels[(labels < 0) | (labels >= classes)][0]
+            raise ValueError(f"cross_entropy: target {bad} is out of range for {classes} classes "
+                             f"(expected 0 <= target < {classes})")
+        shifted = logits.data - logits.data.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        rows = np.arange(labels.shape[0])
+        ctx.log_probs, ctx.rows, ctx.labels = log_probs, rows, labels
+        return Tensor(np.asarray(-log_probs[rows, labels].mean()))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        grad = np.exp(ctx.log_probs)
+        grad[ctx.rows, ctx.labels] -= 1
+        grad *= grad_output.data / ctx.rows.shape[0]
+        return Tensor(grad), None
+
+
+# ------------------------------------------------------------- functional API
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0), elementwise."""
+    return ReLU.apply(x)
+
+
+def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+    """x @ weight.T + bias, as `torch.nn.functional.linear`."""
+    return Linear.apply(x, weight, bias)
+
+
+def batch_norm(x: Tensor, running_mean: Tensor, running_var: Tensor, weight: Tensor,
+               bias: Tensor, training: bool = False, momentum: float = 0.1,
+               eps: float = 1e-5) -> Tensor:
+    """Batch normalisation over axis 1, as `torch.nn.functional.batch_norm`."""
+    return BatchNorm.apply(x, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def cross_entropy(predicted: Tensor, target: Any) -> Tensor:
+    """Mean over the batch of -log softmax(predicted)[target].
+
+    Args:
+        predicted: logits of shape (N, C).
+        target: integer class indices of shape (N,), a Tensor or an array.
+    Returns:
+        A 0-d Tensor.
+    """
+    return CrossEntropy.apply(predicted, target if isinstance(target, Tensor) else Tensor(target))

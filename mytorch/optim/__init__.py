@@ -1,0 +1,5 @@
+"""Optimizers."""
+from mytorch.optim.optimizer import Optimizer
+from mytorch.optim.sgd import SGD
+
+__all__ = ["Optimizer", "SGD"]
