@@ -216,9 +216,18 @@ class Tensor:
     def reshape(self, *shape: int) -> "Tensor":
         return F.Reshape.apply(self, _shape_arg(shape))
 
-    def transpose(self, *axes: int) -> "Tensor":
-        """Permute the axes (reverse them when none are given), like `ndarray.transpose`."""
-        return F.Transpose.apply(self, _shape_arg(axes) or None)
+    def transpose(self, dim0: Optional[int] = None, dim1: Optional[int] = None) -> "Tensor":
+        """Swap axes dim0 and dim1, as `torch.Tensor.transpose`; with no arguments, reverse
+        the axes (the handout's `transpose()`, same as `.T`)."""
+        if dim0 is None and dim1 is None:
+            return F.Transpose.apply(self)
+        axes = list(range(self.ndim))
+        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+        return F.Transpose.apply(self, tuple(axes))
+
+    def permute(self, *dims: int) -> "Tensor":
+        """Reorder the axes: output axis i is input axis dims[i], as `torch.Tensor.permute`."""
+        return F.Transpose.apply(self, _shape_arg(dims))
 
     def sum(self, axis: Union[None, int, Sequence[int]] = None, keepdims: bool = False) -> "Tensor":
         return F.Sum.apply(self, axis, keepdims)

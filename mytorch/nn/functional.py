@@ -162,18 +162,23 @@ class MatMul(Function):
         a2 = a.data[np.newaxis, :] if a.ndim == 1 else a.data
         b2 = b.data[:, np.newaxis] if b.ndim == 1 else b.data
         grad = grad_output.data
-        if a.ndim == 1:
-            grad = np.expand_dims(grad, -2)
         if b.ndim == 1:
             grad = np.expand_dims(grad, -1)
+        if a.ndim == 1:
+            grad = np.expand_dims(grad, -2)
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
             grad_a = Tensor(unbroadcast(grad @ np.swapaxes(b2, -1, -2), a2.shape, a.dtype).reshape(a.shape))
         if ctx.needs_input_grad[1]:
-            if b2.ndim == 2 and grad.ndim == 2 and b2.flags.f_contiguous and not b2.flags.c_contiguous:
-                # b is a transposed view, as W.T in `x @ W.T`: computing (grad.T @ a).T gives
-                # W.grad in W's own C layout, which keeps the optimizer's update fast.
-                grad_b2 = (grad.T @ a2).T
+            if b2.ndim == 2:
+                # One matrix shared by every batch row: fold the batch axes into one sum.
+                a_rows, grad_rows = a2.reshape(-1, a2.shape[-1]), grad.reshape(-1, grad.shape[-1])
+                if b2.flags.f_contiguous and not b2.flags.c_contiguous:
+                    # b is a transposed view, as W.T in `x @ W.T`: (grad.T @ a).T gives
+                    # W.grad in W's own C layout, which keeps the optimizer's update fast.
+                    grad_b2 = (grad_rows.T @ a_rows).T
+                else:
+                    grad_b2 = a_rows.T @ grad_rows
             else:
                 grad_b2 = np.swapaxes(a2, -1, -2) @ grad
             grad_b = Tensor(unbroadcast(grad_b2, b2.shape, b.dtype).reshape(b.shape))
