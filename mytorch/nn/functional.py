@@ -46,6 +46,38 @@ def _unreduce(grad: np.ndarray, shape: Tuple[int, ...], axis: Axis, keepdims: bo
     return np.broadcast_to(grad, shape)
 
 
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(op: str, reduction: str) -> None:
+    """Reject a loss reduction other than 'mean', 'sum' or 'none', naming the op."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
+    """The mean or sum of per-element `losses`, or `losses` themselves for 'none'."""
+    if reduction == "mean":
+        return np.asarray(losses.mean())
+    if reduction == "sum":
+        return np.asarray(losses.sum())
+    return losses
+
+
+def _check_class_indices(op: str, name: str, scores: Tensor, labels: np.ndarray) -> None:
+    """Check that `labels` are integer class indices (N,) in [0, C) for `scores` (N, C)."""
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"{op}: target must hold integer class indices, got dtype {labels.dtype}")
+    if labels.ndim != 1 or labels.shape[0] != scores.shape[0]:
+        raise ValueError(f"{op}: expected target of shape ({scores.shape[0]},) "
+                         f"for {name} of shape {scores.shape}, got {labels.shape}")
+    classes = scores.shape[1]
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        bad = labels[(labels < 0) | (labels >= classes)][0]
+        raise ValueError(f"{op}: target {bad} is out of range for {classes} classes "
+                         f"(expected 0 <= target < {classes})")
+
+
 # ---------------------------------------------------------------------- arithmetic
 
 class Add(Function):
@@ -335,6 +367,35 @@ class ReLU(Function):
         return Tensor(grad_output.data * (ctx.out > 0))
 
 
+class Sigmoid(Function):
+    """b = 1 / (1 + exp(-a)); db/da = b (1 - b)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        # exp(-|a|) <= 1 never overflows; for a < 0, sigmoid(a) = e^a / (1 + e^a).
+        e = np.exp(-np.abs(a.data))
+        out = 1 / (1 + e)
+        ctx.out = np.where(a.data >= 0, out, e * out)
+        return Tensor(ctx.out)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        return Tensor(grad_output.data * ctx.out * (1 - ctx.out))
+
+
+class Tanh(Function):
+    """b = tanh(a); db/da = 1 - b**2"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        ctx.out = np.tanh(a.data)
+        return Tensor(ctx.out)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        return Tensor(grad_output.data * (1 - ctx.out * ctx.out))
+
+
 # ------------------------------------------------------ fused layers (hot path)
 
 class Linear(Function):
@@ -436,39 +497,59 @@ class BatchNorm(Function):
 
 
 class CrossEntropy(Function):
-    """loss = mean_i( logsumexp(x_i) - x_i[target_i] ); dloss/dx = (softmax(x) - onehot) / N.
+    """loss_i = logsumexp(x_i) - x_i[target_i], or -sum_c p_ic log_softmax(x_i)_c for class
+    probabilities p (N, C); reduced by `reduction` ('mean' divides by N).
+    dloss/dx_i = softmax(x_i) - onehot_i, or softmax(x_i) sum_c p_ic - p_i; dloss/dp = -log_softmax(x).
 
     The log-sum-exp subtracts each row's max first, so logits of +-1000 stay finite.
     """
 
     @staticmethod
-    def forward(ctx: ContextManager, logits: Tensor, target: Tensor) -> Tensor:
+    def forward(ctx: ContextManager, logits: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+        _check_reduction("cross_entropy", reduction)
         if logits.ndim != 2:
             raise ValueError(f"cross_entropy: expected logits of shape (N, C), got {logits.shape}")
         labels = target.data
-        if labels.dtype.kind not in "iu":
-            raise ValueError(f"cross_entropy: target must hold integer class indices, "
-                             f"got dtype {labels.dtype}")
-        if labels.ndim != 1 or labels.shape[0] != logits.shape[0]:
-            raise ValueError(f"cross_entropy: expected target of shape ({logits.shape[0]},) "
-                             f"for logits of shape {logits.shape}, got {labels.shape}")
-        classes = logits.shape[1]
-        if labels.size and (labels.min() < 0 or labels.max() >= classes):
-            bad = labels[(labels < 0) | (labels >= classes)][0]
-            raise ValueError(f"cross_entropy: target {bad} is out of range for {classes} classes "
-                             f"(expected 0 <= target < {classes})")
+        probabilities = labels.ndim == 2
+        if probabilities:
+            if labels.shape != logits.shape:
+                raise ValueError(f"cross_entropy: expected class probabilities of shape {logits.shape} "
+                                 f"(the logits' shape) or class indices of shape "
+                                 f"({logits.shape[0]},), got {labels.shape}")
+        else:
+            _check_class_indices("cross_entropy", "logits", logits, labels)
         shifted = logits.data - logits.data.max(axis=1, keepdims=True)
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        rows = np.arange(labels.shape[0])
-        ctx.log_probs, ctx.rows, ctx.labels = log_probs, rows, labels
-        return Tensor(np.asarray(-log_probs[rows, labels].mean()))
+        ctx.log_probs, ctx.reduction = log_probs, reduction
+        if probabilities:
+            probs = labels.astype(log_probs.dtype, copy=False)
+            ctx.probs, ctx.target_dtype = probs, labels.dtype
+            losses = -(probs * log_probs).sum(axis=1)
+        else:
+            rows = np.arange(labels.shape[0])
+            ctx.probs, ctx.rows, ctx.labels = None, rows, labels
+            losses = -log_probs[rows, labels]
+        return Tensor(_reduce(losses, reduction))
 
     @staticmethod
-    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
-        grad = np.exp(ctx.log_probs)
-        grad[ctx.rows, ctx.labels] -= 1
-        grad *= grad_output.data / ctx.rows.shape[0]
-        return Tensor(grad), None
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        log_probs, probs = ctx.log_probs, ctx.probs
+        scale = grad_output.data
+        if ctx.reduction == "mean":
+            scale = scale / log_probs.shape[0]
+        elif ctx.reduction == "none":
+            scale = scale[:, np.newaxis]
+        if probs is None:
+            grad = np.exp(log_probs)
+            grad[ctx.rows, ctx.labels] -= 1
+            grad *= scale
+            return Tensor(grad), None, None
+        grad_logits = grad_target = None
+        if ctx.needs_input_grad[0]:
+            grad_logits = Tensor((np.exp(log_probs) * probs.sum(axis=1, keepdims=True) - probs) * scale)
+        if ctx.needs_input_grad[1]:
+            grad_target = Tensor((-log_probs * scale).astype(ctx.target_dtype, copy=False))
+        return grad_logits, grad_target, None
 
 
 # ------------------------------------------------------------- functional API
@@ -490,13 +571,25 @@ def batch_norm(x: Tensor, running_mean: Tensor, running_var: Tensor, weight: Ten
     return BatchNorm.apply(x, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
-def cross_entropy(predicted: Tensor, target: Any) -> Tensor:
-    """Mean over the batch of -log softmax(predicted)[target].
+def cross_entropy(predicted: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Cross-entropy between softmax(predicted) and the target, as `torch.nn.functional.cross_entropy`.
 
     Args:
         predicted: logits of shape (N, C).
-        target: integer class indices of shape (N,), a Tensor or an array.
+        target: integer class indices of shape (N,), or class probabilities (one-hot
+            or soft labels) of shape (N, C); a Tensor or an array.
+        reduction: 'mean' (over the batch, also for probabilities), 'sum' or 'none'.
     Returns:
-        A 0-d Tensor.
+        A 0-d Tensor, or the per-sample losses (N,) for reduction='none'.
     """
-    return CrossEntropy.apply(predicted, target if isinstance(target, Tensor) else Tensor(target))
+    return CrossEntropy.apply(predicted, target if isinstance(target, Tensor) else Tensor(target), reduction)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + exp(-x)), elementwise, without overflow for large |x|."""
+    return Sigmoid.apply(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh(x), elementwise."""
+    return Tanh.apply(x)
