@@ -473,7 +473,8 @@ class BatchNorm(Function):
         x_hat = centered * inv_std
         ctx.x_hat, ctx.inv_std, ctx.count, ctx.axes = x_hat, inv_std, count, axes
         ctx.save_for_backward(weight)
-        return Tensor(x_hat * weight.data.reshape(shape) + bias.data.reshape(shape))
+        out = x_hat * weight.data.reshape(shape) + bias.data.reshape(shape)
+        return Tensor(out.astype(x.dtype, copy=False))  # the input's dtype, like the statistics
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
