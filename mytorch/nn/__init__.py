@@ -1,12 +1,14 @@
 """Layers, losses and the functional ops they are built from."""
 from mytorch.nn import functional
-from mytorch.nn.activations import Identity, ReLU, Sigmoid, Tanh
+from mytorch.nn import init
+from mytorch.nn.activations import GELU, Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from mytorch.nn.batchnorm import BatchNorm1d
+from mytorch.nn.dropout import Dropout
 from mytorch.nn.linear import Linear
-from mytorch.nn.loss import CrossEntropyLoss, SoftmaxCrossEntropy
+from mytorch.nn.loss import CrossEntropyLoss, MSELoss, NLLLoss, SoftmaxCrossEntropy
 from mytorch.nn.module import Module
 from mytorch.nn.sequential import Sequential
 
-__all__ = ["functional", "Module", "Sequential", "Linear", "BatchNorm1d",
-           "Identity", "ReLU", "Sigmoid", "Tanh",
-           "CrossEntropyLoss", "SoftmaxCrossEntropy"]
+__all__ = ["functional", "init", "Module", "Sequential", "Linear", "BatchNorm1d", "Dropout",
+           "Identity", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
+           "MSELoss", "NLLLoss", "CrossEntropyLoss", "SoftmaxCrossEntropy"]

@@ -1,4 +1,6 @@
 """Activation modules; the math lives in the functional ops."""
+import numpy as np
+
 from mytorch.nn import functional as F
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor
@@ -30,3 +32,67 @@ class Tanh(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.tanh(x)
+
+
+class GELU(Module):
+    """y = x * Phi(x), Phi the standard normal CDF, as `torch.nn.GELU`.
+
+    Args:
+        approximate: 'none' for the exact form (with erf) or 'tanh' for
+            x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))).
+    """
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+def _check_dim(dim: int) -> None:
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise ValueError(f"dim must be an integer, got {dim!r}")
+
+
+class Softmax(Module):
+    """y = exp(x) / sum(exp(x), dim), computed stably.
+
+    Args:
+        dim: the axis whose entries sum to 1 (checked against the input's shape on call).
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        _check_dim(dim)
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softmax(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """y = x - logsumexp(x, dim), computed stably.
+
+    Args:
+        dim: the axis to normalise over (checked against the input's shape on call).
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        _check_dim(dim)
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.log_softmax(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

@@ -5,9 +5,11 @@ one gradient per forward argument (None where none is needed), each of exactly t
 argument's shape and dtype. Lower-case wrappers (`relu`, `linear`, ...) are the
 functional API the modules call.
 """
+import math
 from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
+from scipy.special import erf
 
 from mytorch.autograd_engine import ContextManager, Function
 from mytorch.tensor import Tensor
@@ -76,6 +78,21 @@ def _check_class_indices(op: str, name: str, scores: Tensor, labels: np.ndarray)
         bad = labels[(labels < 0) | (labels >= classes)][0]
         raise ValueError(f"{op}: target {bad} is out of range for {classes} classes "
                          f"(expected 0 <= target < {classes})")
+
+
+def _softmax_axis(op: str, x: Tensor, dim: int) -> int:
+    """`dim` as a non-negative axis of `x`; a 0-d tensor counts as one axis of length 1."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise ValueError(f"{op}: dim must be an integer, got {dim!r}")
+    ndim = max(x.ndim, 1)
+    if not -ndim <= dim < ndim:
+        raise ValueError(f"{op}: dim {dim} is out of range for a tensor of shape {x.shape}")
+    return int(dim) % ndim
+
+
+def _check_dropout_p(p: float) -> None:
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) or not 0 <= p < 1:
+        raise ValueError(f"dropout probability p must be a number in [0, 1), got {p!r}")
 
 
 # ---------------------------------------------------------------------- arithmetic
@@ -396,6 +413,109 @@ class Tanh(Function):
         return Tensor(grad_output.data * (1 - ctx.out * ctx.out))
 
 
+# Python floats, not NumPy scalars, so float32 inputs stay float32.
+_SQRT1_2 = math.sqrt(0.5)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_GELU_CUBIC = 0.044715  # the tanh approximation's cubic coefficient
+
+
+class GELU(Function):
+    """b = a Phi(a), Phi the standard normal CDF; db/da = Phi(a) + a phi(a).
+
+    approximate='tanh': b = a/2 (1 + t), t = tanh(k (a + 0.044715 a**3)), k = sqrt(2/pi);
+    db/da = (1 + t)/2 + a/2 (1 - t**2) k (1 + 3 * 0.044715 a**2).
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, approximate: str = "none") -> Tensor:
+        x = a.data
+        if approximate == "none":
+            ctx.cdf = 0.5 * (1 + erf(x * _SQRT1_2))
+            out = x * ctx.cdf
+        elif approximate == "tanh":
+            ctx.tanh = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
+            out = 0.5 * x * (1 + ctx.tanh)
+        else:
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        ctx.save_for_backward(a)
+        ctx.approximate = approximate
+        return Tensor(out)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        x = ctx.saved_tensors[0].data
+        if ctx.approximate == "none":
+            pdf = np.exp(-0.5 * x * x) * _INV_SQRT_2PI
+            local = ctx.cdf + x * pdf
+        else:
+            t = ctx.tanh
+            local = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
+        return Tensor(grad_output.data * local), None
+
+
+class Dropout(Function):
+    """b = a * mask / (1 - p), mask_i ~ Bernoulli(1 - p) from np.random; db/da = mask / (1 - p)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, p: float) -> Tensor:
+        _check_dropout_p(p)
+        keep = np.asarray(np.random.random_sample(a.shape) >= p)
+        dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
+        ctx.mask = (keep / (1 - p)).astype(dtype, copy=False)
+        return Tensor(a.data * ctx.mask)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        return Tensor(grad_output.data * ctx.mask), None
+
+
+# ----------------------------------------------------------------------- softmax
+
+class Softmax(Function):
+    """s = exp(a) / sum(exp(a), dim); da = s * (g - sum(g * s, dim))
+
+    The max along `dim` is subtracted first, so large inputs do not overflow.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, dim: int = -1) -> Tensor:
+        axis = _softmax_axis("softmax", a, dim)
+        data = np.atleast_1d(a.data)  # a 0-d tensor is one class of probability 1
+        e = np.exp(data - data.max(axis=axis, keepdims=True))
+        ctx.out = (e / e.sum(axis=axis, keepdims=True)).reshape(a.shape)
+        ctx.axis = axis
+        return Tensor(ctx.out)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        s, grad = np.atleast_1d(ctx.out), np.atleast_1d(grad_output.data)
+        grad_a = s * (grad - (grad * s).sum(axis=ctx.axis, keepdims=True))
+        return Tensor(grad_a.reshape(ctx.out.shape)), None
+
+
+class LogSoftmax(Function):
+    """b = a - logsumexp(a, dim); da = g - softmax(a) * sum(g, dim)
+
+    The max along `dim` is subtracted first, so large inputs stay finite.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, dim: int = -1) -> Tensor:
+        axis = _softmax_axis("log_softmax", a, dim)
+        data = np.atleast_1d(a.data)
+        shifted = data - data.max(axis=axis, keepdims=True)
+        ctx.out = (shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))).reshape(a.shape)
+        ctx.axis = axis
+        return Tensor(ctx.out)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        out, grad = np.atleast_1d(ctx.out), np.atleast_1d(grad_output.data)
+        grad_a = grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
+        return Tensor(grad_a.reshape(ctx.out.shape)), None
+
+
 # ------------------------------------------------------ fused layers (hot path)
 
 class Linear(Function):
@@ -553,6 +673,59 @@ class CrossEntropy(Function):
         return grad_logits, grad_target, None
 
 
+# ------------------------------------------------------------------------ losses
+
+class NLL(Function):
+    """loss_i = -x[i, target_i] for log-probabilities x (N, C), reduced by `reduction`;
+    dloss/dx[i, target_i] = -1 (over N for 'mean'), 0 elsewhere"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, log_probs: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+        _check_reduction("nll_loss", reduction)
+        if log_probs.ndim != 2:
+            raise ValueError(f"nll_loss: expected input of shape (N, C), got {log_probs.shape}")
+        labels = target.data
+        _check_class_indices("nll_loss", "input", log_probs, labels)
+        rows = np.arange(labels.shape[0])
+        ctx.rows, ctx.labels, ctx.reduction = rows, labels, reduction
+        ctx.shape, ctx.dtype = log_probs.shape, log_probs.dtype
+        return Tensor(_reduce(-log_probs.data[rows, labels], reduction))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
+        scale = grad_output.data
+        if ctx.reduction == "mean":
+            scale = scale / ctx.shape[0]
+        grad = np.zeros(ctx.shape, dtype=ctx.dtype)
+        grad[ctx.rows, ctx.labels] = -scale
+        return Tensor(grad), None, None
+
+
+class MSE(Function):
+    """loss = reduce((a - b)**2) over all elements; da = 2 (a - b) g (over a.size for 'mean'), db = -da"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, predicted: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+        _check_reduction("mse_loss", reduction)
+        if predicted.shape != target.shape:
+            raise ValueError(f"mse_loss: predicted of shape {predicted.shape} and target of shape "
+                             f"{target.shape} differ; they must have the same shape")
+        diff = predicted.data - target.data
+        ctx.diff, ctx.reduction = diff, reduction
+        ctx.dtypes = predicted.dtype, target.dtype
+        return Tensor(_reduce(diff * diff, reduction))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        scale = 2 * grad_output.data
+        if ctx.reduction == "mean":
+            scale = scale / ctx.diff.size
+        grad = ctx.diff * scale
+        grad_predicted = Tensor(grad.astype(ctx.dtypes[0], copy=False)) if ctx.needs_input_grad[0] else None
+        grad_target = Tensor((-grad).astype(ctx.dtypes[1], copy=False)) if ctx.needs_input_grad[1] else None
+        return grad_predicted, grad_target, None
+
+
 # ------------------------------------------------------------- functional API
 
 def relu(x: Tensor) -> Tensor:
@@ -594,3 +767,57 @@ def sigmoid(x: Tensor) -> Tensor:
 def tanh(x: Tensor) -> Tensor:
     """tanh(x), elementwise."""
     return Tanh.apply(x)
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x) with the exact normal CDF, or its tanh approximation for approximate='tanh'."""
+    return GELU.apply(x, approximate)
+
+
+def softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x), dim), computed stably."""
+    return Softmax.apply(x, dim)
+
+
+def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """x - logsumexp(x, dim), computed stably."""
+    return LogSoftmax.apply(x, dim)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Inverted dropout: zero each element with probability p and scale the rest by 1/(1-p).
+
+    Args:
+        x: the input.
+        p: drop probability, in [0, 1).
+        training: when False (or p == 0), return `x` itself.
+    Returns:
+        A Tensor of x's shape. The mask comes from `np.random`, so `np.random.seed`
+        reproduces it.
+    """
+    _check_dropout_p(p)
+    if not training or p == 0:
+        return x
+    return Dropout.apply(x, p)
+
+
+def mse_loss(predicted: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Squared error between same-shaped tensors, averaged over all elements for 'mean'.
+
+    Args:
+        predicted: any shape.
+        target: the same shape, a Tensor or an array.
+        reduction: 'mean', 'sum' or 'none' (elementwise squared errors).
+    """
+    return MSE.apply(predicted, target if isinstance(target, Tensor) else Tensor(target), reduction)
+
+
+def nll_loss(log_probs: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood -log_probs[i, target_i], as `torch.nn.functional.nll_loss`.
+
+    Args:
+        log_probs: log-probabilities of shape (N, C), e.g. from `log_softmax(x, dim=1)`.
+        target: integer class indices of shape (N,), a Tensor or an array.
+        reduction: 'mean' (over the batch), 'sum' or 'none' (shape (N,)).
+    """
+    return NLL.apply(log_probs, target if isinstance(target, Tensor) else Tensor(target), reduction)

@@ -19,6 +19,30 @@ class _Loss(Module):
         return f"reduction={self.reduction!r}"
 
 
+class MSELoss(_Loss):
+    """Squared error between predicted and target (same shape), as `torch.nn.MSELoss`.
+
+    Args:
+        reduction: 'mean' (over all elements), 'sum' or 'none' (elementwise).
+    """
+
+    def forward(self, predicted: Tensor, target: Any) -> Tensor:
+        return F.mse_loss(predicted, target, self.reduction)
+
+
+class NLLLoss(_Loss):
+    """-log_probs[i, target_i], as `torch.nn.NLLLoss`: the loss for LogSoftmax outputs.
+
+    Call it with log-probabilities (N, C) and integer class indices (N,).
+
+    Args:
+        reduction: 'mean' (over the batch), 'sum' or 'none' (shape (N,)).
+    """
+
+    def forward(self, log_probs: Tensor, target: Any) -> Tensor:
+        return F.nll_loss(log_probs, target, self.reduction)
+
+
 class CrossEntropyLoss(_Loss):
     """Cross-entropy between softmax(logits) and the target, as `torch.nn.CrossEntropyLoss`.
 

@@ -1,0 +1,213 @@
+"""Parameter initialisation, as `torch.nn.init`, plus array factories for the Spring 2020 handout.
+
+The in-place functions (`xavier_uniform_`, `kaiming_normal_`, ...) overwrite a Tensor's
+data and return the Tensor. Fans come from the shape as in PyTorch, for a weight laid
+out (out_features, in_features, *kernel): fan_in = shape[1] * prod(shape[2:]),
+fan_out = shape[0] * prod(shape[2:]).
+
+The Spring 2020 handout's MLP takes `weight_init_fn(d0, d1)` returning an array of shape
+(in_features, out_features), and `bias_init_fn(d)` returning (d,) or (1, d). The
+functions without a trailing underscore serve as those: `xavier_uniform(d0, d1)`,
+`xavier_normal`, `kaiming_uniform`, `kaiming_normal` take d0 = fan_in and d1 = fan_out
+and return a new array; `zeros(*shape)` and `ones(*shape)` make bias arrays. Note the
+layout: that array is the transpose of `nn.Linear.weight`, which is (out, in).
+
+Random values come from `np.random`, so `np.random.seed` reproduces them.
+"""
+import math
+from typing import Optional, Tuple
+
+import numpy as np
+
+from mytorch.tensor import Tensor
+
+_LINEAR_GAIN = ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d",
+                "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
+
+
+def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
+    """The recommended gain for `nonlinearity`, as `torch.nn.init.calculate_gain`.
+
+    Args:
+        nonlinearity: 'linear', 'sigmoid', 'tanh' (5/3), 'relu' (sqrt 2),
+            'leaky_relu' (sqrt(2 / (1 + slope**2))), 'selu' (3/4), or a conv name (1).
+        param: the negative slope for 'leaky_relu' (default 0.01).
+    """
+    if nonlinearity in _LINEAR_GAIN:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"negative_slope {param!r} is not a valid number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity!r}")
+
+
+# ---------------------------------------------------------------------- helpers
+
+def _fans(shape: Tuple[int, ...]) -> Tuple[int, int]:
+    """(fan_in, fan_out) of a weight of shape (out, in, *kernel)."""
+    if len(shape) < 2:
+        raise ValueError(f"fan in and fan out can not be computed for a tensor of shape {shape}: "
+                         "it needs at least 2 dimensions")
+    receptive_field = math.prod(shape[2:])
+    return shape[1] * receptive_field, shape[0] * receptive_field
+
+
+def _pick_fan(fan_in: int, fan_out: int, mode: str) -> int:
+    if mode == "fan_in":
+        return fan_in
+    if mode == "fan_out":
+        return fan_out
+    raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+
+
+def _xavier_std(fan_in: int, fan_out: int, gain: float) -> float:
+    return gain * math.sqrt(2.0 / (fan_in + fan_out))
+
+
+def _kaiming_std(fan: int, a: float, nonlinearity: str) -> float:
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def _check_tensor(tensor: Tensor, float_only: bool = True) -> None:
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"expected a Tensor, got {type(tensor).__name__}")
+    if float_only and tensor.dtype.kind != "f":
+        raise TypeError(f"random initialisation needs a floating-point tensor, got dtype {tensor.dtype}")
+
+
+def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
+    """Write `values` into the tensor's own array, so views of it see them too."""
+    tensor.data[...] = values
+    return tensor
+
+
+def _check_size(name: str, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+# ------------------------------------------------------------ in place (PyTorch)
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+    """Fill with samples of U(a, b)."""
+    _check_tensor(tensor)
+    if not a <= b:
+        raise ValueError(f"uniform_ expects a <= b, got a={a!r}, b={b!r}")
+    return _fill(tensor, np.random.uniform(a, b, tensor.shape))
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    """Fill with samples of N(mean, std**2)."""
+    _check_tensor(tensor)
+    if not std >= 0:
+        raise ValueError(f"normal_ expects std >= 0, got std={std!r}")
+    return _fill(tensor, np.random.normal(mean, std, tensor.shape))
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill with `val`."""
+    _check_tensor(tensor, float_only=False)
+    return _fill(tensor, val)
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    """Fill with 0."""
+    return constant_(tensor, 0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    """Fill with 1."""
+    return constant_(tensor, 1)
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot uniform: U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out))."""
+    _check_tensor(tensor)
+    bound = math.sqrt(3.0) * _xavier_std(*_fans(tensor.shape), gain)
+    return _fill(tensor, np.random.uniform(-bound, bound, tensor.shape))
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot normal: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    _check_tensor(tensor)
+    std = _xavier_std(*_fans(tensor.shape), gain)
+    return _fill(tensor, np.random.normal(0.0, std, tensor.shape))
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu") -> Tensor:
+    """He uniform: U(-b, b) with b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
+
+    Args:
+        tensor: the weight, (out, in, *kernel).
+        a: negative slope of the leaky ReLU that follows (0 gives ReLU's gain sqrt 2).
+        mode: 'fan_in' keeps the forward pass's variance, 'fan_out' the backward pass's.
+        nonlinearity: as for `calculate_gain`.
+    """
+    _check_tensor(tensor)
+    fan = _pick_fan(*_fans(tensor.shape), mode)
+    bound = math.sqrt(3.0) * _kaiming_std(fan, a, nonlinearity)
+    return _fill(tensor, np.random.uniform(-bound, bound, tensor.shape))
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu") -> Tensor:
+    """He normal: N(0, std**2) with std = gain / sqrt(fan); arguments as `kaiming_uniform_`."""
+    _check_tensor(tensor)
+    fan = _pick_fan(*_fans(tensor.shape), mode)
+    return _fill(tensor, np.random.normal(0.0, _kaiming_std(fan, a, nonlinearity), tensor.shape))
+
+
+# ------------------------------------------- array factories (Spring 2020 handout)
+
+def xavier_uniform(d0: int, d1: int, gain: float = 1.0) -> np.ndarray:
+    """A new (d0, d1) array, U(-b, b) with b = gain * sqrt(6 / (d0 + d1)): a `weight_init_fn`."""
+    _check_size("d0", d0)
+    _check_size("d1", d1)
+    bound = math.sqrt(3.0) * _xavier_std(d0, d1, gain)
+    return np.random.uniform(-bound, bound, (d0, d1))
+
+
+def xavier_normal(d0: int, d1: int, gain: float = 1.0) -> np.ndarray:
+    """A new (d0, d1) array, N(0, std**2) with std = gain * sqrt(2 / (d0 + d1))."""
+    _check_size("d0", d0)
+    _check_size("d1", d1)
+    return np.random.normal(0.0, _xavier_std(d0, d1, gain), (d0, d1))
+
+
+def kaiming_uniform(d0: int, d1: int, a: float = 0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu") -> np.ndarray:
+    """A new (d0, d1) = (in, out) array, He uniform with fan_in = d0, fan_out = d1."""
+    _check_size("d0", d0)
+    _check_size("d1", d1)
+    bound = math.sqrt(3.0) * _kaiming_std(_pick_fan(d0, d1, mode), a, nonlinearity)
+    return np.random.uniform(-bound, bound, (d0, d1))
+
+
+def kaiming_normal(d0: int, d1: int, a: float = 0, mode: str = "fan_in",
+                   nonlinearity: str = "leaky_relu") -> np.ndarray:
+    """A new (d0, d1) = (in, out) array, He normal with fan_in = d0, fan_out = d1."""
+    _check_size("d0", d0)
+    _check_size("d1", d1)
+    return np.random.normal(0.0, _kaiming_std(_pick_fan(d0, d1, mode), a, nonlinearity), (d0, d1))
+
+
+def zeros(*shape: int) -> np.ndarray:
+    """A new array of zeros, e.g. a `bias_init_fn`: `zeros(d)` is (d,), `zeros(1, d)` is (1, d)."""
+    return np.zeros(shape)
+
+
+def ones(*shape: int) -> np.ndarray:
+    """A new array of ones."""
+    return np.ones(shape)
