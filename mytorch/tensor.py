@@ -52,7 +52,9 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, is_leaf: bool = True,
                  is_parameter: bool = False) -> None:
         self.data = _as_array(data)
-        self.requires_grad = requires_grad
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad = True  # the setter promotes integer data
         self.is_leaf = is_leaf
         self.is_parameter = is_parameter
         self.grad_fn = None

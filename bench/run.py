@@ -1,0 +1,205 @@
+"""Microseconds per training step: MyTorch against the same step hand-written in NumPy.
+
+    python -m bench [--repeats 15] [--steps 50]
+
+Each network trains on random float64 batches of 100 (CrossEntropyLoss, SGD lr 0.1).
+The hand-written step does exactly the same arithmetic with no autograd: it is the floor
+an autograd library on NumPy can approach. The two (and PyTorch's CPU eager mode, when
+torch is importable) alternate in one process, `--repeats` rounds of `--steps` steps
+each, and the median per-round ratio is reported, since these machines are noisy.
+"""
+import argparse
+import statistics
+import time
+from typing import Callable, Dict, List
+
+import numpy as np
+
+from mytorch import Tensor, nn, optim
+
+BATCH, CLASSES, LR, EPS = 100, 10, 0.1, 1e-5
+
+
+def _init(sizes: List[int], rng: np.random.Generator) -> List[np.ndarray]:
+    """PyTorch-style uniform initialisation of the Linear layers' (weight, bias) pairs."""
+    params = []
+    for fan_in, fan_out in zip(sizes, sizes[1:]):
+        bound = 1 / np.sqrt(fan_in)
+        params += [rng.uniform(-bound, bound, (fan_out, fan_in)), rng.uniform(-bound, bound, fan_out)]
+    return params
+
+
+def numpy_handout_step(params: List[np.ndarray], state: List[np.ndarray], x: np.ndarray,
+                       labels: np.ndarray) -> float:
+    """Linear -> BatchNorm1d -> ReLU -> Linear -> cross-entropy, backward and SGD, by hand."""
+    w1, b1, gamma, beta, w2, b2 = params
+    running_mean, running_var = state
+    n = x.shape[0]
+    rows = np.arange(n)
+    z1 = x @ w1.T + b1
+    mean = z1.mean(axis=0)
+    centered = z1 - mean
+    var = np.mean(centered * centered, axis=0)
+    running_mean *= 0.9
+    running_mean += 0.1 * mean
+    running_var *= 0.9
+    running_var += 0.1 * var * n / (n - 1)
+    inv_std = 1 / np.sqrt(var + EPS)
+    x_hat = centered * inv_std
+    bn = x_hat * gamma + beta
+    a1 = np.maximum(bn, 0)
+    z2 = a1 @ w2.T + b2
+    shifted = z2 - z2.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_probs[rows, labels].mean()
+    dz2 = np.exp(log_probs)
+    dz2[rows, labels] -= 1
+    dz2 /= n
+    dw2, db2 = dz2.T @ a1, dz2.sum(axis=0)
+    dbn = (dz2 @ w2) * (bn > 0)
+    dgamma, dbeta = (dbn * x_hat).sum(axis=0), dbn.sum(axis=0)
+    dz1 = gamma * inv_std * (dbn - dbeta / n - x_hat * (dgamma / n))
+    dw1, db1 = dz1.T @ x, dz1.sum(axis=0)
+    for p, g in zip(params, (dw1, db1, dgamma, dbeta, dw2, db2)):
+        p -= LR * g
+    return loss
+
+
+def numpy_mlp_step(params: List[np.ndarray], state: List[np.ndarray], x: np.ndarray,
+                   labels: np.ndarray) -> float:
+    """(Linear -> ReLU) * k -> Linear -> cross-entropy, backward and SGD, by hand."""
+    n = x.shape[0]
+    rows = np.arange(n)
+    activations = [x]
+    for w, b in zip(params[:-2:2], params[1:-2:2]):
+        activations.append(np.maximum(activations[-1] @ w.T + b, 0))
+    z = activations[-1] @ params[-2].T + params[-1]
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_probs[rows, labels].mean()
+    grad = np.exp(log_probs)
+    grad[rows, labels] -= 1
+    grad /= n
+    grads = []
+    for layer in reversed(range(len(params) // 2)):
+        w = params[2 * layer]
+        grads[:0] = [grad.T @ activations[layer], grad.sum(axis=0)]
+        if layer:
+            grad = (grad @ w) * (activations[layer] > 0)
+    for p, g in zip(params, grads):
+        p -= LR * g
+    return loss
+
+
+def mytorch_model(sizes: List[int], batch_norm: bool, params: List[np.ndarray]) -> nn.Sequential:
+    layers: List[nn.Module] = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(nn.Linear(fan_in, fan_out))
+        if i < len(sizes) - 2:
+            layers += [nn.BatchNorm1d(fan_out)] if batch_norm else []
+            layers.append(nn.ReLU())
+    model = nn.Sequential(*layers)
+    linears = [layer for layer in layers if isinstance(layer, nn.Linear)]
+    for layer, (w, b) in zip(linears, zip(params[::2], params[1::2])):
+        layer.weight.data, layer.bias.data = w.copy(), b.copy()
+    return model
+
+
+def mytorch_stepper(model: nn.Sequential) -> Callable[[np.ndarray, np.ndarray], float]:
+    optimizer = optim.SGD(model.parameters(), lr=LR)
+    criterion = nn.CrossEntropyLoss()
+
+    def step(x: np.ndarray, labels: np.ndarray) -> float:
+        optimizer.zero_grad()
+        loss = criterion(model(Tensor(x)), Tensor(labels))
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def torch_stepper(sizes: List[int], batch_norm: bool, params: List[np.ndarray]):
+    """The same network in PyTorch's CPU eager mode, float64, or None without torch."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    layers = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
+        linear = torch.nn.Linear(fan_in, fan_out).double()
+        linear.weight.data = torch.tensor(params[2 * i].copy())
+        linear.bias.data = torch.tensor(params[2 * i + 1].copy())
+        layers.append(linear)
+        if i < len(sizes) - 2:
+            layers += [torch.nn.BatchNorm1d(fan_out).double()] if batch_norm else []
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    criterion = torch.nn.CrossEntropyLoss()
+
+    def step(x: np.ndarray, labels: np.ndarray) -> float:
+        optimizer.zero_grad()
+        loss = criterion(model(torch.from_numpy(x)), torch.from_numpy(labels))
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def measure(name: str, sizes: List[int], batch_norm: bool, repeats: int, steps: int) -> Dict[str, float]:
+    """Alternate the steppers `repeats` times; median µs/step each and median ratio to NumPy."""
+    rng = np.random.default_rng(0)
+    params = _init(sizes, rng)
+    batches = [(rng.standard_normal((BATCH, sizes[0])), rng.integers(0, CLASSES, BATCH))
+               for _ in range(steps)]
+    numpy_params = [p.copy() for p in params]
+    if batch_norm:
+        hidden = sizes[1]
+        numpy_params[2:2] = [np.ones(hidden), np.zeros(hidden)]
+        state = [np.zeros(hidden), np.ones(hidden)]
+        numpy_step = numpy_handout_step
+    else:
+        state = []
+        numpy_step = numpy_mlp_step
+    steppers = {
+        "numpy": lambda x, y: numpy_step(numpy_params, state, x, y),
+        "mytorch": mytorch_stepper(mytorch_model(sizes, batch_norm, params)),
+    }
+    torch_step = torch_stepper(sizes, batch_norm, params)
+    if torch_step is not None:
+        steppers["torch"] = torch_step
+    times: Dict[str, List[float]] = {key: [] for key in steppers}
+    for round_index in range(repeats + 1):
+        for key, step in steppers.items():
+            start = time.perf_counter()
+            for x, labels in batches:
+                step(x, labels)
+            if round_index:  # the first round warms caches and allocators up
+                times[key].append((time.perf_counter() - start) / steps * 1e6)
+    result = {f"{key}_us": statistics.median(values) for key, values in times.items()}
+    for key in steppers:
+        if key != "numpy":
+            result[f"{key}_ratio"] = statistics.median(
+                t / n for t, n in zip(times[key], times["numpy"]))
+    print(f"{name}: " + ", ".join(f"{key} {value:.1f} us/step" if key.endswith("_us")
+                                  else f"{key} {value:.2f}x" for key, value in result.items()))
+    return result
+
+
+def main(argv: List[str] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15, help="alternating rounds (default 15)")
+    parser.add_argument("--steps", type=int, default=50, help="training steps per round (default 50)")
+    args = parser.parse_args(argv)
+    if args.repeats < 1 or args.steps < 1:
+        parser.error(f"--repeats and --steps must be positive, got {args.repeats} and {args.steps}")
+    print(f"batch {BATCH}, float64, SGD lr {LR}; median of {args.repeats} alternating rounds "
+          f"of {args.steps} steps; ratios are against the hand-written NumPy step")
+    measure("handout 784-20(BatchNorm1d)-10", [784, 20, 10], True, args.repeats, args.steps)
+    measure("wide 784-256-256-10", [784, 256, 256, 10], False, args.repeats, args.steps)
+
+
+if __name__ == "__main__":
+    main()
