@@ -1,33 +1,42 @@
-"""Stochastic gradient descent with momentum."""
+"""Stochastic gradient descent with momentum, Nesterov momentum and weight decay."""
 from typing import Iterable
 
 import numpy as np
 
-from mytorch.optim.optimizer import Optimizer
+from mytorch.optim.optimizer import Optimizer, check_hyperparameter
 from mytorch.tensor import Tensor
 
 
 class SGD(Optimizer):
-    """p -= lr * v with v = momentum * v + grad (v = grad when momentum is 0).
+    """p -= lr * v with v = momentum * v + g, g = grad + weight_decay * p (v = g when momentum is 0).
 
     This is PyTorch's form of momentum. It equals the handout's `v = momentum * v -
     lr * grad; p += v` while lr is constant, and stays right when lr changes during
-    training. Parameters whose grad is None are skipped. Updates happen in place on
-    `p.data`, outside the graph.
+    training. With nesterov=True the step uses g + momentum * v instead of v.
+    Parameters whose grad is None are skipped. Updates happen in place on `p.data`,
+    outside the graph.
 
     Args:
         params: the tensors to optimise.
         lr: learning rate, >= 0.
         momentum: momentum factor, >= 0.
+        weight_decay: L2 penalty added to the gradient, >= 0.
+        nesterov: use Nesterov momentum (needs momentum > 0).
+
+    Attributes:
+        momentums: the velocity v of each parameter, an array of its shape.
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 0.001, momentum: float = 0.0) -> None:
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.001, momentum: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(params)
-        if not lr >= 0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not momentum >= 0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
+        check_hyperparameter("lr", lr, "learning rate")
+        check_hyperparameter("momentum", momentum, "momentum value")
+        check_hyperparameter("weight_decay", weight_decay, "weight_decay value")
+        if nesterov and not momentum > 0:
+            raise ValueError(f"Nesterov momentum requires momentum > 0, got momentum={momentum!r}")
         self.lr, self.momentum = lr, momentum
+        self.weight_decay, self.nesterov = weight_decay, nesterov
         self.momentums = [np.zeros_like(param.data) for param in self.params]
 
     def step(self) -> None:
@@ -35,8 +44,10 @@ class SGD(Optimizer):
             if param.grad is None:
                 continue
             grad = param.grad.data
+            if self.weight_decay:
+                grad = grad + self.weight_decay * param.data
             if self.momentum:
                 velocity *= self.momentum
                 velocity += grad
-                grad = velocity
+                grad = grad + self.momentum * velocity if self.nesterov else velocity
             param.data -= self.lr * grad
