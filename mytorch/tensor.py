@@ -133,8 +133,9 @@ class Tensor:
                                "it is not the result of ops on tensors with requires_grad=True")
         if gradient is None:
             gradient = Tensor(np.ones(self.shape, dtype=self.dtype))
-        elif not isinstance(gradient, Tensor):
-            gradient = Tensor(gradient)
+        else:
+            # Cast to our dtype as PyTorch does, so every backward sees one dtype.
+            gradient = Tensor(np.asarray(_as_array(gradient), dtype=self.dtype))
         if gradient.shape != self.shape:
             raise ValueError(f"backward(): gradient of shape {gradient.shape} for a tensor "
                              f"of shape {self.shape}")

@@ -116,3 +116,10 @@ def test_utilities():
     assert repr(a) == "tensor([1., 2.], requires_grad=True)"
     assert repr(Tensor(np.array(3.0))) == "tensor(3.)"
     assert repr(b) == "tensor([2., 4.], grad_fn=<BackwardFunction(Mul)>)"
+
+
+def test_backward_casts_the_gradient_to_the_tensors_dtype():
+    x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    x.exp().backward(Tensor(np.ones(3)))
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.data, np.e, rtol=1e-6)
