@@ -132,7 +132,7 @@ class BackwardFunction:
                 raise TypeError(f"{self.function_name}.backward returned a {type(grad).__name__} "
                                 f"for input {index}; gradients must be Tensors")
             shape, dtype = metadata
-            if grad.shape != shape or grad.dtype != dtype:
+            if grad.data.shape != shape or grad.data.dtype != dtype:
                 raise RuntimeError(
                     f"{self.function_name}.backward returned a gradient of shape {grad.shape} "
                     f"and dtype {grad.dtype} for input {index}; expected shape {shape} "
@@ -181,7 +181,7 @@ class Function:
             raise TypeError(f"{cls.__name__}.forward returned a {type(output).__name__}, "
                             "not a Tensor")
         if records:
-            metadata = [(arg.shape, arg.dtype) if parent is not None else None
+            metadata = [(arg.data.shape, arg.data.dtype) if parent is not None else None
                         for arg, parent in zip(args, parents)]
             output.requires_grad = True
             output.is_leaf = False

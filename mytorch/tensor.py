@@ -11,10 +11,11 @@ _NUMERIC_KINDS = "biuf"
 
 def _as_array(data: Any) -> np.ndarray:
     """`data` as an ndarray, without copying an ndarray that is already numeric."""
-    if isinstance(data, Tensor):
+    if isinstance(data, np.ndarray):
+        if data.dtype.kind in _NUMERIC_KINDS:
+            return data
+    elif isinstance(data, Tensor):
         return data.data
-    if isinstance(data, np.ndarray) and data.dtype.kind in _NUMERIC_KINDS:
-        return data
     array = np.asarray(data)
     if array.dtype.kind not in _NUMERIC_KINDS:
         raise TypeError(f"Tensor data must be numeric, got {type(data).__name__} "

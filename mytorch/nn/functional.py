@@ -60,7 +60,7 @@ def _check_reduction(op: str, reduction: str) -> None:
 def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
     """The mean or sum of per-element `losses`, or `losses` themselves for 'none'."""
     if reduction == "mean":
-        return np.asarray(losses.mean())
+        return np.asarray(losses.sum() / losses.size)  # cheaper than .mean() on the hot path
     if reduction == "sum":
         return np.asarray(losses.sum())
     return losses
@@ -579,9 +579,10 @@ class BatchNorm(Function):
             if count < 2:
                 raise ValueError(f"BatchNorm: expected more than 1 value per channel when "
                                  f"training, got input of shape {x.shape}")
-            mean = data.mean(axis=axes)
+            # sum / count: ndarray.mean's Python wrapper costs more than these small reductions.
+            mean = data.sum(axis=axes) / count
             centered = data - mean.reshape(shape)
-            var = np.mean(centered * centered, axis=axes)
+            var = (centered * centered).sum(axis=axes) / count
             running_mean.data = ((1 - momentum) * running_mean.data + momentum * mean).astype(x.dtype, copy=False)
             running_var.data = ((1 - momentum) * running_var.data
                                 + momentum * var * (count / (count - 1))).astype(x.dtype, copy=False)
