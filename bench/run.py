@@ -29,13 +29,24 @@ def _init(sizes: List[int], rng: np.random.Generator) -> List[np.ndarray]:
     return params
 
 
+def cross_entropy_and_grad(logits: np.ndarray, labels: np.ndarray):
+    """Mean cross-entropy of `logits` (N, C) for class indices `labels`, and its gradient."""
+    n = logits.shape[0]
+    rows = np.arange(n)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    grad = np.exp(log_probs)
+    grad[rows, labels] -= 1
+    grad /= n
+    return -log_probs[rows, labels].sum() / n, grad
+
+
 def numpy_handout_step(params: List[np.ndarray], state: List[np.ndarray], x: np.ndarray,
                        labels: np.ndarray) -> float:
     """Linear -> BatchNorm1d -> ReLU -> Linear -> cross-entropy, backward and SGD, by hand."""
     w1, b1, gamma, beta, w2, b2 = params
     running_mean, running_var = state
     n = x.shape[0]
-    rows = np.arange(n)
     z1 = x @ w1.T + b1
     mean = z1.mean(axis=0)
     centered = z1 - mean
@@ -48,13 +59,7 @@ def numpy_handout_step(params: List[np.ndarray], state: List[np.ndarray], x: np.
     x_hat = centered * inv_std
     bn = x_hat * gamma + beta
     a1 = np.maximum(bn, 0)
-    z2 = a1 @ w2.T + b2
-    shifted = z2 - z2.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = -log_probs[rows, labels].mean()
-    dz2 = np.exp(log_probs)
-    dz2[rows, labels] -= 1
-    dz2 /= n
+    loss, dz2 = cross_entropy_and_grad(a1 @ w2.T + b2, labels)
     dw2, db2 = dz2.T @ a1, dz2.sum(axis=0)
     dbn = (dz2 @ w2) * (bn > 0)
     dgamma, dbeta = (dbn * x_hat).sum(axis=0), dbn.sum(axis=0)
@@ -68,18 +73,10 @@ def numpy_handout_step(params: List[np.ndarray], state: List[np.ndarray], x: np.
 def numpy_mlp_step(params: List[np.ndarray], state: List[np.ndarray], x: np.ndarray,
                    labels: np.ndarray) -> float:
     """(Linear -> ReLU) * k -> Linear -> cross-entropy, backward and SGD, by hand."""
-    n = x.shape[0]
-    rows = np.arange(n)
     activations = [x]
     for w, b in zip(params[:-2:2], params[1:-2:2]):
         activations.append(np.maximum(activations[-1] @ w.T + b, 0))
-    z = activations[-1] @ params[-2].T + params[-1]
-    shifted = z - z.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = -log_probs[rows, labels].mean()
-    grad = np.exp(log_probs)
-    grad[rows, labels] -= 1
-    grad /= n
+    loss, grad = cross_entropy_and_grad(activations[-1] @ params[-2].T + params[-1], labels)
     grads = []
     for layer in reversed(range(len(params) // 2)):
         w = params[2 * layer]

@@ -37,6 +37,20 @@ def _compare(ours, theirs, rtol=1e-8, atol=1e-10):
     np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=rtol, atol=atol)
 
 
+def _forward_backward(model, twin, x, labels):
+    """One forward and backward through both networks; compare what they computed."""
+    inputs = Tensor(x, requires_grad=True)
+    twin_inputs = torch.tensor(x, requires_grad=True)
+    out, twin_out = model(inputs), twin(twin_inputs)
+    loss = nn.CrossEntropyLoss()(out, Tensor(labels))
+    twin_loss = torch.nn.CrossEntropyLoss()(twin_out, torch.tensor(labels))
+    loss.backward()
+    twin_loss.backward()
+    _compare(out.data, twin_out)
+    _compare(loss.data, twin_loss)
+    _compare(inputs.grad.data, twin_inputs.grad)
+
+
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
 @pytest.mark.parametrize("name", ARCHITECTURES)
 def test_training_and_evaluation_match_torch(name, momentum):
@@ -48,22 +62,11 @@ def test_training_and_evaluation_match_torch(name, momentum):
     classes = layers[-1].out_features if isinstance(layers[-1], nn.Linear) else 6
     optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=momentum)
     twin_optimizer = torch.optim.SGD(twin.parameters(), lr=0.1, momentum=momentum)
-    criterion, twin_criterion = nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
 
     for _ in range(5):
-        x = rng.standard_normal((16, 10))
-        labels = rng.integers(0, classes, 16)
         optimizer.zero_grad()
         twin_optimizer.zero_grad()
-        inputs = Tensor(x, requires_grad=True)
-        twin_inputs = torch.tensor(x, requires_grad=True)
-        out, twin_out = model(inputs), twin(twin_inputs)
-        loss, twin_loss = criterion(out, Tensor(labels)), twin_criterion(twin_out, torch.tensor(labels))
-        loss.backward()
-        twin_loss.backward()
-        _compare(out.data, twin_out)
-        _compare(loss.data, twin_loss)
-        _compare(inputs.grad.data, twin_inputs.grad)
+        _forward_backward(model, twin, rng.standard_normal((16, 10)), rng.integers(0, classes, 16))
         for p, q in zip(model.parameters(), twin.parameters()):
             _compare(p.grad.data, q.grad)
         optimizer.step()
@@ -74,17 +77,7 @@ def test_training_and_evaluation_match_torch(name, momentum):
     model.eval()
     twin.eval()
     for _ in range(5):
-        x = rng.standard_normal((16, 10))
-        labels = rng.integers(0, classes, 16)
-        inputs = Tensor(x, requires_grad=True)
-        twin_inputs = torch.tensor(x, requires_grad=True)
-        out, twin_out = model(inputs), twin(twin_inputs)
-        loss, twin_loss = criterion(out, Tensor(labels)), twin_criterion(twin_out, torch.tensor(labels))
-        loss.backward()
-        twin_loss.backward()
-        _compare(out.data, twin_out)
-        _compare(loss.data, twin_loss)
-        _compare(inputs.grad.data, twin_inputs.grad)
+        _forward_backward(model, twin, rng.standard_normal((16, 10)), rng.integers(0, classes, 16))
     for layer, twin_layer in zip(layers, twin):
         if isinstance(layer, nn.BatchNorm1d):
             _compare(layer.running_mean.data, twin_layer.running_mean)
