@@ -1,0 +1,541 @@
+"""Problem 2: Linear, ReLU, SGD, BatchNorm, cross-entropy and momentum.
+
+Each test builds a MyTorch model and a NumPy reference with the same parameters, runs
+both, and compares outputs, losses, gradients, parameters after optimizer steps and
+BatchNorm's running statistics. The reference (`Reference*` below) writes out the
+write-up's formulas for every layer's forward and backward; its gradients are also
+checked against central differences of its own forward pass. The tests also check
+the bookkeeping: parameters stay trainable leaves, gradients are constant Tensors,
+non-leaf tensors keep no gradient and the optimizer step adds nothing to the graph.
+"""
+from typing import Any, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from autograder.helpers import (assert_close, assert_numerically_close, check_flags,
+                                check_grad, check_no_grad, check_parameter, numerical_grads)
+from mytorch import Tensor
+from mytorch.nn import BatchNorm1d, CrossEntropyLoss, Linear, ReLU, Sequential
+from mytorch.optim import SGD
+
+MODEL_SEED = 11785  # the handout's seed for the initial parameters
+
+
+# ------------------------------------------------------------- the NumPy reference
+
+class ReferenceLinear:
+    """y = x W^T + b;  dx = dy W,  dW = dy^T x,  db = sum_i dy_i."""
+
+    name = "Linear"
+
+    def __init__(self, weight: np.ndarray, bias: np.ndarray) -> None:
+        self.weight, self.bias = weight.copy(), bias.copy()
+        self.params = [self.weight, self.bias]
+        self.param_names = ["weight", "bias"]
+
+    def forward(self, x: np.ndarray, training: bool) -> Tuple[np.ndarray, Any]:
+        return x @ self.weight.T + self.bias, x
+
+    def backward(self, cache: Any, dy: np.ndarray) -> Tuple[np.ndarray, List[np.ndarray]]:
+        x = cache
+        return dy @ self.weight, [dy.T @ x, dy.sum(axis=0)]
+
+
+class ReferenceReLU:
+    """y = max(z, 0);  dz = dy where z > 0, else 0."""
+
+    name = "ReLU"
+    params: List[np.ndarray] = []
+    param_names: List[str] = []
+
+    def forward(self, z: np.ndarray, training: bool) -> Tuple[np.ndarray, Any]:
+        return np.maximum(z, 0.0), z
+
+    def backward(self, cache: Any, dy: np.ndarray) -> Tuple[np.ndarray, List[np.ndarray]]:
+        z = cache
+        return dy * (z > 0), []
+
+
+class ReferenceBatchNorm:
+    """The write-up's batch normalisation over a batch of m rows.
+
+    Training: mu = mean(x), var = mean((x - mu)^2), x_hat = (x - mu) / sqrt(var + eps),
+    y = gamma x_hat + beta; the running statistics move towards mu and the unbiased
+    variance var * m / (m - 1) by `momentum`. Eval: x_hat uses the running statistics.
+    """
+
+    name = "BatchNorm1d"
+
+    def __init__(self, gamma: np.ndarray, beta: np.ndarray, running_mean: np.ndarray,
+                 running_var: np.ndarray, eps: float, momentum: float) -> None:
+        self.gamma, self.beta = gamma.copy(), beta.copy()
+        self.running_mean, self.running_var = running_mean.copy(), running_var.copy()
+        self.eps, self.momentum = eps, momentum
+        self.params = [self.gamma, self.beta]
+        self.param_names = ["gamma", "beta"]
+
+    def forward(self, x: np.ndarray, training: bool) -> Tuple[np.ndarray, Any]:
+        if training:
+            mu = x.mean(axis=0)
+            var = ((x - mu) ** 2).mean(axis=0)
+        else:
+            mu, var = self.running_mean, self.running_var
+        x_hat = (x - mu) / np.sqrt(var + self.eps)
+        return self.gamma * x_hat + self.beta, (training, x, mu, var, x_hat)
+
+    def update_running_stats(self, cache: Any) -> None:
+        training, x, mu, var, _ = cache
+        if training:
+            m = x.shape[0]
+            self.running_mean[...] = (1 - self.momentum) * self.running_mean + self.momentum * mu
+            self.running_var[...] = ((1 - self.momentum) * self.running_var
+                                     + self.momentum * var * m / (m - 1))
+
+    def backward(self, cache: Any, dy: np.ndarray) -> Tuple[np.ndarray, List[np.ndarray]]:
+        training, x, mu, var, x_hat = cache
+        dgamma = (dy * x_hat).sum(axis=0)
+        dbeta = dy.sum(axis=0)
+        dx_hat = dy * self.gamma
+        if not training:
+            return dx_hat / np.sqrt(var + self.eps), [dgamma, dbeta]
+        m = x.shape[0]
+        # The write-up's chain rule, term by term.
+        dvar = np.sum(dx_hat * (x - mu) * -0.5 * (var + self.eps) ** -1.5, axis=0)
+        dmu = (-np.sum(dx_hat / np.sqrt(var + self.eps), axis=0)
+               - 2.0 / m * dvar * np.sum(x - mu, axis=0))
+        dx = dx_hat / np.sqrt(var + self.eps) + dvar * 2.0 * (x - mu) / m + dmu / m
+        return dx, [dgamma, dbeta]
+
+
+def reference_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> Tuple[float, np.ndarray]:
+    """Mean over the batch of -log softmax(logits)[label], and its gradient
+    (softmax - one_hot) / N. Softmax is computed after subtracting each row's max."""
+    n = logits.shape[0]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_softmax[np.arange(n), labels].mean()
+    one_hot = np.zeros_like(logits)
+    one_hot[np.arange(n), labels] = 1.0
+    return float(loss), (np.exp(log_softmax) - one_hot) / n
+
+
+class ReferenceMLP:
+    """The NumPy twin of a MyTorch Sequential of Linear, ReLU and BatchNorm1d layers."""
+
+    def __init__(self, model: Sequential) -> None:
+        self.layers = []
+        for index, layer in enumerate(model):
+            if isinstance(layer, Linear):
+                self.layers.append(ReferenceLinear(_array(layer.weight), _array(layer.bias)))
+            elif isinstance(layer, ReLU):
+                self.layers.append(ReferenceReLU())
+            elif isinstance(layer, BatchNorm1d):
+                self.layers.append(ReferenceBatchNorm(
+                    _array(layer.gamma), _array(layer.beta), _array(layer.running_mean),
+                    _array(layer.running_var), layer.eps, layer.momentum))
+            else:
+                raise TypeError(f"layer {index}: no reference for {type(layer).__name__}")
+
+    def params(self) -> List[np.ndarray]:
+        return [param for layer in self.layers for param in layer.params]
+
+    def forward(self, x: np.ndarray, training: bool) -> Tuple[np.ndarray, List[Any]]:
+        caches = []
+        for layer in self.layers:
+            x, cache = layer.forward(x, training)
+            caches.append(cache)
+        return x, caches
+
+    def backward(self, caches: List[Any], dy: np.ndarray) -> Tuple[np.ndarray, List[np.ndarray]]:
+        grads: List[List[np.ndarray]] = []
+        for layer, cache in zip(reversed(self.layers), reversed(caches)):
+            dy, layer_grads = layer.backward(cache, dy)
+            grads.insert(0, layer_grads)
+        return dy, [grad for layer_grads in grads for grad in layer_grads]
+
+    def update_running_stats(self, caches: List[Any]) -> None:
+        for layer, cache in zip(self.layers, caches):
+            if isinstance(layer, ReferenceBatchNorm):
+                layer.update_running_stats(cache)
+
+
+class ReferenceSGD:
+    """The write-up's SGD with momentum: v = momentum * v - lr * grad; p = p + v."""
+
+    def __init__(self, params: Sequence[np.ndarray], lr: float, momentum: float) -> None:
+        self.params, self.lr, self.momentum = list(params), lr, momentum
+        self.velocities = [np.zeros_like(param) for param in self.params]
+
+    def step(self, grads: Sequence[np.ndarray]) -> None:
+        for param, velocity, grad in zip(self.params, self.velocities, grads):
+            velocity[...] = self.momentum * velocity - self.lr * grad
+            param += velocity
+
+
+def _array(tensor: Tensor) -> np.ndarray:
+    return np.array(tensor.data, dtype=np.float64)
+
+
+# ------------------------------------------------------------------ the procedures
+
+def _named_parameters(model: Sequential) -> List[Tuple[str, Tensor]]:
+    """(label, parameter) of every layer, in the reference's order."""
+    named = []
+    for index, layer in enumerate(model):
+        if isinstance(layer, Linear):
+            named += [(f"layer {index} (Linear) weight", layer.weight),
+                      (f"layer {index} (Linear) bias", layer.bias)]
+        elif isinstance(layer, BatchNorm1d):
+            named += [(f"layer {index} (BatchNorm1d) gamma", layer.gamma),
+                      (f"layer {index} (BatchNorm1d) beta", layer.beta)]
+    return named
+
+
+def _check_model_parameters(model: Sequential, what: str) -> None:
+    """parameters() yields exactly the layers' weights, biases, gammas and betas, each a
+    trainable leaf; BatchNorm's running statistics are state, not parameters."""
+    named = _named_parameters(model)
+    found = list(model.parameters())
+    if sorted(map(id, found)) != sorted(id(param) for _, param in named):
+        raise AssertionError(f"{what}: model.parameters() yields {len(found)} tensors, expected "
+                             f"the {len(named)} parameters {[label for label, _ in named]}")
+    for label, param in named:
+        check_parameter(param, f"{what}: {label}")
+    for index, layer in enumerate(model):
+        if isinstance(layer, BatchNorm1d):
+            for name in ("running_mean", "running_var"):
+                stat = getattr(layer, name)
+                if stat.requires_grad or stat.is_parameter:
+                    raise AssertionError(f"{what}: layer {index} (BatchNorm1d) {name} must be "
+                                         "state (requires_grad=False, is_parameter=False)")
+
+
+def _check_running_stats(model: Sequential, reference: ReferenceMLP, what: str) -> None:
+    for index, (layer, ref) in enumerate(zip(model, reference.layers)):
+        if isinstance(layer, BatchNorm1d):
+            assert_close(layer.running_mean, ref.running_mean,
+                         f"{what}: layer {index} (BatchNorm1d) running_mean")
+            assert_close(layer.running_var, ref.running_var,
+                         f"{what}: layer {index} (BatchNorm1d) running_var")
+
+
+def _batch(rng: np.random.Generator, batch_size: int, in_features: int, out_features: int,
+           with_labels: bool) -> Tuple[np.ndarray, np.ndarray]:
+    """Inputs, and either class labels or the upstream gradient dL/d(output)."""
+    x = rng.standard_normal((batch_size, in_features))
+    if with_labels:
+        return x, rng.integers(0, out_features, size=batch_size)
+    return x, rng.standard_normal((batch_size, out_features))
+
+
+def check_forward(model: Sequential, in_features: int, batch_size: int, seed: int,
+                  criterion: Optional[CrossEntropyLoss] = None) -> None:
+    """One training-mode forward pass (and loss) against the reference."""
+    what = f"{_describe(model)}, batch {batch_size}"
+    _check_model_parameters(model, what)
+    reference = ReferenceMLP(model)
+    rng = np.random.default_rng(seed)
+    out_features = _out_features(model)
+    x, target = _batch(rng, batch_size, in_features, out_features, criterion is not None)
+    out = model(Tensor(x.copy()))
+    expected, caches = reference.forward(x, training=True)
+    assert_close(out, expected, f"{what}: forward output")
+    check_flags(out, f"{what}: output", requires_grad=True, is_leaf=False)
+    if criterion is not None:
+        loss = criterion(out, Tensor(target))
+        assert_close(loss, reference_cross_entropy(expected, target)[0], f"{what}: loss")
+    reference.update_running_stats(caches)
+    _check_running_stats(model, reference, f"{what}: after one forward")
+
+
+def check_forward_backward(model: Sequential, in_features: int, batch_size: int, seed: int,
+                           criterion: Optional[CrossEntropyLoss] = None) -> None:
+    """One training-mode forward and backward pass: the input's and every parameter's
+    gradient against the write-up's closed forms and against central differences."""
+    what = f"{_describe(model)}, batch {batch_size}"
+    _check_model_parameters(model, what)
+    reference = ReferenceMLP(model)
+    rng = np.random.default_rng(seed)
+    out_features = _out_features(model)
+    x_data, target = _batch(rng, batch_size, in_features, out_features, criterion is not None)
+
+    x = Tensor(x_data.copy(), requires_grad=True)
+    out = model(x)
+    expected, caches = reference.forward(x_data, training=True)
+    assert_close(out, expected, f"{what}: forward output")
+    if criterion is not None:
+        loss = criterion(out, Tensor(target))
+        expected_loss, grad_out = reference_cross_entropy(expected, target)
+        assert_close(loss, expected_loss, f"{what}: loss")
+        check_flags(loss, f"{what}: loss", requires_grad=True, is_leaf=False)
+        loss.backward()
+        check_no_grad(loss, f"{what}: loss")
+    else:
+        grad_out = target
+        out.backward(Tensor(grad_out.copy()))
+    check_no_grad(out, f"{what}: output")
+    grad_x, grads = reference.backward(caches, grad_out)
+
+    # Central differences of the reference's loss, through its pure forward pass.
+    x_fd = x_data.copy()
+
+    def loss_of_reference() -> float:
+        output, _ = reference.forward(x_fd, training=True)
+        if criterion is not None:
+            return reference_cross_entropy(output, target)[0]
+        return float(np.sum(grad_out * output))
+
+    numeric = numerical_grads(loss_of_reference, [x_fd] + reference.params())
+
+    check_grad(x, f"{what}: input x")
+    assert_close(x.grad, grad_x, f"{what}: input x.grad")
+    assert_numerically_close(x.grad, numeric[0], f"{what}: input x.grad")
+    for (label, param), grad, numeric_grad in zip(_named_parameters(model), grads, numeric[1:]):
+        check_grad(param, f"{what}: {label}")
+        assert_close(param.grad, grad, f"{what}: {label}.grad")
+        assert_numerically_close(param.grad, numeric_grad, f"{what}: {label}.grad")
+        # The reference's closed form must agree with its own central differences too.
+        assert_numerically_close(grad, numeric_grad, f"{what}: reference {label} gradient")
+    _check_model_parameters(model, f"{what}: after backward")
+
+
+def check_step(model: Sequential, optimizer: SGD, lr: float, momentum: float, in_features: int,
+               batch_size: int, seed: int, train_steps: int = 5, eval_steps: int = 5,
+               criterion: Optional[CrossEntropyLoss] = None) -> None:
+    """`train_steps` steps of zero_grad / forward / backward / step in training mode, then
+    `eval_steps` forward passes in eval mode, each checked against the reference:
+    outputs, losses, gradients, parameters after each step and running statistics."""
+    name = f"{_describe(model)}, SGD(lr={lr}, momentum={momentum}), batch {batch_size}"
+    _check_model_parameters(model, name)
+    reference = ReferenceMLP(model)
+    reference_sgd = ReferenceSGD(reference.params(), lr, momentum)
+    rng = np.random.default_rng(seed)
+    out_features = _out_features(model)
+    named = _named_parameters(model)
+
+    model.train()
+    for step in range(1, train_steps + 1):
+        what = f"{name}: training step {step}"
+        x, target = _batch(rng, batch_size, in_features, out_features, criterion is not None)
+        optimizer.zero_grad()
+        for label, param in named:
+            if param.grad is not None and np.any(param.grad.data):
+                raise AssertionError(f"{what}: {label}.grad is not None or zero after zero_grad()")
+        out = model(Tensor(x.copy()))
+        expected, caches = reference.forward(x, training=True)
+        assert_close(out, expected, f"{what}: forward output")
+        if criterion is not None:
+            loss = criterion(out, Tensor(target))
+            expected_loss, grad_out = reference_cross_entropy(expected, target)
+            assert_close(loss, expected_loss, f"{what}: loss")
+            loss.backward()
+        else:
+            grad_out = target
+            out.backward(Tensor(grad_out.copy()))
+        _, grads = reference.backward(caches, grad_out)
+        reference.update_running_stats(caches)
+        for (label, param), grad in zip(named, grads):
+            check_grad(param, f"{what}: {label}")
+            assert_close(param.grad, grad, f"{what}: {label}.grad")
+
+        optimizer.step()
+        reference_sgd.step(grads)
+        for (label, param), ref_param in zip(named, reference.params()):
+            assert_close(param, ref_param, f"{what}: {label} after optimizer.step()")
+            # The step is outside the graph: parameters stay leaves, nothing is recorded.
+            check_parameter(param, f"{what}: {label} after optimizer.step()")
+            if param.grad is not None and (param.grad.grad_fn is not None
+                                           or param.grad.requires_grad):
+                raise AssertionError(f"{what}: {label}.grad became part of the graph in "
+                                     "optimizer.step()")
+        _check_model_parameters(model, f"{what}: after optimizer.step()")
+        _check_running_stats(model, reference, what)
+        check_no_grad(out, f"{what}: output")
+
+    model.eval()
+    for step in range(1, eval_steps + 1):
+        what = f"{name}: eval forward {step}"
+        x, target = _batch(rng, batch_size, in_features, out_features, criterion is not None)
+        out = model(Tensor(x.copy()))
+        expected, _ = reference.forward(x, training=False)
+        assert_close(out, expected, f"{what}: output (eval mode uses the running statistics)")
+        if criterion is not None:
+            loss = criterion(out, Tensor(target))
+            assert_close(loss, reference_cross_entropy(expected, target)[0], f"{what}: loss")
+        _check_running_stats(model, reference, f"{what}: eval mode must not change")
+    model.train()
+
+
+def _describe(model: Sequential) -> str:
+    parts = []
+    for layer in model:
+        if isinstance(layer, Linear):
+            parts.append(f"Linear({layer.weight.shape[1]}, {layer.weight.shape[0]})")
+        elif isinstance(layer, BatchNorm1d):
+            parts.append(f"BatchNorm1d({layer.gamma.shape[0]})")
+        else:
+            parts.append(type(layer).__name__)
+    return "->".join(parts)
+
+
+def _out_features(model: Sequential) -> int:
+    linears = [layer for layer in model if isinstance(layer, Linear)]
+    return linears[-1].weight.shape[0]
+
+
+# --------------------------------------------------------------------- 2.1 Linear
+
+# (in_features, out_features, batch_size): the handout's 10 -> 20, then odd shapes.
+LINEAR_SHAPES = [(10, 20, 5), (3, 1, 1), (7, 4, 16), (1, 6, 3)]
+
+
+def test_linear_forward() -> None:
+    for index, (n_in, n_out, batch) in enumerate(LINEAR_SHAPES):
+        np.random.seed(MODEL_SEED + index)
+        check_forward(Sequential(Linear(n_in, n_out)), n_in, batch, seed=100 + index)
+
+
+def test_linear_backward() -> None:
+    for index, (n_in, n_out, batch) in enumerate(LINEAR_SHAPES):
+        np.random.seed(MODEL_SEED + index)
+        check_forward_backward(Sequential(Linear(n_in, n_out)), n_in, batch, seed=110 + index)
+
+
+# ----------------------------------------------------------------------- 2.2 ReLU
+
+def test_linear_relu_forward() -> None:
+    for index, batch in enumerate((5, 1, 12)):
+        np.random.seed(MODEL_SEED + index)
+        check_forward(Sequential(Linear(10, 20), ReLU()), 10, batch, seed=200 + index)
+
+
+def test_linear_relu_backward() -> None:
+    for index, batch in enumerate((5, 1, 12)):
+        np.random.seed(MODEL_SEED + index)
+        check_forward_backward(Sequential(Linear(10, 20), ReLU()), 10, batch, seed=210 + index)
+
+
+def test_big_linear_relu_forward() -> None:
+    for index, batch in enumerate((5, 17)):
+        np.random.seed(MODEL_SEED + index)
+        check_forward(Sequential(Linear(10, 20), ReLU(), Linear(20, 30), ReLU()), 10, batch,
+                      seed=220 + index)
+
+
+def test_big_linear_relu_backward() -> None:
+    for index, batch in enumerate((5, 17)):
+        np.random.seed(MODEL_SEED + index)
+        check_forward_backward(Sequential(Linear(10, 20), ReLU(), Linear(20, 30), ReLU()), 10,
+                               batch, seed=230 + index)
+
+
+# ------------------------------------------------------------------------ 2.3 SGD
+
+def test_linear_relu_step() -> None:
+    for index, (lr, batch) in enumerate(((0.1, 5), (0.01, 9))):
+        np.random.seed(MODEL_SEED + index)
+        model = Sequential(Linear(10, 20), ReLU())
+        check_step(model, SGD(model.parameters(), lr=lr), lr, 0.0, 10, batch, seed=300 + index)
+
+
+def test_big_linear_relu_step() -> None:
+    np.random.seed(MODEL_SEED)
+    model = Sequential(Linear(10, 20), ReLU(), Linear(20, 30), ReLU())
+    check_step(model, SGD(model.parameters(), lr=0.05), 0.05, 0.0, 10, 7, seed=310)
+
+
+# ------------------------------------------------------------------ 2.4 BatchNorm
+
+def test_linear_batchnorm_relu_forward_train() -> None:
+    for index, batch in enumerate((5, 2, 32)):
+        np.random.seed(MODEL_SEED + index)
+        check_forward(Sequential(Linear(10, 20), BatchNorm1d(20), ReLU()), 10, batch,
+                      seed=400 + index)
+
+
+def test_linear_batchnorm_relu_backward_train() -> None:
+    for index, batch in enumerate((5, 2, 32)):
+        np.random.seed(MODEL_SEED + index)
+        check_forward_backward(Sequential(Linear(10, 20), BatchNorm1d(20), ReLU()), 10, batch,
+                               seed=410 + index)
+
+
+def test_linear_batchnorm_relu_train_eval() -> None:
+    np.random.seed(MODEL_SEED)
+    model = Sequential(Linear(10, 20), BatchNorm1d(20), ReLU())
+    check_step(model, SGD(model.parameters(), lr=0.1), 0.1, 0.0, 10, 8, seed=420)
+
+
+def test_big_linear_batchnorm_relu_train_eval() -> None:
+    np.random.seed(MODEL_SEED)
+    model = Sequential(Linear(10, 20), BatchNorm1d(20), ReLU(), Linear(20, 30), BatchNorm1d(30),
+                   ReLU())
+    check_step(model, SGD(model.parameters(), lr=0.1), 0.1, 0.0, 10, 16, seed=430)
+    # The eps and momentum arguments are used, not just stored.
+    np.random.seed(MODEL_SEED + 1)
+    model = Sequential(Linear(6, 5), BatchNorm1d(5, eps=1e-3, momentum=0.3), ReLU())
+    check_step(model, SGD(model.parameters(), lr=0.1), 0.1, 0.0, 6, 4, seed=431,
+               train_steps=3, eval_steps=2)
+
+
+# -------------------------------------------------------------- 2.5 Cross-entropy
+
+def test_linear_xeloss_forward() -> None:
+    for index, (n_in, n_out, batch) in enumerate(((10, 20, 5), (4, 3, 1), (8, 10, 25))):
+        np.random.seed(MODEL_SEED + index)
+        check_forward(Sequential(Linear(n_in, n_out)), n_in, batch, seed=500 + index,
+                      criterion=CrossEntropyLoss())
+    # Large logits must not overflow (the log-sum-exp subtracts the row maximum).
+    logits = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 999.0, 1000.0]])
+    labels = np.array([0, 1])
+    loss = CrossEntropyLoss()(Tensor(logits.copy(), requires_grad=True), Tensor(labels))
+    assert_close(loss, reference_cross_entropy(logits, labels)[0], "loss of logits +-1000")
+
+
+def test_linear_xeloss_backward() -> None:
+    for index, (n_in, n_out, batch) in enumerate(((10, 20, 5), (4, 3, 1), (8, 10, 25))):
+        np.random.seed(MODEL_SEED + index)
+        check_forward_backward(Sequential(Linear(n_in, n_out)), n_in, batch, seed=510 + index,
+                               criterion=CrossEntropyLoss())
+    logits = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 999.0, 1000.0]])
+    labels = np.array([0, 1])
+    x = Tensor(logits.copy(), requires_grad=True)
+    CrossEntropyLoss()(x, Tensor(labels)).backward()
+    check_grad(x, "logits +-1000")
+    assert_close(x.grad, reference_cross_entropy(logits, labels)[1], "gradient of logits +-1000")
+
+
+def test_big_linear_bn_relu_xeloss_train_eval() -> None:
+    np.random.seed(MODEL_SEED)
+    model = Sequential(Linear(10, 20), BatchNorm1d(20), ReLU(), Linear(20, 30), BatchNorm1d(30),
+                   ReLU())
+    check_step(model, SGD(model.parameters(), lr=0.1), 0.1, 0.0, 10, 12, seed=520,
+               criterion=CrossEntropyLoss())
+    np.random.seed(MODEL_SEED)
+    model = Sequential(Linear(12, 16), BatchNorm1d(16), ReLU(), Linear(16, 10))
+    check_step(model, SGD(model.parameters(), lr=0.1), 0.1, 0.0, 12, 20, seed=521,
+               criterion=CrossEntropyLoss())
+
+
+# ------------------------------------------------------------------- 2.6 Momentum
+
+def test_linear_momentum() -> None:
+    np.random.seed(MODEL_SEED)
+    model = Sequential(Linear(10, 20), ReLU())
+    optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    momentums = getattr(optimizer, "momentums", None)
+    params = list(model.parameters())
+    if momentums is None or len(momentums) != len(params) or any(
+            np.shape(getattr(v, "data", v)) != p.shape for v, p in zip(momentums, params)):
+        raise AssertionError("SGD(momentum=0.9).momentums must hold one velocity per parameter, "
+                             "of the parameter's shape")
+    check_step(model, optimizer, 0.1, 0.9, 10, 6, seed=600, eval_steps=0)
+
+
+def test_big_linear_batchnorm_relu_xeloss_momentum() -> None:
+    for index, (lr, momentum, batch) in enumerate(((0.1, 0.9, 12), (0.05, 0.5, 7))):
+        np.random.seed(MODEL_SEED + index)
+        model = Sequential(Linear(10, 20), BatchNorm1d(20), ReLU(), Linear(20, 30),
+                       BatchNorm1d(30), ReLU())
+        check_step(model, SGD(model.parameters(), lr=lr, momentum=momentum), lr, momentum,
+                   10, batch, seed=610 + index, criterion=CrossEntropyLoss())
