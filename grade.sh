@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Grade homework 1 locally.
+#   ./grade.sh 1              the autograder: a score per problem (exit 0 only with full marks)
+#   ./grade.sh m [OPTIONS]    train the MNIST network and save the validation-accuracy plot;
+#                             OPTIONS go to `python3 -m hw1.mnist` (see ./grade.sh m --help)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+PYTHON="${PYTHON:-python3}"
+
+usage() {
+    cat <<'USAGE'
+usage: ./grade.sh 1              run the autograder (a score per problem)
+       ./grade.sh m [OPTIONS]    train the MNIST network and save the plot
+                                 (OPTIONS: see ./grade.sh m --help)
+USAGE
+}
+
+case "${1:-}" in
+    1)
+        shift
+        exec "$PYTHON" autograder/hw1_autograder/runner.py "$@"
+        ;;
+    m)
+        shift
+        exec "$PYTHON" -m hw1.mnist "$@"
+        ;;
+    -h|--help)
+        usage
+        ;;
+    *)
+        if [[ $# -eq 0 ]]; then
+            echo "grade.sh: missing argument" >&2
+        else
+            echo "grade.sh: unknown argument '$1'" >&2
+        fi
+        usage >&2
+        exit 2
+        ;;
+esac
