@@ -1,14 +1,23 @@
 """Microseconds per training step: MyTorch against the same step hand-written in NumPy.
 
-    python -m bench [--repeats 15] [--steps 50]
+    python -m bench [--repeats 15] [--steps 50] [--system-malloc]
 
 Each network trains on random float64 batches of 100 (CrossEntropyLoss, SGD lr 0.1).
 The hand-written step does exactly the same arithmetic with no autograd: it is the floor
 an autograd library on NumPy can approach. The two (and PyTorch's CPU eager mode, when
 torch is importable) alternate in one process, `--repeats` rounds of `--steps` steps
 each, and the median per-round ratio is reported, since these machines are noisy.
+
+Two settings apply to every side alike. BLAS runs one thread (bench/__init__.py sets
+OPENBLAS_NUM_THREADS before NumPy loads): on two cores, threads that spin between
+these small matrix products made every timing depend on what else the machine ran.
+And glibc is asked to keep freed memory (`--system-malloc` skips this): by default it
+hands each freed megabyte-sized array back to the kernel, so every step of the wide
+network page-faults its temporaries in afresh and the timings measure the kernel.
 """
 import argparse
+import ctypes
+import os
 import statistics
 import time
 from typing import Callable, Dict, List
@@ -185,15 +194,31 @@ def measure(name: str, sizes: List[int], batch_norm: bool, repeats: int, steps: 
     return result
 
 
+def retain_freed_memory() -> bool:
+    """Ask glibc's malloc to keep freed memory for reuse; False where that is not possible."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
+    return bool(libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)
+                and libc.mallopt(m_trim_threshold, 1024 * 1024 * 1024))
+
+
 def main(argv: List[str] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15, help="alternating rounds (default 15)")
     parser.add_argument("--steps", type=int, default=50, help="training steps per round (default 50)")
+    parser.add_argument("--system-malloc", action="store_true",
+                        help="leave glibc's malloc settings as they are")
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.steps < 1:
         parser.error(f"--repeats and --steps must be positive, got {args.repeats} and {args.steps}")
+    retained = not args.system_malloc and retain_freed_memory()
     print(f"batch {BATCH}, float64, SGD lr {LR}; median of {args.repeats} alternating rounds "
           f"of {args.steps} steps; ratios are against the hand-written NumPy step")
+    print(f"BLAS threads: OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; "
+          f"malloc: {'freed memory retained' if retained else 'system default'}")
     measure("handout 784-20(BatchNorm1d)-10", [784, 20, 10], True, args.repeats, args.steps)
     measure("wide 784-256-256-10", [784, 256, 256, 10], False, args.repeats, args.steps)
 

@@ -79,17 +79,25 @@ class AccumulateGrad:
         self.variable = variable
         self.next_functions: List[Any] = []
 
-    def apply(self, grad: "tensor.Tensor") -> None:
-        """variable.grad += grad (creating it, in the variable's own memory, the first time)."""
+    def apply(self, grad: "tensor.Tensor", owned: bool = False) -> None:
+        """variable.grad += grad, creating `.grad` from a copy of grad the first time.
+
+        Args:
+            grad: the gradient, of the variable's shape.
+            owned: the engine's word that nothing else holds grad's array, so `.grad`
+                may take it without a copy (as PyTorch's AccumulateGrad steals an
+                unshared gradient). The copy is what keeps two `.grad`s from sharing memory.
+        """
         variable = self.variable
         if grad.shape != variable.shape:
             raise RuntimeError(
                 f"AccumulateGrad: gradient of shape {grad.shape} for a leaf of shape {variable.shape}")
-        if variable.grad is None:
-            # astype copies, so no two tensors ever share a .grad array.
-            variable.grad = tensor.Tensor(grad.data.astype(variable.dtype))
-        else:
+        if variable.grad is not None:
             variable.grad.data += grad.data
+        elif owned and grad.dtype == variable.dtype:
+            variable.grad = tensor.Tensor(grad.data)
+        else:
+            variable.grad = tensor.Tensor(grad.data.astype(variable.dtype))
 
     def __repr__(self) -> str:
         return "<AccumulateGrad>"
@@ -212,6 +220,15 @@ def _topological_order(root: Any) -> List[Any]:
     return order
 
 
+def _unshared(grad: "tensor.Tensor", grad_output: "tensor.Tensor", grads: Sequence[Any]) -> bool:
+    """Whether the array of `grad`, returned by a backward with `grad_output`, is held by
+    nothing else: not a view, not passed through, not returned for two inputs. (Backward
+    functions return new arrays or views of grad_output, never arrays they keep.)"""
+    array = grad.data
+    return (array.base is None and array is not grad_output.data
+            and sum(other is not None and other.data is array for other in grads) == 1)
+
+
 def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
     """Backpropagate `grad_of_outputs` from node `grad_fn` into the `.grad` of every leaf.
 
@@ -225,6 +242,7 @@ def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
         grad_of_outputs: dL/d(that tensor), a Tensor of its shape.
     """
     grads = {grad_fn: grad_of_outputs}
+    owned = set()  # ids of gradients whose arrays a leaf may keep without a copy
     leaf_grads = []
     for node in reversed(_topological_order(grad_fn)):
         grad = grads.pop(node, None)
@@ -233,12 +251,19 @@ def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
         if isinstance(node, AccumulateGrad):
             leaf_grads.append((node, grad))
             continue
-        for parent, parent_grad in zip(node.next_functions, node.apply(grad)):
+        input_grads = node.apply(grad)
+        for parent, parent_grad in zip(node.next_functions, input_grads):
             if parent is None or parent_grad is None:
                 continue
             previous = grads.get(parent)
-            # Out of place: an op may hand the same array to several inputs.
-            grads[parent] = parent_grad if previous is None else tensor.Tensor(
-                previous.data + parent_grad.data)
+            if previous is None:
+                grads[parent] = parent_grad
+                if isinstance(parent, AccumulateGrad) and _unshared(parent_grad, grad, input_grads):
+                    owned.add(id(parent_grad))
+            else:
+                # Out of place: an op may hand the same array to several inputs.
+                grads[parent] = summed = tensor.Tensor(previous.data + parent_grad.data)
+                owned.discard(id(previous))  # it may be freed now, and its id reused
+                owned.add(id(summed))
     for node, grad in leaf_grads:
-        node.apply(grad)
+        node.apply(grad, owned=id(grad) in owned)

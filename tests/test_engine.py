@@ -63,6 +63,33 @@ def test_gradients_accumulate_until_zeroed_and_never_share_memory():
     np.testing.assert_array_equal(a.grad.data, [2, 2, 2])
 
 
+@pytest.mark.parametrize("build", [
+    lambda a, b: a + b,                                  # Add hands one array to both inputs
+    lambda a, b: a.reshape(3, 2).reshape(6) + b,         # a view of that array reaches a
+    lambda a, b: (a + b) + (a * 1.0),                    # a summed in the engine
+    lambda a, b: -(a - b),                               # a fresh array for each input
+    lambda a, b: a.T + b.T,                              # views for both
+], ids=["add", "reshape-view", "sum", "neg-sub", "transposes"])
+def test_leaf_grads_never_share_memory_with_each_other_or_the_seed(build):
+    a, b = Tensor.randn(6, requires_grad=True), Tensor.randn(6, requires_grad=True)
+    seed = np.arange(6.0)
+    build(a, b).backward(Tensor(seed))
+    arrays = [a.grad.data, b.grad.data, seed]
+    for i, first in enumerate(arrays):
+        for second in arrays[i + 1:]:
+            assert not np.shares_memory(first, second)
+    a.grad.data += 100  # changing one .grad changes nothing else
+    np.testing.assert_array_equal(seed, np.arange(6.0))
+    assert np.all(b.grad.data < 50)
+
+
+def test_a_leafs_own_backward_copies_the_callers_gradient():
+    a = Tensor.randn(3, requires_grad=True)
+    seed = np.ones(3)
+    a.backward(Tensor(seed))
+    assert not np.shares_memory(a.grad.data, seed)
+
+
 def test_backward_seed_defaults_to_ones_and_accepts_a_gradient():
     a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     (a * a).backward()
