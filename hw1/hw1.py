@@ -388,7 +388,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     print(f"{args.dataset}: {len(train[0])} training, {len(val[0])} validation samples; "
           f"{args.epochs} epochs, batch size {args.batch_size}, seed {args.seed}")
 
-    with tqdm(total=args.epochs, unit="epoch") as bar:
+    with tqdm(total=args.epochs, unit="epoch", disable=None) as bar:  # only on a terminal
         def report(epoch: int, train_loss: float, train_error: float, val_loss: float,
                    val_error: float) -> None:
             bar.write(f"epoch {epoch:3d}  train loss {train_loss:.4f}  train error "

@@ -60,7 +60,9 @@ def _check_reduction(op: str, reduction: str) -> None:
 def _reduce(losses: np.ndarray, reduction: str) -> np.ndarray:
     """The mean or sum of per-element `losses`, or `losses` themselves for 'none'."""
     if reduction == "mean":
-        return np.asarray(losses.sum() / losses.size)  # cheaper than .mean() on the hot path
+        # Cheaper than .mean() on the hot path; the dtype is explicit because NumPy 1.x
+        # promotes a float32 scalar divided by a Python int to float64.
+        return np.asarray(losses.sum() / losses.size, dtype=losses.dtype)
     if reduction == "sum":
         return np.asarray(losses.sum())
     return losses
