@@ -17,19 +17,10 @@ import numpy as np
 
 from mytorch import Tensor, no_grad, nn, optim
 from mytorch.nn import init
+from mytorch.validation import check_non_negative, check_positive_int
 
 Split = Tuple[np.ndarray, np.ndarray]
 EpochCallback = Callable[[int, float, float, float, float], None]
-
-
-def _check_positive_int(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
-def _check_non_negative(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not value >= 0:
-        raise ValueError(f"{name} must be a non-negative number, got {value!r}")
 
 
 class MLP(nn.Module):
@@ -74,11 +65,11 @@ class MLP(nn.Module):
                  bias_init_fn: Callable[[int], Any], criterion: nn.Module, lr: float,
                  momentum: float = 0.0, num_bn_layers: int = 0) -> None:
         super().__init__()
-        _check_positive_int("input_size", input_size)
-        _check_positive_int("output_size", output_size)
+        check_positive_int("input_size", input_size)
+        check_positive_int("output_size", output_size)
         hiddens = list(hiddens)
         for index, width in enumerate(hiddens):
-            _check_positive_int(f"hiddens[{index}]", width)
+            check_positive_int(f"hiddens[{index}]", width)
         activations = list(activations)
         if len(activations) != len(hiddens) + 1:
             raise ValueError(f"activations must hold len(hiddens) + 1 = {len(hiddens) + 1} "
@@ -87,8 +78,8 @@ class MLP(nn.Module):
                 or not 0 <= num_bn_layers <= len(hiddens)):
             raise ValueError(f"num_bn_layers must be an integer from 0 to len(hiddens) = "
                              f"{len(hiddens)}, got {num_bn_layers!r}")
-        _check_non_negative("lr", lr)
-        _check_non_negative("momentum", momentum)
+        check_non_negative("lr", lr)
+        check_non_negative("momentum", momentum)
 
         self.input_size, self.output_size = input_size, output_size
         self.nlayers = len(hiddens) + 1
@@ -120,7 +111,7 @@ class MLP(nn.Module):
 
     @lr.setter
     def lr(self, value: float) -> None:
-        _check_non_negative("lr", value)
+        check_non_negative("lr", value)
         self.optimizer.lr = value
 
     @property
@@ -130,7 +121,7 @@ class MLP(nn.Module):
 
     @momentum.setter
     def momentum(self, value: float) -> None:
-        _check_non_negative("momentum", value)
+        check_non_negative("momentum", value)
         self.optimizer.momentum = value
 
     @property
@@ -298,8 +289,8 @@ def get_training_stats(mlp: MLP, dset: Tuple[Split, Split, Split], nepochs: int,
         arrays of length nepochs: losses are mean criterion per sample, errors the
         fraction of samples misclassified.
     """
-    _check_positive_int("nepochs", nepochs)
-    _check_positive_int("batch_size", batch_size)
+    check_positive_int("nepochs", nepochs)
+    check_positive_int("batch_size", batch_size)
     (train_x, train_y), (val_x, val_y), _ = dset
     if len(train_x) != len(train_y) or len(val_x) != len(val_y):
         raise ValueError(f"dset: inputs and labels differ in length: train {len(train_x)} vs "

@@ -28,6 +28,7 @@ from mytorch import Tensor, no_grad  # noqa: E402
 from mytorch.data import DATASETS, FILES, dataset_dir, load_mnist  # noqa: E402
 from mytorch.nn import BatchNorm1d, CrossEntropyLoss, Linear, Module, ReLU, Sequential  # noqa: E402
 from mytorch.optim import SGD, Optimizer  # noqa: E402
+from mytorch.validation import check_positive_int  # noqa: E402
 
 # The handout's settings.
 BATCH_SIZE = 100
@@ -99,7 +100,7 @@ def train(model: Module, optimizer: Optimizer, criterion: Module, train_x: np.nd
     _check_split("val", val_x, val_y)
     for name, value in (("batch_size", batch_size), ("num_epochs", num_epochs),
                         ("validate_every", validate_every)):
-        _check_positive_int(name, value)
+        check_positive_int(name, value)
     batches = _batch_bounds(len(train_x), batch_size)
     total = len(batches) * num_epochs
     checkpoints = set(validation_steps(total, validate_every))
@@ -141,7 +142,7 @@ def validate(model: Module, val_x: np.ndarray, val_y: np.ndarray, batch_size: in
     records no graph and changes no state; the model's mode is restored afterwards.
     """
     _check_split("val", val_x, val_y)
-    _check_positive_int("batch_size", batch_size)
+    check_positive_int("batch_size", batch_size)
     was_training = model.is_train
     model.eval()
     correct = 0
@@ -336,11 +337,6 @@ def _check_split(name: str, x: Any, y: Any) -> None:
                          f"{getattr(y, 'shape', None)}")
     if len(x) == 0:
         raise ValueError(f"{name}_x is empty")
-
-
-def _check_positive_int(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 def _positive_int(text: str) -> int:

@@ -10,7 +10,6 @@ import pytest
 import mytorch
 from mytorch import Tensor, nn, optim
 from mytorch.autograd_engine import AccumulateGrad, BackwardFunction, ContextManager, Function, backward
-from mytorch.nn import functional as F
 
 
 def test_writeup_example():

@@ -2,9 +2,9 @@
 import numpy as np
 
 from mytorch.nn import functional as F
-from mytorch.nn.linear import _check_size
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor
+from mytorch.validation import check_positive_int
 
 
 class BatchNorm1d(Module):
@@ -25,7 +25,7 @@ class BatchNorm1d(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
         super().__init__()
-        _check_size("num_features", num_features)
+        check_positive_int("num_features", num_features)
         if not eps > 0:
             raise ValueError(f"eps must be positive, got {eps!r}")
         if not 0 <= momentum <= 1:

@@ -4,11 +4,7 @@ import numpy as np
 from mytorch.nn import functional as F
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor
-
-
-def _check_size(name: str, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+from mytorch.validation import check_positive_int
 
 
 class Linear(Module):
@@ -25,8 +21,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         super().__init__()
-        _check_size("in_features", in_features)
-        _check_size("out_features", out_features)
+        check_positive_int("in_features", in_features)
+        check_positive_int("out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
         bound = 1 / np.sqrt(in_features)
         self.weight = Tensor(np.random.uniform(-bound, bound, (out_features, in_features)),
