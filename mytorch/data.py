@@ -8,6 +8,7 @@ mirrors in ``DATASETS`` (checking the published md5) and returns the arrays.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.client
@@ -257,6 +258,8 @@ def download(url: str, dest_path: PathLike, md5: str, timeout: float = 30.0) -> 
             or the md5 does not match; the message names the URL.
     """
     dest_path = Path(dest_path)
+    # Folders this call creates, innermost first, to take away again if it fails.
+    created = [folder for folder in dest_path.parents if not folder.exists()]
     dest_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = tempfile.NamedTemporaryFile(
         dir=dest_path.parent, prefix=f".{dest_path.name}.", suffix=".part", delete=False
@@ -274,6 +277,9 @@ def download(url: str, dest_path: PathLike, md5: str, timeout: float = 30.0) -> 
     except BaseException:
         # BaseException: a KeyboardInterrupt must not leave a partial file either.
         Path(tmp.name).unlink(missing_ok=True)
+        for folder in created:
+            with contextlib.suppress(OSError):  # not empty: another file got there
+                folder.rmdir()
         raise
     return dest_path
 

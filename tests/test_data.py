@@ -374,7 +374,16 @@ def test_refused_connection_names_files_directory_and_mirrors(tmp_path, dead_url
     assert str(cache) in message
     assert dead_url + FILES[0] in message and dead_url + "other/" + FILES[0] in message
     assert "refused" in message.lower()
-    assert _files_in(cache) == []
+    assert not cache.exists()  # not even the empty folder the download created
+
+
+def test_failed_download_keeps_folders_that_were_there(tmp_path, dead_url):
+    with pytest.raises(RuntimeError):
+        download(dead_url + FILES[0], tmp_path / "a" / "b" / FILES[0], "0" * 32, timeout=5)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(RuntimeError):
+        download(dead_url + FILES[0], tmp_path / FILES[0], "0" * 32, timeout=5)
+    assert tmp_path.is_dir()
 
 
 def test_timeout_raises_runtime_error(tmp_path, silent_url):
