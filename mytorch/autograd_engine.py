@@ -7,7 +7,6 @@ input's `grad_fn` for an intermediate tensor, `None` for a constant. `backward` 
 that graph once, in reverse topological order.
 """
 import contextlib
-from collections import defaultdict
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from mytorch import tensor
@@ -42,6 +41,13 @@ class no_grad(contextlib.ContextDecorator):
         _grad_enabled = self._previous.pop()
 
 
+class _EveryInput:
+    """`needs_input_grad` of a context made by hand: every gradient is wanted."""
+
+    def __getitem__(self, index: int) -> bool:
+        return True
+
+
 class ContextManager:
     """Carries data from a Function's forward to its backward.
 
@@ -53,9 +59,10 @@ class ContextManager:
             tests make them to call `forward`/`backward` directly, asks for all of them.
     """
 
+    needs_input_grad: Sequence[bool] = _EveryInput()  # Function.apply sets a tuple
+
     def __init__(self) -> None:
         self.saved_tensors: List["tensor.Tensor"] = []
-        self.needs_input_grad = defaultdict(lambda: True)
 
     def save_for_backward(self, *tensors: "tensor.Tensor") -> None:
         """Store input tensors for backward.
