@@ -173,6 +173,9 @@ class Function:
     A subclass defines `forward(ctx, *args)` returning a Tensor and
     `backward(ctx, grad_output)` returning one gradient per forward argument (a Tensor,
     or None for non-tensor arguments and inputs that need none). Use it via `apply`.
+
+    Gradients are new arrays or views of grad_output, never arrays the op keeps (on ctx
+    or elsewhere): a leaf may take a returned array as its `.grad` without a copy.
     """
 
     @staticmethod
@@ -195,6 +198,8 @@ class Function:
         if not isinstance(output, tensor.Tensor):
             raise TypeError(f"{cls.__name__}.forward returned a {type(output).__name__}, "
                             "not a Tensor")
+        if any(output is arg for arg in args):
+            output = tensor.Tensor(output.data)  # never relabel an input as this op's output
         if records:
             metadata = [(arg.data.shape, arg.data.dtype) if parent is not None else None
                         for arg, parent in zip(args, parents)]

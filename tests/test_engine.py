@@ -264,6 +264,23 @@ def test_custom_function_with_non_tensor_argument():
     np.testing.assert_array_equal(a.grad.data, [4, 4, 4])
 
 
+def test_forward_returning_its_input_does_not_relabel_the_input():
+    class Identity(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output
+
+    a = Tensor.randn(3, requires_grad=True)
+    out = Identity.apply(a)
+    assert out is not a and (a.is_leaf, a.grad_fn) == (True, None)
+    (out * 2).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [2, 2, 2])
+
+
 def test_context_manager_saves_tensors_only():
     ctx = ContextManager()
     a = Tensor.ones(2)
