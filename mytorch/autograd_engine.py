@@ -121,13 +121,13 @@ class BackwardFunction:
     """
 
     def __init__(self, function: type, ctx: ContextManager, next_functions: List[Any],
-                 input_metadata: List[Optional[Tuple[tuple, Any]]]) -> None:
+                 expected: List[Tuple[int, tuple, Any]]) -> None:
         self.ctx = ctx
         self.next_functions = next_functions
         self.function_name = function.__name__
         self._backward: Callable = function.backward
-        # (shape, dtype) of each argument that needs a gradient, to check what backward returns.
-        self._input_metadata = input_metadata
+        # (index, shape, dtype) of each argument that needs a gradient, to check backward's result.
+        self._expected = expected
 
     def apply(self, grad_output: "tensor.Tensor") -> Tuple[Optional["tensor.Tensor"], ...]:
         """Run the op's backward and check that it returned one well-formed gradient per input."""
@@ -137,16 +137,16 @@ class BackwardFunction:
         count = len(self.next_functions)
         # Trailing Nones are allowed: an op with optional arguments (an axis, a bias)
         # answers for all of them even when they were not passed.
-        if len(grads) < count or any(grad is not None for grad in grads[count:]):
+        if len(grads) != count and (len(grads) < count or any(g is not None for g in grads[count:])):
             raise RuntimeError(f"{self.function_name}.backward returned {len(grads)} gradients "
                                f"for {count} forward arguments")
-        for index, (grad, metadata) in enumerate(zip(grads, self._input_metadata)):
-            if grad is None or metadata is None:
+        for index, shape, dtype in self._expected:
+            grad = grads[index]
+            if grad is None:
                 continue
             if not isinstance(grad, tensor.Tensor):
                 raise TypeError(f"{self.function_name}.backward returned a {type(grad).__name__} "
                                 f"for input {index}; gradients must be Tensors")
-            shape, dtype = metadata
             if grad.data.shape != shape or grad.data.dtype != dtype:
                 raise RuntimeError(
                     f"{self.function_name}.backward returned a gradient of shape {grad.shape} "
@@ -201,11 +201,11 @@ class Function:
         if any(output is arg for arg in args):
             output = tensor.Tensor(output.data)  # never relabel an input as this op's output
         if records:
-            metadata = [(arg.data.shape, arg.data.dtype) if parent is not None else None
-                        for arg, parent in zip(args, parents)]
+            expected = [(index, arg.data.shape, arg.data.dtype)
+                        for index, (arg, parent) in enumerate(zip(args, parents)) if parent is not None]
             output.requires_grad = True
             output.is_leaf = False
-            output.grad_fn = BackwardFunction(cls, ctx, parents, metadata)
+            output.grad_fn = BackwardFunction(cls, ctx, parents, expected)
         return output
 
 

@@ -76,7 +76,8 @@ def _check_class_indices(op: str, name: str, scores: Tensor, labels: np.ndarray)
         raise ValueError(f"{op}: expected target of shape ({scores.shape[0]},) "
                          f"for {name} of shape {scores.shape}, got {labels.shape}")
     classes = scores.shape[1]
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+    # The ufuncs' own reductions: ndarray.min/max add a Python wrapper on the hot path.
+    if labels.size and (np.minimum.reduce(labels) < 0 or np.maximum.reduce(labels) >= classes):
         bad = labels[(labels < 0) | (labels >= classes)][0]
         raise ValueError(f"{op}: target {bad} is out of range for {classes} classes "
                          f"(expected 0 <= target < {classes})")
