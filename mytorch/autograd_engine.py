@@ -191,9 +191,9 @@ class Function:
         """Run forward and, if any input requires grad, record the op in the graph."""
         ctx = ContextManager()
         parents = [_graph_node(arg) for arg in args] if _grad_enabled else []
-        records = any(parent is not None for parent in parents)
+        records = parents.count(None) != len(parents)
         if records:
-            ctx.needs_input_grad = tuple(parent is not None for parent in parents)
+            ctx.needs_input_grad = tuple([parent is not None for parent in parents])
         output = cls.forward(ctx, *args)
         if not isinstance(output, tensor.Tensor):
             raise TypeError(f"{cls.__name__}.forward returned a {type(output).__name__}, "
@@ -232,15 +232,6 @@ def _topological_order(root: Any) -> List[Any]:
     return order
 
 
-def _unshared(grad: "tensor.Tensor", grad_output: "tensor.Tensor", grads: Sequence[Any]) -> bool:
-    """Whether the array of `grad`, returned by a backward with `grad_output`, is held by
-    nothing else: not a view, not passed through, not returned for two inputs. (Backward
-    functions return new arrays or views of grad_output, never arrays they keep.)"""
-    array = grad.data
-    return (array.base is None and array is not grad_output.data
-            and sum(other is not None and other.data is array for other in grads) == 1)
-
-
 def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
     """Backpropagate `grad_of_outputs` from node `grad_fn` into the `.grad` of every leaf.
 
@@ -254,7 +245,10 @@ def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
         grad_of_outputs: dL/d(that tensor), a Tensor of its shape.
     """
     grads = {grad_fn: grad_of_outputs}
-    owned = set()  # ids of gradients whose arrays a leaf may keep without a copy
+    # Ids of leaf gradients that are new arrays, neither views nor grad_output passed
+    # through (backward functions never return arrays they keep): a leaf may keep one as
+    # its .grad without a copy, unless another leaf already took the same array.
+    owned = set()
     leaf_grads = []
     for node in reversed(_topological_order(grad_fn)):
         grad = grads.pop(node, None)
@@ -263,19 +257,21 @@ def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
         if isinstance(node, AccumulateGrad):
             leaf_grads.append((node, grad))
             continue
-        input_grads = node.apply(grad)
-        for parent, parent_grad in zip(node.next_functions, input_grads):
+        for parent, parent_grad in zip(node.next_functions, node.apply(grad)):
             if parent is None or parent_grad is None:
                 continue
             previous = grads.get(parent)
             if previous is None:
                 grads[parent] = parent_grad
-                if isinstance(parent, AccumulateGrad) and _unshared(parent_grad, grad, input_grads):
+                if (isinstance(parent, AccumulateGrad) and parent_grad.data.base is None
+                        and parent_grad.data is not grad.data):
                     owned.add(id(parent_grad))
             else:
                 # Out of place: an op may hand the same array to several inputs.
                 grads[parent] = summed = tensor.Tensor(previous.data + parent_grad.data)
                 owned.discard(id(previous))  # it may be freed now, and its id reused
                 owned.add(id(summed))
+    taken = set()  # ids of the arrays leaves have kept
     for node, grad in leaf_grads:
-        node.apply(grad, owned=id(grad) in owned)
+        node.apply(grad, owned=id(grad) in owned and id(grad.data) not in taken)
+        taken.add(id(grad.data))
