@@ -438,6 +438,16 @@ def test_handout_settings_reach_the_accuracy_floor_on_mnist_10k(tmp_path):
     assert final >= 0.88
 
 
+@needs_shared_data
+def test_handout_settings_reach_the_accuracy_floor_on_fashion_mnist(tmp_path):
+    """Full Fashion-MNIST (60,000 / 10,000), 3 epochs, seeded: test accuracy >= 0.82 (NumPy: ~0.84)."""
+    result = run([sys.executable, str(REPO / "autograder/hw1_autograder/test_mnist.py"),
+                  "--dataset", "fashion-mnist", "--plot", str(tmp_path / "plot.png")], cwd="/")
+    assert result.returncode == 0, result.stdout + result.stderr
+    final = float(re.search(r"final validation accuracy (\d\.\d+)", result.stdout).group(1))
+    assert final >= 0.82
+
+
 def test_test_mnist_accepts_the_handout_npy_layout(tmp_path, capsys):
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 10, 1200)
