@@ -220,9 +220,17 @@ def _as_tensor(value: Any) -> Tensor:
     return value if isinstance(value, Tensor) else Tensor(np.asarray(value))
 
 
-def _initial_weight(weight_init_fn: Callable[[int, int], Any], fan_in: int,
-                    fan_out: int) -> np.ndarray:
-    """weight_init_fn's (in, out) array as an (out, in) float64 weight."""
+def _in_place(init_fn: Callable) -> bool:
+    """Whether `init_fn` is a PyTorch-style in-place initialiser (`init.xavier_uniform_`):
+    PyTorch's trailing underscore marks functions that fill the tensor they are given."""
+    return getattr(init_fn, "__name__", "").endswith("_")
+
+
+def _initial_weight(weight_init_fn: Callable, fan_in: int, fan_out: int) -> np.ndarray:
+    """weight_init_fn's (in, out) array as an (out, in) float64 weight, or an (out, in)
+    weight filled by an in-place initialiser such as `init.xavier_uniform_`."""
+    if _in_place(weight_init_fn):
+        return weight_init_fn(Tensor(np.empty((fan_out, fan_in)))).data
     weight = np.asarray(weight_init_fn(fan_in, fan_out), dtype=np.float64)
     if weight.shape != (fan_in, fan_out):
         raise ValueError(f"weight_init_fn({fan_in}, {fan_out}) must return an array of shape "
@@ -230,8 +238,11 @@ def _initial_weight(weight_init_fn: Callable[[int, int], Any], fan_in: int,
     return np.ascontiguousarray(weight.T)
 
 
-def _initial_bias(bias_init_fn: Callable[[int], Any], size: int) -> np.ndarray:
-    """bias_init_fn's (d,) or (1, d) array as a (d,) float64 bias."""
+def _initial_bias(bias_init_fn: Callable, size: int) -> np.ndarray:
+    """bias_init_fn's (d,) or (1, d) array as a (d,) float64 bias, or a (d,) bias filled
+    by an in-place initialiser such as `init.zeros_`."""
+    if _in_place(bias_init_fn):
+        return bias_init_fn(Tensor(np.empty(size))).data
     bias = np.asarray(bias_init_fn(size), dtype=np.float64)
     if bias.shape not in ((size,), (1, size)):
         raise ValueError(f"bias_init_fn({size}) must return an array of shape ({size},) or "

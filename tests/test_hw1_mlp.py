@@ -401,3 +401,17 @@ def test_training_steps_match_pytorch(num_bn_layers):
     x = rng.standard_normal((6, sizes[0]))
     np.testing.assert_allclose(mlp.forward(x).data, model(torch.from_numpy(x)).detach().numpy(),
                                rtol=0, atol=1e-8)
+
+
+def test_pytorch_style_in_place_initialisers_work_as_init_fns():
+    np.random.seed(0)
+    mlp = MLP(30, 4, [20], [nn.ReLU(), nn.Identity()], init.xavier_uniform_, init.zeros_,
+              nn.SoftmaxCrossEntropy(), 0.1)
+    bound = np.sqrt(6 / (30 + 20))  # xavier on the (20, 30) weight
+    weight = mlp.linear_layers[0].weight.data
+    assert weight.shape == (20, 30) and np.abs(weight).max() <= bound
+    assert np.abs(weight).max() > 0.9 * bound
+    assert np.all(mlp.linear_layers[0].bias.data == 0)
+    kaiming = MLP(30, 4, [20], [nn.ReLU(), nn.Identity()], init.kaiming_uniform_, init.zeros_,
+                  nn.SoftmaxCrossEntropy(), 0.1)
+    assert np.abs(kaiming.linear_layers[0].weight.data).max() <= np.sqrt(6 / 30)
