@@ -162,7 +162,9 @@ class Div(Function):
         a, b = ctx.saved_tensors
         grad = grad_output.data
         grad_a = Tensor(unbroadcast(grad / b.data, a.shape, a.dtype)) if ctx.needs_input_grad[0] else None
-        grad_b = (Tensor(unbroadcast(-grad * a.data / b.data ** 2, b.shape, b.dtype))
+        # (a / b) / b, not a / b**2: the same rounding as PyTorch, which matters for b near 0,
+        # where the gradient is huge and one ulp exceeds the handout's 1e-10 tolerance.
+        grad_b = (Tensor(unbroadcast(-grad * (a.data / b.data / b.data), b.shape, b.dtype))
                   if ctx.needs_input_grad[1] else None)
         return grad_a, grad_b
 
