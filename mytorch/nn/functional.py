@@ -734,6 +734,11 @@ class MSE(Function):
 
 # ------------------------------------------------------------- functional API
 
+def _as_tensor(value: Any) -> Tensor:
+    """`value` itself if it is a Tensor (keeping its graph), else a constant Tensor of it."""
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
 def relu(x: Tensor) -> Tensor:
     """max(x, 0), elementwise."""
     return ReLU.apply(x)
@@ -762,7 +767,7 @@ def cross_entropy(predicted: Tensor, target: Any, reduction: str = "mean") -> Te
     Returns:
         A 0-d Tensor, or the per-sample losses (N,) for reduction='none'.
     """
-    return CrossEntropy.apply(predicted, target if isinstance(target, Tensor) else Tensor(target), reduction)
+    return CrossEntropy.apply(predicted, _as_tensor(target), reduction)
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -815,7 +820,7 @@ def mse_loss(predicted: Tensor, target: Any, reduction: str = "mean") -> Tensor:
         target: the same shape, a Tensor or an array.
         reduction: 'mean', 'sum' or 'none' (elementwise squared errors).
     """
-    return MSE.apply(predicted, target if isinstance(target, Tensor) else Tensor(target), reduction)
+    return MSE.apply(predicted, _as_tensor(target), reduction)
 
 
 def nll_loss(log_probs: Tensor, target: Any, reduction: str = "mean") -> Tensor:
@@ -826,4 +831,4 @@ def nll_loss(log_probs: Tensor, target: Any, reduction: str = "mean") -> Tensor:
         target: integer class indices of shape (N,), a Tensor or an array.
         reduction: 'mean' (over the batch), 'sum' or 'none' (shape (N,)).
     """
-    return NLL.apply(log_probs, target if isinstance(target, Tensor) else Tensor(target), reduction)
+    return NLL.apply(log_probs, _as_tensor(target), reduction)
