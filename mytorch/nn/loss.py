@@ -11,8 +11,7 @@ class _Loss(Module):
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in F.REDUCTIONS:
-            raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        F._check_reduction(type(self).__name__, reduction)
         self.reduction = reduction
 
     def extra_repr(self) -> str:
