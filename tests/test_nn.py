@@ -39,6 +39,13 @@ def test_shared_parameters_are_yielded_once():
     assert len(list(model.parameters())) == 2
 
 
+def test_named_modules_visit_each_module_once_before_its_submodules():
+    model = TwoLayer()
+    assert [name for name, _ in model.named_modules()] == ["", "first", "second", "second.0", "second.1"]
+    layer = nn.Linear(2, 2)
+    assert len(list(nn.Sequential(layer, nn.ReLU(), layer).modules())) == 3
+
+
 def test_reassignment_replaces_registration():
     model = TwoLayer()
     model.first = None

@@ -1,5 +1,5 @@
 """Module: the base class of layers, which registers parameters and submodules by assignment."""
-from typing import Any, Dict, Iterator
+from typing import Any, Dict, Iterator, Tuple
 
 from mytorch.tensor import Tensor
 
@@ -49,33 +49,37 @@ class Module:
 
     def parameters(self) -> Iterator[Tensor]:
         """Every parameter once: this module's own in assignment order, then its submodules'."""
-        seen = set()
-        for module in self.modules():
-            for parameter in module._parameters.values():
-                if id(parameter) not in seen:
-                    seen.add(id(parameter))
-                    yield parameter
+        for _, parameter in self.named_parameters():
+            yield parameter
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple]:
-        """(dotted name, parameter) pairs in the order of `parameters()`."""
+    def named_parameters(self) -> Iterator[Tuple[str, Tensor]]:
+        """(dotted name, parameter) pairs in the order of `parameters()`, each parameter once."""
         seen = set()
-        for name, parameter in self._parameters.items():
-            if id(parameter) not in seen:
-                seen.add(id(parameter))
-                yield prefix + name, parameter
-        for name, module in self._submodules.items():
-            for child_name, parameter in module.named_parameters(f"{prefix}{name}."):
+        for module_name, module in self.named_modules():
+            for name, parameter in module._parameters.items():
                 if id(parameter) not in seen:
                     seen.add(id(parameter))
-                    yield child_name, parameter
+                    yield (f"{module_name}.{name}" if module_name else name), parameter
+
+    def named_modules(self) -> Iterator[Tuple[str, "Module"]]:
+        """(dotted name, module) for this module ("") and every submodule, depth first,
+        each once (as PyTorch's order: a module before its submodules, in assignment order)."""
+        seen = set()
+        stack = [("", self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{child}" if name else child, submodule)
+                        for child, submodule in module._submodules.items()]
+            stack.extend(reversed(children))
 
     def modules(self) -> Iterator["Module"]:
         """This module, then every submodule, depth first."""
-        stack = [self]
-        while stack:
-            module = stack.pop()
+        for _, module in self.named_modules():
             yield module
-            stack.extend(reversed(list(module._submodules.values())))
 
     def train(self, mode: bool = True) -> "Module":
         """Set training mode (`is_train`) here and in every submodule."""
