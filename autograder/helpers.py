@@ -29,7 +29,8 @@ def assert_close(actual: Any, expected: Any, what: str, rtol: float = CLOSED_FOR
 
     Raises:
         AssertionError naming `what`, the shapes or the largest difference, where it
-        is, both values there and the tolerance.
+        is, both values there and the tolerance; or the first NaN or infinity on either
+        side (a non-finite expected value means the reference itself is broken).
     """
     if actual is None:
         raise AssertionError(f"{what}: got None, expected an array of shape {np.shape(expected)}")
@@ -39,8 +40,13 @@ def assert_close(actual: Any, expected: Any, what: str, rtol: float = CLOSED_FOR
     if got.dtype.kind not in "biuf":
         raise AssertionError(f"{what}: dtype {got.dtype} is not numeric")
     got = got.astype(np.float64)
+    if not np.all(np.isfinite(want)):
+        # A NaN in the reference would never compare as "too far" and pass unchecked.
+        bad = _first_non_finite(want)
+        raise AssertionError(f"{what}: the expected value is {float(want[bad])} at index "
+                             f"{_index(bad)}; the reference is broken, so nothing was checked")
     if not np.all(np.isfinite(got)):
-        bad = np.unravel_index(np.argmax(~np.isfinite(got)), got.shape) if got.ndim else ()
+        bad = _first_non_finite(got)
         raise AssertionError(f"{what}: non-finite value {float(got[bad])} at index {_index(bad)}")
     excess = np.abs(got - want) - (atol + rtol * np.abs(want))
     if np.any(excess > 0):
@@ -170,6 +176,11 @@ def check_flags(tensor: Any, what: str, requires_grad: bool, is_leaf: bool,
 def check_parameter(param: Any, what: str) -> None:
     """Assert `param` is still a trainable leaf parameter (as after an optimizer step)."""
     check_flags(param, what, requires_grad=True, is_leaf=True, is_parameter=True)
+
+
+def _first_non_finite(values: np.ndarray) -> Tuple[int, ...]:
+    """The index of the first NaN or infinity in `values`."""
+    return np.unravel_index(np.argmax(~np.isfinite(values)), values.shape) if values.ndim else ()
 
 
 def _index(index: Tuple[int, ...]) -> str:

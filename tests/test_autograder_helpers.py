@@ -1,0 +1,38 @@
+"""Tests for autograder/helpers.py: a comparison must never pass without comparing."""
+
+import numpy as np
+import pytest
+
+from autograder import helpers
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_assert_close_fails_on_a_non_finite_expected_value(bad):
+    # NaN in `excess` is never > 0, so a broken reference used to pass silently.
+    expected = np.array([[1.0, 2.0], [3.0, bad]])
+    with pytest.raises(AssertionError, match=r"x: the expected value is .* at index \(1, 1\); "
+                                             "the reference is broken"):
+        helpers.assert_close(np.array([[1.0, 2.0], [3.0, 4.0]]), expected, "x")
+
+
+def test_assert_close_fails_on_a_non_finite_expected_scalar():
+    with pytest.raises(AssertionError, match=r"the expected value is nan at index \(\)"):
+        helpers.assert_close(np.float64(1.0), float("nan"), "loss")
+    # None as the expected value becomes NaN in an array; it must not pass either.
+    with pytest.raises(AssertionError, match="the expected value is nan"):
+        helpers.assert_close(np.float64(1.0), None, "loss")
+
+
+def test_assert_close_fails_when_both_sides_are_nan():
+    with pytest.raises(AssertionError, match="the reference is broken"):
+        helpers.assert_close(np.array([np.nan]), np.array([np.nan]), "x")
+
+
+def test_assert_close_still_names_a_non_finite_actual_value():
+    with pytest.raises(AssertionError, match=r"x: non-finite value inf at index \(1\)"):
+        helpers.assert_close(np.array([1.0, np.inf]), np.array([1.0, 2.0]), "x")
+
+
+def test_assert_numerically_close_fails_on_a_nan_reference():
+    with pytest.raises(AssertionError, match="vs central differences.*reference is broken"):
+        helpers.assert_numerically_close(np.zeros(3), np.full(3, np.nan), "g")
