@@ -179,19 +179,33 @@ def prepare(images: np.ndarray, labels: np.ndarray) -> Tuple[np.ndarray, np.ndar
     """Images as float64 rows in [0, 1], shape (N, 784); labels as int64, shape (N,).
 
     Integer images are divided by 255; float images are taken to be scaled already.
+
+    Raises:
+        ValueError: naming the problem, for no images, images that are not of
+            28x28 = 784 pixels, a different number of labels, labels that are not
+            integers, or a label outside 0..9 (with its index and value).
     """
     images, labels = np.asarray(images), np.asarray(labels)
-    if images.ndim < 2 or images[0].size != 784:
+    if images.ndim < 2 or int(np.prod(images.shape[1:])) != 784:
         raise ValueError(f"expected N images of 28x28 = 784 pixels, got an array of shape "
                          f"{images.shape}")
+    if len(images) == 0:
+        raise ValueError(f"expected at least one image, got an array of shape {images.shape}")
     x = images.reshape(len(images), 784).astype(np.float64)
     if images.dtype.kind in "iub":
         x /= 255.0
     labels = labels.reshape(-1)
+    if len(labels) != len(images):
+        raise ValueError(f"got {len(images)} images but {len(labels)} labels")
     if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
         labels = labels.astype(np.int64)
     if labels.dtype.kind not in "iu":
         raise ValueError(f"labels must be integer class indices, got dtype {labels.dtype}")
+    # Caught here, not by the loss in the middle of training.
+    bad = np.flatnonzero((labels < 0) | (labels > 9))
+    if bad.size:
+        raise ValueError(f"label {labels[bad[0]]} at index {bad[0]} is outside 0..9 "
+                         f"({bad.size} such labels)")
     return x, labels.astype(np.int64)
 
 

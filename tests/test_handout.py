@@ -378,6 +378,28 @@ def test_train_and_prepare_reject_bad_input():
     assert hw1_mnist.num_batches(101, 100) == 1  # a last batch of one sample is dropped
 
 
+@pytest.mark.parametrize("images, labels, message", [
+    (np.zeros((0, 784)), np.zeros(0, np.int64), r"at least one image, got an array of shape \(0, 784\)"),
+    (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8), "at least one image"),
+    (np.zeros((3, 784)), np.zeros(2, np.int64), "3 images but 2 labels"),
+    (np.zeros((3, 784)), np.array([1, 10, 12]), r"label 10 at index 1 is outside 0\.\.9 \(2 such"),
+    (np.zeros((3, 784)), np.array([1, 2, -1]), r"label -1 at index 2 is outside 0\.\.9"),
+    (np.zeros((3, 784)), np.array([1.0, 2.0, 11.0]), "label 11 at index 2"),
+])
+def test_prepare_names_the_problem(images, labels, message):
+    with pytest.raises(ValueError, match=message):
+        hw1_mnist.prepare(images, labels)
+
+
+def test_test_mnist_rejects_out_of_range_npy_labels(tmp_path, capsys):
+    for name, array in zip(mnist_script.NPY_FILES, (np.zeros((4, 784)), np.array([0, 1, 2, 10]),
+                                                    np.zeros((2, 784)), np.array([0, 1]))):
+        np.save(tmp_path / name, array)
+    assert mnist_script.main(["--npy", str(tmp_path), "--plot", str(tmp_path / "p.png")]) == 1
+    assert "label 10 at index 3 is outside 0..9" in capsys.readouterr().err
+    assert not (tmp_path / "p.png").exists()
+
+
 @needs_shared_data
 def test_one_epoch_on_a_small_slice_learns():
     train_x, train_y, val_x, val_y = hw1_mnist.load_data("mnist-10k", SHARED_DATA / "mnist-10k")
