@@ -85,8 +85,9 @@ def train(model: Module, optimizer: Optimizer, criterion: Module, train_x: np.nd
         optimizer: updates `model`'s parameters.
         criterion: loss of (logits, labels).
         train_x, train_y, val_x, val_y: as for `mnist`.
-        batch_size: samples per batch; a last batch of a single sample is skipped,
-            because BatchNorm cannot normalise one sample.
+        batch_size: samples per batch, at least 2, because BatchNorm cannot
+            normalise one sample; for the same reason a last batch of a single
+            sample is skipped each epoch (`num_batches` counts the batches kept).
         num_epochs: passes over the training set.
         validate_every: batches between validations.
         rng: source of the shuffles; `np.random` (seeded by `np.random.seed`) if None.
@@ -95,6 +96,10 @@ def train(model: Module, optimizer: Optimizer, criterion: Module, train_x: np.nd
 
     Returns:
         The validation accuracies, in order.
+
+    Raises:
+        ValueError: naming the argument, for bad data, a `batch_size` below 2 or
+            a non-positive `num_epochs` or `validate_every`; before any training.
     """
     _check_split("train", train_x, train_y)
     _check_split("val", val_x, val_y)
@@ -298,8 +303,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--plot", default=str(DEFAULT_PLOT), metavar="PATH",
                         help="where to save the plot (default hw1/validation_accuracy.png)")
     args = parser.parse_args(argv)
-    if args.batch_size < 2:
-        parser.error("--batch-size must be at least 2: BatchNorm needs 2 samples to normalise")
 
     dataset = args.dataset or ("mnist" if args.data else default_dataset())
     started = time.perf_counter()
@@ -313,8 +316,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
           f"{len(val_x)} validation images")
 
     np.random.seed(args.seed)
-    val_accuracies = mnist(train_x, train_y, val_x, val_y, num_epochs=args.epochs,
-                           batch_size=args.batch_size, lr=args.lr, progress=True)
+    try:
+        val_accuracies = mnist(train_x, train_y, val_x, val_y, num_epochs=args.epochs,
+                               batch_size=args.batch_size, lr=args.lr, progress=True)
+    except ValueError as exc:  # train checks its arguments before it starts
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     trained = time.perf_counter()
 
     total_batches = num_batches(len(train_x), args.batch_size) * args.epochs
@@ -331,13 +338,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 # --------------------------------------------------------------------- helpers
 
 def _batch_bounds(count: int, batch_size: int) -> List[Tuple[int, int]]:
-    """(start, stop) of each batch; a last batch of one sample is dropped (see `train`)."""
+    """(start, stop) of each batch; a last batch of one sample is dropped (see `train`).
+
+    The one place that knows a batch needs 2 samples: `train`, `num_batches` and so
+    the command line rely on its ValueError.
+    """
+    check_positive_int("batch_size", batch_size)
+    if batch_size < 2:
+        raise ValueError(f"batch_size must be at least 2, because BatchNorm cannot normalise "
+                         f"a single sample, got {batch_size}")
     bounds = [(start, min(start + batch_size, count)) for start in range(0, count, batch_size)]
     if bounds and bounds[-1][1] - bounds[-1][0] < 2:
         bounds.pop()
     if not bounds:
-        raise ValueError(f"need at least 2 training samples per batch, got {count} samples "
-                         f"and batch_size {batch_size}")
+        raise ValueError(f"need at least 2 training samples, got {count}")
     return bounds
 
 

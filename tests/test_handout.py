@@ -357,6 +357,20 @@ def test_mnist_builds_the_handout_network(monkeypatch):
     assert seen["batch_size"] == 100 and seen["num_epochs"] == 3
 
 
+def test_train_rejects_batch_size_1_before_training():
+    x, y = _synthetic(20)
+    calls = []
+    model = Recorder(Sequential(Linear(784, 4), BatchNorm1d(4), ReLU(), Linear(4, 10)), calls)
+    with pytest.raises(ValueError, match=r"batch_size must be at least 2.*got 1"):
+        hw1_mnist.train(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss(),
+                        x, y, x, y, batch_size=1)
+    assert calls == []  # nothing ran
+    with pytest.raises(ValueError, match="at least 2"):
+        hw1_mnist.num_batches(10, 1)
+    # A trailing one-sample batch is dropped: 21 samples make 2 batches of 10.
+    assert hw1_mnist.num_batches(21, 10) == 2 and hw1_mnist.num_batches(22, 10) == 3
+
+
 def test_train_and_prepare_reject_bad_input():
     x, y = _synthetic(20)
     model = Sequential(Linear(784, 10))
@@ -417,7 +431,6 @@ def test_one_epoch_on_a_small_slice_learns():
 @pytest.mark.parametrize("args, message", [
     (["--epochs", "0"], "must be a positive integer"),
     (["--epochs", "two"], "must be a positive integer"),
-    (["--batch-size", "1"], "at least 2"),
     (["--lr", "-0.1"], "must be a positive number"),
     (["--dataset", "cifar"], "invalid choice"),
 ])
@@ -426,6 +439,17 @@ def test_mnist_cli_rejects_bad_arguments(args, message, capsys):
         hw1_mnist.main(args)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_mnist_cli_prints_the_batch_size_error_of_train(tmp_path, capsys, monkeypatch):
+    # The CLI has no check of its own: train's ValueError is printed, before any training.
+    x, y = _synthetic(20)
+    monkeypatch.setattr(hw1_mnist, "load_data", lambda *args: (x, y, x, y))
+    status = hw1_mnist.main(["--batch-size", "1", "--plot", str(tmp_path / "p.png")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.startswith("error: batch_size must be at least 2") and "got 1" in err
+    assert "Traceback" not in err and not (tmp_path / "p.png").exists()
 
 
 def test_mnist_cli_reports_missing_data(tmp_path, capsys):
