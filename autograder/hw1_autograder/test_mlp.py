@@ -26,12 +26,9 @@ MODEL_SEED = 11785  # the handout's seed for the initial parameters
 class ReferenceLinear:
     """y = x W^T + b;  dx = dy W,  dW = dy^T x,  db = sum_i dy_i."""
 
-    name = "Linear"
-
     def __init__(self, weight: np.ndarray, bias: np.ndarray) -> None:
         self.weight, self.bias = weight.copy(), bias.copy()
         self.params = [self.weight, self.bias]
-        self.param_names = ["weight", "bias"]
 
     def forward(self, x: np.ndarray, training: bool) -> Tuple[np.ndarray, Any]:
         return x @ self.weight.T + self.bias, x
@@ -44,9 +41,7 @@ class ReferenceLinear:
 class ReferenceReLU:
     """y = max(z, 0);  dz = dy where z > 0, else 0."""
 
-    name = "ReLU"
     params: List[np.ndarray] = []
-    param_names: List[str] = []
 
     def forward(self, z: np.ndarray, training: bool) -> Tuple[np.ndarray, Any]:
         return np.maximum(z, 0.0), z
@@ -64,15 +59,12 @@ class ReferenceBatchNorm:
     variance var * m / (m - 1) by `momentum`. Eval: x_hat uses the running statistics.
     """
 
-    name = "BatchNorm1d"
-
     def __init__(self, gamma: np.ndarray, beta: np.ndarray, running_mean: np.ndarray,
                  running_var: np.ndarray, eps: float, momentum: float) -> None:
         self.gamma, self.beta = gamma.copy(), beta.copy()
         self.running_mean, self.running_var = running_mean.copy(), running_var.copy()
         self.eps, self.momentum = eps, momentum
         self.params = [self.gamma, self.beta]
-        self.param_names = ["gamma", "beta"]
 
     def forward(self, x: np.ndarray, training: bool) -> Tuple[np.ndarray, Any]:
         if training:
@@ -228,6 +220,31 @@ def _batch(rng: np.random.Generator, batch_size: int, in_features: int, out_feat
     return x, rng.standard_normal((batch_size, out_features))
 
 
+def _check_loss(criterion: CrossEntropyLoss, out: Tensor, expected: np.ndarray,
+                labels: np.ndarray, what: str) -> Tuple[Tensor, np.ndarray]:
+    """The criterion's loss of `out` against the reference's loss of `expected`;
+    returns the loss and the reference's dL/d(output)."""
+    loss = criterion(out, Tensor(labels))
+    expected_loss, grad_out = reference_cross_entropy(expected, labels)
+    assert_close(loss, expected_loss, f"{what}: loss")
+    return loss, grad_out
+
+
+def _backward(out: Tensor, expected: np.ndarray, target: np.ndarray,
+              criterion: Optional[CrossEntropyLoss], what: str) -> np.ndarray:
+    """Backpropagate from the criterion's loss (checked against the reference's) or,
+    without a criterion, from the upstream gradient `target`; returns the reference's
+    dL/d(output)."""
+    if criterion is None:
+        out.backward(Tensor(target.copy()))
+        return target
+    loss, grad_out = _check_loss(criterion, out, expected, target, what)
+    check_flags(loss, f"{what}: loss", requires_grad=True, is_leaf=False)
+    loss.backward()
+    check_no_grad(loss, f"{what}: loss")
+    return grad_out
+
+
 def check_forward(model: Sequential, in_features: int, batch_size: int, seed: int,
                   criterion: Optional[CrossEntropyLoss] = None) -> None:
     """One training-mode forward pass (and loss) against the reference."""
@@ -242,8 +259,7 @@ def check_forward(model: Sequential, in_features: int, batch_size: int, seed: in
     assert_close(out, expected, f"{what}: forward output")
     check_flags(out, f"{what}: output", requires_grad=True, is_leaf=False)
     if criterion is not None:
-        loss = criterion(out, Tensor(target))
-        assert_close(loss, reference_cross_entropy(expected, target)[0], f"{what}: loss")
+        _check_loss(criterion, out, expected, target, what)
     reference.update_running_stats(caches)
     _check_running_stats(model, reference, f"{what}: after one forward")
 
@@ -263,16 +279,7 @@ def check_forward_backward(model: Sequential, in_features: int, batch_size: int,
     out = model(x)
     expected, caches = reference.forward(x_data, training=True)
     assert_close(out, expected, f"{what}: forward output")
-    if criterion is not None:
-        loss = criterion(out, Tensor(target))
-        expected_loss, grad_out = reference_cross_entropy(expected, target)
-        assert_close(loss, expected_loss, f"{what}: loss")
-        check_flags(loss, f"{what}: loss", requires_grad=True, is_leaf=False)
-        loss.backward()
-        check_no_grad(loss, f"{what}: loss")
-    else:
-        grad_out = target
-        out.backward(Tensor(grad_out.copy()))
+    grad_out = _backward(out, expected, target, criterion, what)
     check_no_grad(out, f"{what}: output")
     grad_x, grads = reference.backward(caches, grad_out)
 
@@ -324,14 +331,7 @@ def check_step(model: Sequential, optimizer: SGD, lr: float, momentum: float, in
         out = model(Tensor(x.copy()))
         expected, caches = reference.forward(x, training=True)
         assert_close(out, expected, f"{what}: forward output")
-        if criterion is not None:
-            loss = criterion(out, Tensor(target))
-            expected_loss, grad_out = reference_cross_entropy(expected, target)
-            assert_close(loss, expected_loss, f"{what}: loss")
-            loss.backward()
-        else:
-            grad_out = target
-            out.backward(Tensor(grad_out.copy()))
+        grad_out = _backward(out, expected, target, criterion, what)
         _, grads = reference.backward(caches, grad_out)
         reference.update_running_stats(caches)
         for (label, param), grad in zip(named, grads):
@@ -342,12 +342,10 @@ def check_step(model: Sequential, optimizer: SGD, lr: float, momentum: float, in
         reference_sgd.step(grads)
         for (label, param), ref_param in zip(named, reference.params()):
             assert_close(param, ref_param, f"{what}: {label} after optimizer.step()")
-            # The step is outside the graph: parameters stay leaves, nothing is recorded.
-            check_parameter(param, f"{what}: {label} after optimizer.step()")
-            if param.grad is not None and (param.grad.grad_fn is not None
-                                           or param.grad.requires_grad):
-                raise AssertionError(f"{what}: {label}.grad became part of the graph in "
-                                     "optimizer.step()")
+            # The step is outside the graph: gradients stay constants (an optimizer may
+            # clear them), parameters stay trainable leaves (checked just below).
+            if param.grad is not None:
+                check_grad(param, f"{what}: after optimizer.step(): {label}")
         _check_model_parameters(model, f"{what}: after optimizer.step()")
         _check_running_stats(model, reference, what)
         check_no_grad(out, f"{what}: output")
@@ -360,8 +358,7 @@ def check_step(model: Sequential, optimizer: SGD, lr: float, momentum: float, in
         expected, _ = reference.forward(x, training=False)
         assert_close(out, expected, f"{what}: output (eval mode uses the running statistics)")
         if criterion is not None:
-            loss = criterion(out, Tensor(target))
-            assert_close(loss, reference_cross_entropy(expected, target)[0], f"{what}: loss")
+            _check_loss(criterion, out, expected, target, what)
         _check_running_stats(model, reference, f"{what}: eval mode must not change")
     model.train()
 
