@@ -178,6 +178,12 @@ def num_batches(count: int, batch_size: int = BATCH_SIZE) -> int:
     return len(_batch_bounds(count, batch_size))
 
 
+def run_validation_steps(count: int, batch_size: int = BATCH_SIZE, num_epochs: int = NUM_EPOCHS,
+                         validate_every: int = VALIDATE_EVERY) -> List[int]:
+    """`validation_steps` of a `train` run on `count` samples: the x-axis of its plot."""
+    return validation_steps(num_batches(count, batch_size) * num_epochs, validate_every)
+
+
 # ---------------------------------------------------------------------------- data
 
 def prepare(images: np.ndarray, labels: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -214,9 +220,16 @@ def prepare(images: np.ndarray, labels: np.ndarray) -> Tuple[np.ndarray, np.ndar
     return x, labels.astype(np.int64)
 
 
-def default_dataset() -> str:
-    """'mnist-10k' when its files are already where `load_mnist` looks (for example
-    when MYTORCH_DATA points at the shared data), else 'mnist' (which can be downloaded)."""
+def default_dataset(data_dir: Optional[PathLike] = None) -> str:
+    """The data set `load_data` loads when none is named.
+
+    'mnist' for a `data_dir` given by the caller (its files say what it holds, and
+    'mnist' is the set that can fill in missing ones); otherwise 'mnist-10k' when
+    its files are already where `load_mnist` looks (for example when MYTORCH_DATA
+    points at the shared data), else 'mnist' (which can be downloaded).
+    """
+    if data_dir is not None:
+        return "mnist"
     folder = dataset_dir("mnist-10k")
     return "mnist-10k" if all((folder / name).is_file() for name in FILES) else "mnist"
 
@@ -228,14 +241,14 @@ def load_data(dataset: Optional[str] = None, data_dir: Optional[PathLike] = None
     The official test split (t10k) serves as the validation set.
 
     Args:
-        dataset: a key of `mytorch.data.DATASETS`; `default_dataset()` if None.
+        dataset: a key of `mytorch.data.DATASETS`; `default_dataset(data_dir)` if None.
         data_dir: the folder holding the four IDX files; see `mytorch.data.dataset_dir`.
 
     Returns:
         (train_x, train_y, val_x, val_y), prepared.
     """
     train_images, train_labels, val_images, val_labels = load_mnist(
-        dataset or default_dataset(), data_dir)
+        dataset or default_dataset(data_dir), data_dir)
     return (*prepare(train_images, train_labels), *prepare(val_images, val_labels))
 
 
@@ -304,7 +317,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="where to save the plot (default hw1/validation_accuracy.png)")
     args = parser.parse_args(argv)
 
-    dataset = args.dataset or ("mnist" if args.data else default_dataset())
+    dataset = args.dataset or default_dataset(args.data)
     started = time.perf_counter()
     try:
         train_x, train_y, val_x, val_y = load_data(dataset, args.data)
@@ -324,12 +337,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
     trained = time.perf_counter()
 
-    total_batches = num_batches(len(train_x), args.batch_size) * args.epochs
+    steps = run_validation_steps(len(train_x), args.batch_size, args.epochs)
     path = plot_validation_accuracy(
-        val_accuracies, args.plot, validation_steps(total_batches),
+        val_accuracies, args.plot, steps,
         title=f"{dataset}: batch size {args.batch_size}, lr {args.lr}, seed {args.seed}")
     print(f"final validation accuracy: {val_accuracies[-1]:.4f} after {args.epochs} epoch(s) "
-          f"({total_batches} batches)")
+          f"({steps[-1]} batches)")
     print(f"time: {trained - loaded:.2f} s training, {loaded - started:.2f} s loading data")
     print(f"saved plot: {path}")
     return 0

@@ -414,6 +414,35 @@ def test_test_mnist_rejects_out_of_range_npy_labels(tmp_path, capsys):
     assert not (tmp_path / "p.png").exists()
 
 
+def test_load_data_and_the_command_lines_share_one_default_dataset(tmp_path, monkeypatch):
+    seen = []
+
+    def fake_load_mnist(dataset, data_dir=None):
+        seen.append((dataset, data_dir))
+        return (np.zeros((4, 28, 28), np.uint8), np.arange(4), np.zeros((2, 28, 28), np.uint8),
+                np.arange(2))
+
+    monkeypatch.setattr(hw1_mnist, "load_mnist", fake_load_mnist)
+    (tmp_path / "mnist-10k").mkdir()
+    for name in hw1_mnist.FILES:
+        (tmp_path / "mnist-10k" / name).write_bytes(b"")
+    monkeypatch.setenv("MYTORCH_DATA", str(tmp_path))
+    assert hw1_mnist.default_dataset() == "mnist-10k"
+    # A folder named by the caller: 'mnist', whatever MYTORCH_DATA holds.
+    assert hw1_mnist.default_dataset(tmp_path / "x") == "mnist"
+    hw1_mnist.load_data(None, tmp_path / "x")
+    hw1_mnist.load_data()
+    assert seen == [("mnist", tmp_path / "x"), ("mnist-10k", None)]
+    monkeypatch.setenv("MYTORCH_DATA", str(tmp_path / "empty"))
+    assert hw1_mnist.default_dataset() == "mnist"
+
+
+def test_run_validation_steps_is_the_plots_x_axis():
+    assert hw1_mnist.run_validation_steps(8000) == [100, 200, 240]  # 80 batches x 3 epochs
+    assert hw1_mnist.run_validation_steps(201, 100, 1, 1) == [1, 2]  # the 1-sample batch dropped
+    assert hw1_mnist.run_validation_steps(1000, 10, 2, 30) == [30, 60, 90, 120, 150, 180, 200]
+
+
 @needs_shared_data
 def test_one_epoch_on_a_small_slice_learns():
     train_x, train_y, val_x, val_y = hw1_mnist.load_data("mnist-10k", SHARED_DATA / "mnist-10k")

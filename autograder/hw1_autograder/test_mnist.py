@@ -28,9 +28,8 @@ if str(REPO_ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from hw1.mnist import (DEFAULT_PLOT, DEFAULT_SEED, NUM_EPOCHS, default_dataset,  # noqa: E402
-                       load_data, mnist, num_batches, plot_validation_accuracy, prepare,
-                       validation_steps)
+from hw1.mnist import (DEFAULT_PLOT, DEFAULT_SEED, default_dataset, load_data,  # noqa: E402
+                       mnist, plot_validation_accuracy, prepare, run_validation_steps)
 from mytorch.data import DATASETS  # noqa: E402
 
 NPY_DIR = Path(__file__).resolve().parent / "data"
@@ -82,7 +81,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             source, data = f"the .npy files in {directory}", load_npy(directory)
             dataset = "npy"
         else:
-            dataset = args.dataset or ("mnist" if args.data else default_dataset())
+            dataset = args.dataset or default_dataset(args.data)
             source, data = dataset, load_data(dataset, args.data)
     except (OSError, ValueError, RuntimeError) as exc:
         print(f"error: could not load the data: {exc}", file=sys.stderr)
@@ -97,7 +96,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     val_accuracies = mnist(*data)
     elapsed = time.perf_counter() - started
     print("validation accuracies: " + ", ".join(f"{acc:.4f}" for acc in val_accuracies))
-    steps = validation_steps(num_batches(len(data[0])) * NUM_EPOCHS)
+    steps = run_validation_steps(len(data[0]))
     path = plot_validation_accuracy(val_accuracies, args.plot, steps, title=f"MNIST: {dataset}")
     print(f"saved plot: {path}")
     final = val_accuracies[-1]
