@@ -15,6 +15,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from hw1.plots import save_line_plot
 from mytorch import Tensor, no_grad, nn, optim
 from mytorch.nn import init
 from mytorch.validation import check_non_negative, check_positive_int
@@ -339,25 +340,10 @@ def sample_mlp() -> MLP:
 
 def _plot_curves(curves: Sequence[Tuple[str, str, np.ndarray]], out_dir: Path) -> List[Path]:
     """Save one PNG per (file stem, y label, values) curve into out_dir."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for stem, label, values in curves:
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(label)
-        ax.set_title(label)
-        ax.grid(True, alpha=0.3)
-        fig.tight_layout()
-        path = out_dir / f"{stem}.png"
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        paths.append(path)
-    return paths
+    return [save_line_plot(out_dir / f"{stem}.png", np.arange(1, len(values) + 1), values,
+                           xlabel="epoch", ylabel=label, title=label, figsize=(6, 4),
+                           markersize=3)
+            for stem, label, values in curves]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

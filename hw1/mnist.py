@@ -24,6 +24,7 @@ if __name__ == "__main__":
 import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from hw1.plots import save_line_plot  # noqa: E402
 from mytorch import Tensor, no_grad  # noqa: E402
 from mytorch.data import DATASETS, FILES, dataset_dir, load_mnist  # noqa: E402
 from mytorch.nn import BatchNorm1d, CrossEntropyLoss, Linear, Module, ReLU, Sequential  # noqa: E402
@@ -258,8 +259,8 @@ def plot_validation_accuracy(val_accuracies: Sequence[float], path: PathLike = D
                              steps: Optional[Sequence[int]] = None, title: str = "") -> Path:
     """Save a plot of validation accuracy against batches trained to `path` (PNG).
 
-    Draws with the Agg canvas directly, so it needs no display and leaves pyplot's
-    global state alone.
+    Drawn and saved by `hw1.plots.save_line_plot`: no display needed, pyplot's
+    global state left alone, and the file written atomically.
 
     Args:
         val_accuracies: the accuracies `train` returned.
@@ -270,24 +271,10 @@ def plot_validation_accuracy(val_accuracies: Sequence[float], path: PathLike = D
     Returns:
         The path written.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     if steps is None:
         steps = range(1, len(val_accuracies) + 1)
-    figure = Figure(figsize=(7, 4.5))
-    FigureCanvasAgg(figure)
-    axes = figure.subplots()
-    axes.plot(list(steps), list(val_accuracies), marker="o")
-    axes.set_xlabel("batches trained")
-    axes.set_ylabel("validation accuracy")
-    axes.set_title(title or "Validation accuracy")
-    axes.grid(True, alpha=0.3)
-    figure.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    return path
+    return save_line_plot(path, steps, val_accuracies, xlabel="batches trained",
+                          ylabel="validation accuracy", title=title or "Validation accuracy")
 
 
 # ------------------------------------------------------------------- command line

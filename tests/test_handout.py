@@ -455,6 +455,40 @@ def test_one_epoch_on_a_small_slice_learns():
     assert accuracies[0] > 0.6
 
 
+def test_plots_are_saved_atomically_without_touching_pyplot(tmp_path, monkeypatch):
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from hw1 import hw1 as hw1_mlp
+    from hw1 import plots
+
+    def no_global_backend(*args, **kwargs):
+        raise AssertionError("matplotlib.use changes the backend for the whole process")
+
+    monkeypatch.setattr(matplotlib, "use", no_global_backend)
+    path = hw1_mnist.plot_validation_accuracy([0.5, 0.7, 0.8], tmp_path / "sub" / "acc.png",
+                                              [100, 200, 240])
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in path.parent.iterdir()] == ["acc.png"]  # no temporary file left
+    curves = hw1_mlp._plot_curves([("loss", "loss", np.array([3.0, 2.0]))], tmp_path)
+    assert curves == [tmp_path / "loss.png"] and curves[0].read_bytes()[:4] == b"\x89PNG"
+
+    # A save interrupted midway leaves the old plot whole and no temporary file.
+    def interrupted(self, fname, **kwargs):
+        fname.write(b"\x89PNG trunc")
+        raise KeyboardInterrupt
+
+    before = path.read_bytes()
+    monkeypatch.setattr(Figure, "savefig", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        plots.save_line_plot(path, [1], [1], xlabel="x", ylabel="y", title="t")
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == ["acc.png"]
+    with pytest.raises(KeyboardInterrupt):
+        hw1_mlp._plot_curves([("fresh", "loss", np.array([1.0]))], tmp_path)
+    assert not (tmp_path / "fresh.png").exists()
+
+
 # ------------------------------------------------------------ command lines
 
 @pytest.mark.parametrize("args, message", [
