@@ -12,6 +12,7 @@ import contextlib
 import gzip
 import hashlib
 import http.client
+import math
 import os
 import sys
 import tempfile
@@ -121,7 +122,9 @@ def read_idx(path: PathLike, ndim: int | None = None) -> np.ndarray:
             f"{path}: header truncated: needs {header_size} bytes, file has {len(raw)}"
         )
     shape = tuple(int.from_bytes(raw[i : i + 4], "big") for i in range(4, header_size, 4))
-    expected = int(np.prod(shape))
+    # Python ints: np.prod wraps around at 2**64, so a corrupt header could claim a size
+    # matching the payload, e.g. (65536,) * 4 for an empty one.
+    expected = math.prod(shape)
     found = len(raw) - header_size
     if found != expected:
         kind = {1: "label ", 3: "image "}.get(len(shape), "")
@@ -179,11 +182,10 @@ def load_mnist(
         RuntimeError: if a download fails on every mirror.
     """
     directory = dataset_dir(dataset, data_dir)
-    missing = [name for name in FILES if not (directory / name).is_file()]
-    if missing and not download:
+    if download:
+        download_dataset(dataset, directory, mirrors=mirrors)  # fetches only what is missing
+    elif missing := _missing_files(directory):
         raise FileNotFoundError(_missing_message(dataset, directory, missing, download_hint=True))
-    if missing:
-        download_dataset(dataset, directory, mirrors=mirrors)
     paths = [directory / name for name in FILES]
     return (*_read_split(paths[0], paths[1]), *_read_split(paths[2], paths[3]))
 
@@ -216,7 +218,7 @@ def download_dataset(
     info = _dataset_info(dataset)
     directory = dataset_dir(dataset, directory)
     mirrors = tuple(info["mirrors"] if mirrors is None else mirrors)
-    missing = [name for name in FILES if not (directory / name).is_file()]
+    missing = _missing_files(directory)
     if missing and not mirrors:
         raise FileNotFoundError(_missing_message(dataset, directory, missing))
     for name in missing:
@@ -320,6 +322,11 @@ def _dataset_info(dataset: str) -> dict:
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
     return DATASETS[dataset]
+
+
+def _missing_files(directory: Path) -> list[str]:
+    """The names in ``FILES`` that are not files in ``directory``."""
+    return [name for name in FILES if not (directory / name).is_file()]
 
 
 def _missing_message(

@@ -261,6 +261,26 @@ def test_read_idx_rejects_corrupt_files(tmp_path, raw, compress, match):
     assert str(path) in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "shape", [(2**32 - 1,) * 3, (2**16,) * 4], ids=["max-dims", "wraps-to-0"]
+)
+def test_read_idx_huge_header_dims_give_the_size_mismatch(tmp_path, shape):
+    # np.prod wraps at 2**64: (2**32-1,)*3 gave 12884901887 bytes and (2**16,)*4 gave 0,
+    # which matched the empty payload and reached reshape.
+    header = (0x0800 | len(shape)).to_bytes(4, "big") + b"".join(
+        n.to_bytes(4, "big") for n in shape
+    )
+    path = _write(tmp_path / "huge-idx-ubyte.gz", header)
+    expected = 1
+    for n in shape:
+        expected *= n
+    with pytest.raises(
+        ValueError, match=rf"expected {expected} bytes of .*data for shape .*, found 0$"
+    ) as info:
+        read_idx(path)
+    assert str(path) in str(info.value)
+
+
 def test_read_idx_missing_file_names_path(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope-idx1-ubyte.gz"):
         read_idx(tmp_path / "nope-idx1-ubyte.gz")
