@@ -15,6 +15,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from hw1.mnist import evaluating
 from hw1.plots import save_line_plot
 from mytorch import Tensor, no_grad, nn, optim
 from mytorch.nn import init
@@ -265,16 +266,15 @@ def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
 
 
 def _evaluate(mlp: MLP, x: np.ndarray, y: np.ndarray, batch_size: int) -> Tuple[float, float]:
-    """Mean loss per sample and fraction misclassified of `mlp` on (x, y), in eval mode."""
-    mlp.eval()
+    """Mean loss per sample and fraction misclassified of `mlp` on (x, y), in eval mode;
+    the mode `mlp` was in is restored, even on an exception."""
     loss = errors = 0.0
-    with no_grad():
+    with evaluating(mlp):
         for start in range(0, len(x), batch_size):
             labels = one_hot(y[start:start + batch_size], mlp.output_size)
             mlp.forward(x[start:start + batch_size])
             loss += mlp.total_loss(labels)
             errors += mlp.error(labels)
-    mlp.train()
     return loss / len(x), errors / len(x)
 
 

@@ -7,11 +7,12 @@ loss and optimizer and calls `train`, which runs the epochs and calls `validate`
     MYTORCH_DATA=../shared/data python3 -m hw1.mnist --dataset mnist-10k
 """
 import argparse
+import contextlib
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
 
 if __name__ == "__main__":
     # One BLAS thread, unless the caller chose otherwise. This network multiplies small
@@ -149,18 +150,28 @@ def validate(model: Module, val_x: np.ndarray, val_y: np.ndarray, batch_size: in
     """
     _check_split("val", val_x, val_y)
     check_positive_int("batch_size", batch_size)
+    correct = 0
+    with evaluating(model):
+        for start in range(0, len(val_x), batch_size):
+            logits = model(Tensor(val_x[start:start + batch_size]))
+            predicted = np.argmax(logits.data, axis=1)
+            correct += int(np.count_nonzero(predicted == val_y[start:start + batch_size]))
+    return correct / len(val_x)
+
+
+@contextlib.contextmanager
+def evaluating(model: Module) -> Iterator[Module]:
+    """Run the block with `model` in eval mode and without recording a graph.
+
+    The model's mode is restored afterwards, even if the block raises.
+    """
     was_training = model.is_train
     model.eval()
-    correct = 0
     try:
         with no_grad():
-            for start in range(0, len(val_x), batch_size):
-                logits = model(Tensor(val_x[start:start + batch_size]))
-                predicted = np.argmax(logits.data, axis=1)
-                correct += int(np.count_nonzero(predicted == val_y[start:start + batch_size]))
+            yield model
     finally:
         model.train(was_training)
-    return correct / len(val_x)
 
 
 def validation_steps(total_batches: int, validate_every: int = VALIDATE_EVERY) -> List[int]:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from hw1.hw1 import MLP, get_training_stats, main, one_hot, sample_mlp
-from mytorch import Tensor, nn
+from mytorch import Tensor, is_grad_enabled, nn
 from mytorch.data import load_mnist
 from mytorch.gradcheck import numerical_grad
 from mytorch.nn import init
@@ -311,6 +311,23 @@ def test_get_training_stats_validation_numbers_match_a_direct_evaluation():
     mlp.forward(val[0])
     np.testing.assert_allclose(stats[2][0], mlp.total_loss(labels) / 30)
     assert stats[3][0] == mlp.error(labels) / 30
+
+
+class FailsInEval(nn.SoftmaxCrossEntropy):
+    def forward(self, predicted, target):
+        if not self.is_train:
+            raise RuntimeError("evaluation failed")
+        return super().forward(predicted, target)
+
+
+def test_a_failing_evaluation_leaves_the_network_in_training_mode():
+    rng = np.random.default_rng(4)
+    data = rng.standard_normal((20, 6)), rng.integers(0, 4, 20)
+    mlp = make_mlp(num_bn_layers=1, criterion=FailsInEval())
+    with pytest.raises(RuntimeError, match="evaluation failed"):
+        get_training_stats(mlp, (data, data, data), 1, 8)
+    assert mlp.is_train and all(bn.is_train for bn in mlp.bn_layers)
+    assert is_grad_enabled()
 
 
 def test_get_training_stats_checks_its_arguments():
