@@ -158,21 +158,27 @@ class MLP(nn.Module):
     def backward(self, labels: Any) -> Tensor:
         """Backpropagate the criterion of the last forward's output against `labels`.
 
-        A criterion returning per-sample losses (reduction='none', as the handout's
-        did) is averaged over the batch first, so the gradients are always those of
-        the batch mean, as the handout's layers computed them. Gradients are added
-        into each parameter's `.grad` (call `zero_grads` first, as the training loop
-        does).
+        What is backpropagated is always the batch mean, as the handout's layers
+        computed their gradients: per-sample losses (reduction='none', as the
+        handout's criterion returned) are averaged, and a sum (reduction='sum') is
+        divided by the batch size. Gradients are added into each parameter's `.grad`
+        (call `zero_grads` first, as the training loop does).
 
         Args:
             labels: one-hot targets (N, output_size), an ndarray or a Tensor.
         Returns:
-            The loss that was backpropagated, a 0-d Tensor, also kept as `self.loss`.
+            The mean loss per sample that was backpropagated, a 0-d Tensor, also
+            kept as `self.loss`.
         """
-        loss = self.criterion(self._last_output(), _as_tensor(labels))
-        self.loss = loss.mean() if loss.ndim else loss
-        self.loss.backward()
-        return self.loss
+        output = self._last_output()
+        loss = self.criterion(output, _as_tensor(labels))
+        if loss.ndim:
+            loss = loss.mean()
+        elif self._sums():
+            loss = loss / output.shape[0]
+        self.loss = loss
+        loss.backward()
+        return loss
 
     def zero_grads(self) -> None:
         """Forget every parameter's gradient."""
@@ -208,9 +214,13 @@ class MLP(nn.Module):
         output = self._last_output()
         with no_grad():
             loss = self.criterion(output, _as_tensor(labels))
-        if loss.ndim or getattr(self.criterion, "reduction", "mean") == "sum":
+        if loss.ndim or self._sums():
             return float(loss.data.sum())
         return float(loss.data) * output.shape[0]
+
+    def _sums(self) -> bool:
+        """Whether the criterion returns the batch's sum (reduction='sum')."""
+        return getattr(self.criterion, "reduction", "mean") == "sum"
 
     def _last_output(self) -> Tensor:
         if self.output is None:

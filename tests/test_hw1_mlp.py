@@ -197,19 +197,22 @@ def test_backward_accumulates_until_zero_grads():
     assert all(p.grad is None for p in mlp.parameters())
 
 
-def test_per_sample_criterion_backpropagates_the_batch_mean():
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_per_sample_and_sum_criteria_backpropagate_the_batch_mean(reduction):
     x, labels = batch()
     mean_mlp = make_mlp()
-    none_mlp = make_mlp(criterion=nn.SoftmaxCrossEntropy(reduction="none"))
-    for target, source in zip(none_mlp.parameters(), mean_mlp.parameters()):
+    other_mlp = make_mlp(criterion=nn.SoftmaxCrossEntropy(reduction=reduction))
+    for target, source in zip(other_mlp.parameters(), mean_mlp.parameters()):
         target.data[...] = source.data
-    for mlp in (mean_mlp, none_mlp):
+    losses = []
+    for mlp in (mean_mlp, other_mlp):
         mlp.forward(x)
-        mlp.backward(labels)
-    assert none_mlp.loss.shape == ()
-    np.testing.assert_allclose(none_mlp.total_loss(labels), mean_mlp.total_loss(labels))
-    for a, b in zip(none_mlp.parameters(), mean_mlp.parameters()):
-        np.testing.assert_allclose(a.grad.data, b.grad.data)
+        losses.append(mlp.backward(labels))
+    assert other_mlp.loss is losses[1] and other_mlp.loss.shape == ()
+    np.testing.assert_allclose(losses[1].item(), losses[0].item(), rtol=1e-12)
+    np.testing.assert_allclose(other_mlp.total_loss(labels), mean_mlp.total_loss(labels))
+    for a, b in zip(other_mlp.parameters(), mean_mlp.parameters()):
+        np.testing.assert_allclose(a.grad.data, b.grad.data, rtol=1e-12, atol=1e-15)
 
 
 def test_error_and_total_loss_read_the_last_output():
