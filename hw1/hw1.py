@@ -275,13 +275,14 @@ def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
     return np.eye(num_classes)[labels]
 
 
-def _evaluate(mlp: MLP, x: np.ndarray, y: np.ndarray, batch_size: int) -> Tuple[float, float]:
-    """Mean loss per sample and fraction misclassified of `mlp` on (x, y), in eval mode;
-    the mode `mlp` was in is restored, even on an exception."""
+def _evaluate(mlp: MLP, x: np.ndarray, targets: np.ndarray, batch_size: int
+              ) -> Tuple[float, float]:
+    """Mean loss per sample and fraction misclassified of `mlp` on x against the one-hot
+    `targets`, in eval mode; the mode `mlp` was in is restored, even on an exception."""
     loss = errors = 0.0
     with evaluating(mlp):
         for start in range(0, len(x), batch_size):
-            labels = one_hot(y[start:start + batch_size], mlp.output_size)
+            labels = targets[start:start + batch_size]
             mlp.forward(x[start:start + batch_size])
             loss += mlp.total_loss(labels)
             errors += mlp.error(labels)
@@ -317,6 +318,9 @@ def get_training_stats(mlp: MLP, dset: Tuple[Split, Split, Split], nepochs: int,
     if len(train_x) != len(train_y) or len(val_x) != len(val_y):
         raise ValueError(f"dset: inputs and labels differ in length: train {len(train_x)} vs "
                          f"{len(train_y)}, val {len(val_x)} vs {len(val_y)}")
+    # Checked and encoded once, not per batch.
+    train_targets = one_hot(train_y, mlp.output_size)
+    val_targets = one_hot(val_y, mlp.output_size)
     stats = np.zeros((4, nepochs))
     mlp.train()
     for epoch in range(nepochs):
@@ -324,15 +328,15 @@ def get_training_stats(mlp: MLP, dset: Tuple[Split, Split, Split], nepochs: int,
         loss = errors = 0.0
         for start in range(0, len(order), batch_size):
             batch = order[start:start + batch_size]
-            labels = one_hot(train_y[batch], mlp.output_size)
+            labels = train_targets[batch]
             mlp.zero_grads()
             mlp.forward(train_x[batch])
-            mlp.backward(labels)
-            loss += mlp.total_loss(labels)
+            # backward's loss is the batch mean: no second run of the criterion.
+            loss += mlp.backward(labels).item() * len(batch)
             errors += mlp.error(labels)
             mlp.step()
         stats[:2, epoch] = loss / len(train_x), errors / len(train_x)
-        stats[2:, epoch] = _evaluate(mlp, val_x, val_y, batch_size)
+        stats[2:, epoch] = _evaluate(mlp, val_x, val_targets, batch_size)
         if on_epoch is not None:
             on_epoch(epoch + 1, *stats[:, epoch])
     return stats[0], stats[1], stats[2], stats[3]

@@ -316,6 +316,57 @@ def test_get_training_stats_validation_numbers_match_a_direct_evaluation():
     assert stats[3][0] == mlp.error(labels) / 30
 
 
+class CountingCriterion(nn.SoftmaxCrossEntropy):
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def forward(self, predicted, target):
+        self.calls += 1
+        return super().forward(predicted, target)
+
+
+def test_training_numbers_run_the_criterion_once_per_batch_and_match_a_replay():
+    rng = np.random.default_rng(5)
+    train = rng.standard_normal((50, 6)), rng.integers(0, 4, 50)
+    val = rng.standard_normal((30, 6)), rng.integers(0, 4, 30)
+    np.random.seed(7)
+    mlp = make_mlp(num_bn_layers=1, criterion=CountingCriterion())
+    np.random.seed(7)
+    replay = make_mlp(num_bn_layers=1)
+    np.random.seed(8)
+    stats = get_training_stats(mlp, (train, val, val), 2, 16)
+    assert mlp.criterion.calls == 2 * (4 + 2)  # 4 training and 2 validation batches per epoch
+
+    # The same training, measured the way the handout did: total_loss after backward.
+    np.random.seed(8)
+    expected = []
+    for _ in range(2):
+        order = np.random.permutation(50)
+        loss = errors = 0.0
+        for start in range(0, 50, 16):
+            labels = one_hot(train[1][order[start:start + 16]], 4)
+            replay.zero_grads()
+            replay.forward(train[0][order[start:start + 16]])
+            replay.backward(labels)
+            loss += replay.total_loss(labels)
+            errors += replay.error(labels)
+            replay.step()
+        expected.append((loss / 50, errors / 50))
+        replay.train()
+    np.testing.assert_array_equal(np.array([stats[0], stats[1]]).T, expected)
+
+
+def test_get_training_stats_checks_validation_labels_before_training():
+    rng = np.random.default_rng(6)
+    train = rng.standard_normal((20, 6)), rng.integers(0, 4, 20)
+    val = rng.standard_normal((10, 6)), np.full(10, 9)
+    mlp = make_mlp(criterion=CountingCriterion())
+    with pytest.raises(ValueError, match="label 9"):
+        get_training_stats(mlp, (train, val, val), 1, 5)
+    assert mlp.criterion.calls == 0
+
+
 class FailsInEval(nn.SoftmaxCrossEntropy):
     def forward(self, predicted, target):
         if not self.is_train:
