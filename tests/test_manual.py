@@ -485,6 +485,26 @@ def test_backward_before_forward_is_an_error():
         MSELoss().backward()
 
 
+@pytest.mark.parametrize(
+    "layer, args",
+    [
+        pytest.param(layer, args, id=type(layer).__name__)
+        for layer, args in [
+            (Sigmoid(), (np.zeros((1, 1)),)),
+            (Softmax(), (np.zeros((1, 2)),)),
+            (Linear(2, 3), (np.zeros((1, 3)),)),
+            (BatchNorm1d(2), (np.zeros((3, 2)),)),
+            (MSELoss(), ()),
+            (CrossEntropyLoss(), ()),
+        ]
+    ],
+)
+def test_backward_before_forward_names_the_layer(layer, args):
+    name = type(layer).__name__
+    with pytest.raises(RuntimeError, match=rf"^{name}\.backward\(\) called before forward\(\)$"):
+        layer.backward(*args)
+
+
 @pytest.mark.parametrize("loss_cls", [MSELoss, CrossEntropyLoss])
 def test_loss_rejects_mismatched_shapes(loss_cls):
     with pytest.raises(ValueError, match=r"A \(4, 3\) and Y \(4, 2\)"):

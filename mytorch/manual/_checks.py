@@ -50,16 +50,19 @@ def matrix_with_columns(name: str, value: object, columns: int) -> np.ndarray:
     return array
 
 
-def gradient_like(name: str, grad: object, saved: np.ndarray | None) -> np.ndarray:
+def gradient_like(
+    layer: object, name: str, grad: object, saved: np.ndarray | None
+) -> np.ndarray:
     """Check an upstream gradient against the array it is the gradient of.
 
     Args:
+        layer: the layer whose backward was called, named in the error messages.
         name: argument name used in the error message (e.g. ``"dLdA"``).
         grad: the incoming gradient.
         saved: the forward output it must match, or None if forward never ran.
     """
     if saved is None:
-        raise RuntimeError("backward() called before forward()")
+        raise RuntimeError(f"{type(layer).__name__}.backward() called before forward()")
     grad = as_float_array(name, grad)
     if grad.shape != saved.shape:
         raise ValueError(

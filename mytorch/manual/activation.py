@@ -36,7 +36,7 @@ class Identity:
 
     def backward(self, dLdA: np.ndarray) -> np.ndarray:
         """dLdZ = dLdA, since dA/dZ = 1."""
-        return gradient_like("dLdA", dLdA, self.A)
+        return gradient_like(self, "dLdA", dLdA, self.A)
 
 
 class Sigmoid:
@@ -56,7 +56,7 @@ class Sigmoid:
 
     def backward(self, dLdA: np.ndarray) -> np.ndarray:
         """dLdZ = dLdA * (A - A^2)."""
-        dLdA = gradient_like("dLdA", dLdA, self.A)
+        dLdA = gradient_like(self, "dLdA", dLdA, self.A)
         return dLdA * (self.A - self.A * self.A)
 
 
@@ -73,7 +73,7 @@ class Tanh:
 
     def backward(self, dLdA: np.ndarray) -> np.ndarray:
         """dLdZ = dLdA * (1 - A^2)."""
-        dLdA = gradient_like("dLdA", dLdA, self.A)
+        dLdA = gradient_like(self, "dLdA", dLdA, self.A)
         return dLdA * (1.0 - self.A * self.A)
 
 
@@ -90,7 +90,7 @@ class ReLU:
 
     def backward(self, dLdA: np.ndarray) -> np.ndarray:
         """dLdZ = dLdA * [Z > 0]; A > 0 exactly where Z > 0."""
-        dLdA = gradient_like("dLdA", dLdA, self.A)
+        dLdA = gradient_like(self, "dLdA", dLdA, self.A)
         return np.where(self.A > 0, dLdA, 0.0)
 
 
@@ -113,7 +113,7 @@ class GELU:
 
     def backward(self, dLdA: np.ndarray) -> np.ndarray:
         """dLdZ = dLdA * (0.5 (1 + erf(Z / sqrt 2)) + Z exp(-Z^2 / 2) / sqrt(2 pi))."""
-        dLdA = gradient_like("dLdA", dLdA, self.A)
+        dLdA = gradient_like(self, "dLdA", dLdA, self.A)
         Z = self.Z
         cdf = 0.5 * (1.0 + _erf(Z / math.sqrt(2.0)))
         pdf = np.exp(-0.5 * Z * Z) / math.sqrt(2.0 * math.pi)
@@ -142,6 +142,6 @@ class Softmax:
 
     def backward(self, dLdA: np.ndarray) -> np.ndarray:
         """dLdZ[i] = (diag(a_i) - a_i a_i^T) dLdA[i] = a_i * (dLdA[i] - a_i . dLdA[i])."""
-        dLdA = gradient_like("dLdA", dLdA, self.A)
+        dLdA = gradient_like(self, "dLdA", dLdA, self.A)
         A = self.A
         return A * (dLdA - np.sum(dLdA * A, axis=1, keepdims=True))

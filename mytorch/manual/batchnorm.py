@@ -83,7 +83,7 @@ class BatchNorm1d:
         Returns:
             dLdZ, shape (N, C).
         """
-        dLdBZ = gradient_like("dLdBZ", dLdBZ, self.BZ)
+        dLdBZ = gradient_like(self, "dLdBZ", dLdBZ, self.BZ)
         N = self.N
         centered = self.Z - self.M
         inv_std = (self.V + self.eps) ** -0.5

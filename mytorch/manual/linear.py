@@ -45,7 +45,7 @@ class Linear:
         Returns:
             dLdA, shape (N, in_features).
         """
-        dLdZ = gradient_like("dLdZ", dLdZ, self._Z)
+        dLdZ = gradient_like(self, "dLdZ", dLdZ, self._Z)
         ones = np.ones((self.N, 1))
         dLdA = dLdZ @ self.W
         self.dLdW = dLdZ.T @ self.A

@@ -37,7 +37,7 @@ class MSELoss:
     def backward(self) -> np.ndarray:
         """dL/dA = 2 (A - Y) / (N C)."""
         if self.A is None:
-            raise RuntimeError("backward() called before forward()")
+            raise RuntimeError(f"{type(self).__name__}.backward() called before forward()")
         N, C = self.A.shape
         return 2.0 * (self.A - self.Y) / (N * C)
 
@@ -68,5 +68,5 @@ class CrossEntropyLoss:
     def backward(self) -> np.ndarray:
         """dL/dA = (softmax(A) - Y) / N."""
         if self.softmax is None:
-            raise RuntimeError("backward() called before forward()")
+            raise RuntimeError(f"{type(self).__name__}.backward() called before forward()")
         return (self.softmax - self.Y) / self.softmax.shape[0]
