@@ -323,6 +323,20 @@ def test_batchnorm_running_statistics_and_eval_path():
     np.testing.assert_allclose(bn.running_V, running_V[None], rtol=1e-13)
 
 
+def test_batchnorm_backward_after_an_eval_forward_is_an_error():
+    rng = np.random.default_rng(3)
+    bn = BatchNorm1d(2)
+    bn.forward(rng.standard_normal((4, 2)))
+    bn.forward(rng.standard_normal((3, 2)), eval=True)
+    # It used to return the gradient through the earlier training forward, of shape (4, 2).
+    with pytest.raises(RuntimeError, match=r"after an eval-mode forward.*eval=False"):
+        bn.backward(np.ones((3, 2)))
+    # A training forward makes backward available again.
+    Z = rng.standard_normal((3, 2))
+    bn.forward(Z)
+    assert bn.backward(np.ones((3, 2))).shape == Z.shape
+
+
 def test_batchnorm_eval_accepts_a_single_sample():
     bn = BatchNorm1d(2)
     # Fresh running statistics are mean 0, variance 1: inference is ~identity.

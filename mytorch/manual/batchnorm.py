@@ -44,6 +44,8 @@ class BatchNorm1d:
         self.V: np.ndarray | None = None
         self.NZ: np.ndarray | None = None
         self.BZ: np.ndarray | None = None
+        # Whether the last forward ran in eval mode, which saves nothing for backward.
+        self._eval_forward = False
 
     def forward(self, Z: np.ndarray, eval: bool = False) -> np.ndarray:
         """BZ = BW * NZ + Bb, with NZ normalised by batch (training) or running statistics.
@@ -53,6 +55,7 @@ class BatchNorm1d:
         """
         Z = matrix_with_columns("Z", Z, self.num_features)
         if eval:
+            self._eval_forward = True
             NZ = (Z - self.running_M) / np.sqrt(self.running_V + self.eps)
             return self.BW * NZ + self.Bb
 
@@ -61,6 +64,7 @@ class BatchNorm1d:
             raise ValueError(
                 f"Z needs at least 2 rows in training mode, got shape {Z.shape}"
             )
+        self._eval_forward = False
         self.Z = Z
         self.N = Z.shape[0]
         self.M = Z.mean(axis=0, keepdims=True)
@@ -82,7 +86,16 @@ class BatchNorm1d:
 
         Returns:
             dLdZ, shape (N, C).
+
+        Raises:
+            RuntimeError: if the last forward ran in eval mode: only a training-mode
+                forward saves what backward needs, and older saved values would be stale.
         """
+        if self._eval_forward:
+            raise RuntimeError(
+                "BatchNorm1d.backward() after an eval-mode forward: backward is defined "
+                "for training mode; call forward(Z, eval=False) first"
+            )
         dLdBZ = gradient_like(self, "dLdBZ", dLdBZ, self.BZ)
         N = self.N
         centered = self.Z - self.M
