@@ -406,6 +406,43 @@ def test_sgd_with_momentum_three_steps():
     np.testing.assert_array_equal(model.layers[2].W, last_W0)
 
 
+class _WeightOnly:
+    """A layer with W but no b (Z = A W^T)."""
+
+    def __init__(self, W):
+        self.W = W
+        self.dLdW = np.zeros_like(W)
+
+    def forward(self, A):
+        self.A = A
+        return A @ self.W.T
+
+    def backward(self, dLdZ):
+        self.dLdW = dLdZ.T @ self.A
+        return dLdZ @ self.W
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.5])
+def test_sgd_trains_a_layer_without_bias(momentum):
+    # v_b was built from every layer with b, so step() crashed on one with W only.
+    rng = np.random.default_rng(4)
+    W = rng.standard_normal((3, 2))
+    no_bias, linear = _WeightOnly(W.copy()), Linear(3, 2)
+    model = Sequential(no_bias, ReLU(), linear)
+    optimizer = SGD(model, lr=LR, momentum=momentum)
+    assert optimizer.v_W[0].shape == (3, 2) and optimizer.v_b[0] is None
+    assert optimizer.v_b[2].shape == (2, 1)
+    velocity = np.zeros_like(W)
+    for _ in range(2):
+        model.forward(rng.standard_normal((4, 2)))
+        model.backward(rng.standard_normal((4, 2)))
+        velocity = momentum * velocity + no_bias.dLdW
+        optimizer.step()
+        W -= LR * velocity
+    np.testing.assert_allclose(no_bias.W, W, rtol=1e-14)
+    assert not hasattr(no_bias, "b")
+
+
 def test_sgd_state_per_layer():
     model = MLP1()
     optimizer = SGD(model, lr=0.1, momentum=0.5)

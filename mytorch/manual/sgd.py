@@ -6,7 +6,8 @@ import numpy as np
 
 
 class SGD:
-    """SGD with optional heavy-ball momentum over every layer that has ``W``.
+    """SGD with optional heavy-ball momentum over every layer that has ``W`` (and its
+    ``b``, if it has one).
 
     With ``momentum == 0``::
 
@@ -21,7 +22,8 @@ class SGD:
         l: the model's layers; L: how many.
         lr, mu: learning rate and momentum.
         v_W, v_b: per-layer velocities, None for layers without parameters
-            (activations), so index i always refers to ``l[i]``.
+            (activations) and ``v_b`` None for a layer with ``W`` but no ``b``, so
+            index i always refers to ``l[i]``.
     """
 
     def __init__(self, model: object, lr: float = 0.1, momentum: float = 0.0) -> None:
@@ -33,19 +35,25 @@ class SGD:
         self.L = len(self.l)
         self.lr = float(lr)
         self.mu = float(momentum)
-        self.v_W = [np.zeros_like(layer.W) if hasattr(layer, "W") else None for layer in self.l]
-        self.v_b = [np.zeros_like(layer.b) if hasattr(layer, "b") else None for layer in self.l]
+        # Built together so that v_b[i] exists exactly when layer i is trained and has a b.
+        self.v_W: list[np.ndarray | None] = []
+        self.v_b: list[np.ndarray | None] = []
+        for layer in self.l:
+            trained = hasattr(layer, "W")
+            self.v_W.append(np.zeros_like(layer.W) if trained else None)
+            self.v_b.append(np.zeros_like(layer.b) if trained and hasattr(layer, "b") else None)
 
     def step(self) -> None:
-        """Update every layer's W and b in place from its dLdW and dLdb."""
+        """Update every layer's W (and b, if it has one) in place from dLdW (and dLdb)."""
         for i, layer in enumerate(self.l):
-            if self.v_W[i] is None:
-                continue
-            if self.mu == 0:
-                layer.W -= self.lr * layer.dLdW
-                layer.b -= self.lr * layer.dLdb
-            else:
-                self.v_W[i] = self.mu * self.v_W[i] + layer.dLdW
-                self.v_b[i] = self.mu * self.v_b[i] + layer.dLdb
-                layer.W -= self.lr * self.v_W[i]
-                layer.b -= self.lr * self.v_b[i]
+            if self.v_W[i] is not None:
+                layer.W -= self.lr * self._direction(self.v_W, i, layer.dLdW)
+            if self.v_b[i] is not None:
+                layer.b -= self.lr * self._direction(self.v_b, i, layer.dLdb)
+
+    def _direction(self, velocities: list, i: int, grad: np.ndarray) -> np.ndarray:
+        """The gradient or, with momentum, the updated velocity ``velocities[i]``."""
+        if self.mu == 0:
+            return grad
+        velocities[i] = self.mu * velocities[i] + grad
+        return velocities[i]
