@@ -19,6 +19,7 @@ from hw1.mnist import evaluating
 from hw1.plots import save_line_plot
 from mytorch import Tensor, no_grad, nn, optim
 from mytorch.nn import init
+from mytorch.nn.functional import _as_tensor  # the loss wrappers' tensor-or-array helper
 from mytorch.validation import check_non_negative, check_positive_int
 
 Split = Tuple[np.ndarray, np.ndarray]
@@ -143,7 +144,7 @@ class MLP(nn.Module):
         Returns:
             The output Tensor (N, output_size), also kept as `self.output`.
         """
-        out = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+        out = _as_tensor(x)
         if out.ndim != 2 or out.shape[1] != self.input_size:
             raise ValueError(f"MLP.forward: expected input of shape (N, {self.input_size}), "
                              f"got {out.shape}")
@@ -226,10 +227,6 @@ class MLP(nn.Module):
         if self.output is None:
             raise RuntimeError("MLP: call forward(x) before backward, error or total_loss")
         return self.output
-
-
-def _as_tensor(value: Any) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor(np.asarray(value))
 
 
 def _in_place(init_fn: Callable) -> bool:
