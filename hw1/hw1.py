@@ -9,15 +9,17 @@ trains the handout's sample network on MNIST and plots the curves:
     MYTORCH_DATA=/work/shared/data python -m hw1.hw1 --epochs 30
 """
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from hw1.mnist import evaluating
+from hw1.mnist import default_dataset, evaluating, load_data, positive_int
 from hw1.plots import save_line_plot
 from mytorch import Tensor, no_grad, nn, optim
+from mytorch.data import DATASETS
 from mytorch.nn import init
 from mytorch.nn.functional import _as_tensor  # the loss wrappers' tensor-or-array helper
 from mytorch.validation import check_non_negative, check_positive_int
@@ -357,34 +359,38 @@ def _plot_curves(curves: Sequence[Tuple[str, str, np.ndarray]], out_dir: Path) -
             for stem, label, values in curves]
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
-    """Train the sample network on an MNIST-layout data set and plot its curves."""
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Train the sample network on an MNIST-layout data set and plot its curves.
+
+    Data sets, their defaults, argument checks and load errors are those of
+    `python3 -m hw1.mnist`. Returns the exit status.
+    """
     from tqdm import tqdm
 
-    from mytorch.data import load_mnist
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=None,
+    parser = argparse.ArgumentParser(prog="python3 -m hw1.hw1",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=None, metavar="DIR",
                         help="folder holding the data set's four IDX files (default: "
-                             "$MYTORCH_DATA/<dataset>, else ~/.cache/mytorch/<dataset>)")
-    parser.add_argument("--dataset", default="mnist-10k",
-                        choices=["mnist-10k", "mnist", "fashion-mnist"])
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=0)
+                             "$MYTORCH_DATA/<dataset>, else ~/.cache/mytorch/<dataset>; "
+                             "missing files are downloaded)")
+    parser.add_argument("--dataset", choices=sorted(DATASETS),
+                        help="data set (default: mnist-10k if it is found, else mnist)")
+    parser.add_argument("--epochs", type=positive_int, default=30, metavar="N")
+    parser.add_argument("--batch-size", type=positive_int, default=100, metavar="N")
+    parser.add_argument("--seed", type=int, default=0, metavar="N")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
-                        help="folder for the PNG plots (default: hw1/)")
+                        metavar="DIR", help="folder for the PNG plots (default: hw1/)")
     args = parser.parse_args(argv)
-    if args.epochs <= 0 or args.batch_size <= 0:
-        parser.error("--epochs and --batch-size must be positive")
 
+    dataset = args.dataset or default_dataset(args.data)
+    try:
+        train_x, train_y, val_x, val_y = load_data(dataset, args.data)
+    except (OSError, ValueError, RuntimeError) as exc:
+        print(f"error: could not load {dataset!r}: {exc}", file=sys.stderr)
+        return 1
     np.random.seed(args.seed)
-    train_x, train_y, val_x, val_y = load_mnist(args.dataset, args.data,
-                                                download=args.dataset != "mnist-10k")
-    train = (train_x.reshape(len(train_x), -1) / 255.0, train_y.astype(np.int64))
-    val = (val_x.reshape(len(val_x), -1) / 255.0, val_y.astype(np.int64))
     mlp = sample_mlp()
-    print(f"{args.dataset}: {len(train[0])} training, {len(val[0])} validation samples; "
+    print(f"{dataset}: {len(train_x)} training, {len(val_x)} validation samples; "
           f"{args.epochs} epochs, batch size {args.batch_size}, seed {args.seed}")
 
     with tqdm(total=args.epochs, unit="epoch", disable=None) as bar:  # only on a terminal
@@ -395,8 +401,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             bar.update(1)
 
         start = time.perf_counter()
-        stats = get_training_stats(mlp, (train, val, val), args.epochs, args.batch_size,
-                                   on_epoch=report)
+        val = (val_x, val_y)
+        stats = get_training_stats(mlp, ((train_x, train_y), val, val), args.epochs,
+                                   args.batch_size, on_epoch=report)
         seconds = time.perf_counter() - start
 
     names = [("training_loss", "training loss"), ("training_error", "training error"),
@@ -406,7 +413,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     print(f"final validation error {stats[3][-1]:.4f} (loss {stats[2][-1]:.4f}) after "
           f"{args.epochs} epochs in {seconds:.1f} s")
     print("plots: " + ", ".join(str(path) for path in paths))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

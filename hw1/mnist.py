@@ -302,11 +302,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                              "missing files are downloaded)")
     parser.add_argument("--dataset", choices=sorted(DATASETS),
                         help="data set (default: mnist-10k if it is found, else mnist)")
-    parser.add_argument("--epochs", type=_positive_int, default=NUM_EPOCHS, metavar="N",
+    parser.add_argument("--epochs", type=positive_int, default=NUM_EPOCHS, metavar="N",
                         help=f"passes over the training set (default {NUM_EPOCHS})")
-    parser.add_argument("--batch-size", type=_positive_int, default=BATCH_SIZE, metavar="N",
+    parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE, metavar="N",
                         help=f"samples per batch (default {BATCH_SIZE})")
-    parser.add_argument("--lr", type=_positive_float, default=LEARNING_RATE, metavar="X",
+    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE, metavar="X",
                         help=f"learning rate (default {LEARNING_RATE})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="N",
                         help="seed of the initial weights and the shuffles "
@@ -378,7 +378,8 @@ def _check_split(name: str, x: Any, y: Any) -> None:
         raise ValueError(f"{name}_x is empty")
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type: a positive integer (used by hw1.hw1's command line too)."""
     try:
         value = int(text)
     except ValueError:
@@ -388,7 +389,8 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _positive_float(text: str) -> float:
+def positive_float(text: str) -> float:
+    """An argparse type: a positive, finite number."""
     try:
         value = float(text)
     except ValueError:

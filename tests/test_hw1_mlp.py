@@ -420,13 +420,59 @@ def test_handout_sample_network_gets_below_30_percent_validation_error_in_30_epo
     assert stats[3][-1] < 0.30, stats[3]
 
 
+CURVES = ["training_error.png", "training_loss.png", "validation_error.png",
+          "validation_loss.png"]
+
+
 @needs_mnist
 def test_command_line_trains_and_saves_four_plots(tmp_path, capsys):
-    main(["--data", str(MNIST_10K), "--epochs", "1", "--out", str(tmp_path)])
+    assert main(["--data", str(MNIST_10K), "--dataset", "mnist-10k", "--epochs", "1",
+                 "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
+    assert "mnist-10k: 8000 training, 2000 validation samples" in printed
     assert "final validation error" in printed
-    assert sorted(p.name for p in tmp_path.glob("*.png")) == [
-        "training_error.png", "training_loss.png", "validation_error.png", "validation_loss.png"]
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == CURVES
+
+
+def test_command_line_loads_with_hw1_mnist(tmp_path, capsys, monkeypatch):
+    import hw1.hw1 as hw1_mlp
+    import hw1.mnist as hw1_mnist
+
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 256, (30, 28, 28), dtype=np.uint8), rng.integers(0, 10, 30)
+    seen = []
+
+    def fake_load_mnist(dataset, data_dir=None):
+        seen.append((dataset, data_dir))
+        return images, labels, images[:10], labels[:10]
+
+    monkeypatch.setattr(hw1_mnist, "load_mnist", fake_load_mnist)
+    monkeypatch.setattr(hw1_mlp, "default_dataset", lambda data_dir=None: "fashion-mnist")
+    assert main(["--epochs", "1", "--batch-size", "7", "--out", str(tmp_path)]) == 0
+    assert seen == [("fashion-mnist", None)]  # mnist's default rule, mnist's loader
+    assert "fashion-mnist: 30 training, 10 validation samples" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == CURVES
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--epochs", "0"], "must be a positive integer"),
+    (["--batch-size", "-5"], "must be a positive integer"),
+    (["--batch-size", "x"], "must be a positive integer"),
+    (["--dataset", "cifar"], "invalid choice"),
+])
+def test_command_line_rejects_bad_arguments_like_hw1_mnist(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_command_line_reports_missing_data_without_a_traceback(tmp_path, capsys):
+    # mnist-10k has no download source: load_mnist's own error, not a traceback.
+    assert main(["--data", str(tmp_path), "--dataset", "mnist-10k", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: could not load 'mnist-10k'") and "no download source" in err
+    assert "Traceback" not in err and not list(tmp_path.glob("*.png"))
 
 
 # ------------------------------------------------------------------------ PyTorch
