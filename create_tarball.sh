@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Pack a submission: mytorch/ and hw1/ (with the MNIST plot if it exists), nothing else.
+# Pack a submission: mytorch/ and hw1/ code, with the MNIST plot if it exists, nothing else.
 #   ./create_tarball.sh [OUTPUT]     OUTPUT defaults to handin.tar beside this script
 set -euo pipefail
 
@@ -16,13 +16,26 @@ for folder in mytorch hw1; do
     fi
 done
 
-# No caches, data sets or editor droppings: only the code (and the plot) is graded.
-tar -cf "$output" \
+# Written under a temporary name beside OUTPUT and renamed when complete, so an
+# interrupted run never leaves a truncated archive that looks like a submission.
+tmp="$(dirname "$output")/.$(basename "$output").$$.part"
+trap 'rm -f "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# No caches, data sets, editor droppings or images: only the code and the one graded
+# plot (not, say, the curves `python3 -m hw1.hw1` saves into hw1/) are submitted.
+tar -cf "$tmp" \
     --exclude='__pycache__' --exclude='*.pyc' --exclude='*.pyo' \
     --exclude='.pytest_cache' --exclude='.mypy_cache' --exclude='.ipynb_checkpoints' \
     --exclude='*.npy' --exclude='*.npz' --exclude='*.gz' --exclude='*-ubyte' \
-    --exclude='.DS_Store' --exclude='*.swp' --exclude='*~' \
+    --exclude='.DS_Store' --exclude='*.swp' --exclude='*~' --exclude='*.part' \
+    --exclude='*.png' \
     mytorch hw1
+if [[ -f hw1/validation_accuracy.png ]]; then
+    tar -rf "$tmp" hw1/validation_accuracy.png
+fi
+mv -f "$tmp" "$output"
 
 count=$(tar -tf "$output" | grep -vc '/$' || true)
 echo "packed $count files into $output:"

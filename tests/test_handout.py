@@ -215,6 +215,7 @@ def test_create_tarball_packs_code_and_plot_only(tmp_path):
     (tree / "hw1" / "train_data.npy").write_bytes(b"x")
     (tree / "mytorch" / "t10k-images-idx3-ubyte.gz").write_bytes(b"x")
     (tree / "hw1" / "validation_accuracy.png").write_bytes(b"png")
+    (tree / "hw1" / "training_loss.png").write_bytes(b"png")  # python3 -m hw1.hw1's curves
     (tree / "README.md").write_text("not part of the submission")
 
     result = run(["bash", "create_tarball.sh"], cwd=tree)
@@ -223,9 +224,11 @@ def test_create_tarball_packs_code_and_plot_only(tmp_path):
         files = {member.name for member in archive.getmembers() if member.isfile()}
     expected = {str(path.relative_to(tree)) for folder in ("mytorch", "hw1")
                 for path in (tree / folder).rglob("*") if path.is_file()
-                and "__pycache__" not in path.parts and path.suffix not in (".npy", ".gz")}
-    assert files == expected
-    assert "hw1/validation_accuracy.png" in files and "hw1/mnist.py" in files
+                and "__pycache__" not in path.parts and path.suffix not in (".npy", ".gz", ".png")}
+    assert files == expected | {"hw1/validation_accuracy.png"}
+    assert "hw1/mnist.py" in files and "hw1/training_loss.png" not in files
+    assert sorted(p.name for p in tree.iterdir()) == [
+        "README.md", "create_tarball.sh", "handin.tar", "hw1", "mytorch"]  # no temporary file
     assert f"packed {len(files)} files into handin.tar" in result.stdout
 
     # An output path, relative to where the script is run from.
@@ -233,6 +236,26 @@ def test_create_tarball_packs_code_and_plot_only(tmp_path):
     result = run(["bash", str(tree / "create_tarball.sh"), "out/submission.tar"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert tarfile.is_tarfile(tmp_path / "out" / "submission.tar")
+
+
+def test_create_tarball_interrupted_leaves_the_old_archive_alone(tmp_path):
+    tree = tmp_path / "tree"
+    for folder in ("mytorch", "hw1"):
+        (tree / folder).mkdir(parents=True)
+        (tree / folder / "x.py").write_text("")
+    shutil.copy2(REPO / "create_tarball.sh", tree)
+    (tree / "handin.tar").write_bytes(b"the previous submission")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "tar").write_text('#!/bin/sh\nprintf truncated > "$2"\nexit 2\n')  # tar -cf FILE
+    (fake / "tar").chmod(0o755)
+
+    result = run(["bash", "create_tarball.sh"], cwd=tree,
+                 env={"PATH": f"{fake}:{os.environ['PATH']}"})
+    assert result.returncode != 0
+    assert (tree / "handin.tar").read_bytes() == b"the previous submission"
+    assert sorted(p.name for p in tree.iterdir()) == ["create_tarball.sh", "handin.tar",
+                                                      "hw1", "mytorch"]
 
 
 # ---------------------------------------------------------------------- sandbox
