@@ -51,6 +51,17 @@ def has_npy(directory: Path) -> bool:
     return all((directory / name).is_file() for name in NPY_FILES)
 
 
+def accuracy(text: str) -> float:
+    """An argparse type: a number in [0, 1] (NaN, which every run would fail, is not)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text}")
+    return value
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(
         prog="test_mnist.py",
@@ -62,7 +73,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--data", metavar="DIR", help="folder holding the four IDX files")
     parser.add_argument("--dataset", choices=sorted(DATASETS),
                         help="IDX data set (default: mnist-10k if found, else mnist)")
-    parser.add_argument("--min-accuracy", type=float, metavar="X",
+    parser.add_argument("--min-accuracy", type=accuracy, metavar="X",
                         help=f"accuracy floor (default {DEFAULT_MIN_ACCURACY}, "
                              f"{MIN_ACCURACY['fashion-mnist']} for fashion-mnist)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="N",
