@@ -22,7 +22,7 @@ from mytorch import Tensor, no_grad, nn, optim
 from mytorch.data import DATASETS
 from mytorch.nn import init
 from mytorch.nn.functional import _as_tensor  # the loss wrappers' tensor-or-array helper
-from mytorch.validation import check_non_negative, check_positive_int
+from mytorch.checks import non_negative as check_non_negative, positive_int as check_positive_int
 
 Split = Tuple[np.ndarray, np.ndarray]
 EpochCallback = Callable[[int, float, float, float, float], None]

@@ -20,7 +20,8 @@ from typing import Optional, Tuple
 import numpy as np
 
 from mytorch.tensor import Tensor
-from mytorch.validation import check_positive_int
+from mytorch import checks
+from mytorch.autograd_engine import no_grad
 
 _LINEAR_GAIN = ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d",
                 "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
@@ -88,9 +89,10 @@ def _check_tensor(tensor: Tensor, float_only: bool = True) -> None:
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    """Write `values` into the tensor's own array, so views of it see them too."""
-    tensor.data[...] = values
-    return tensor
+    """Write `values` into the tensor's own array (so views of it see them too), as an
+    in-place change outside the graph."""
+    with no_grad():
+        return tensor.copy_(values)
 
 
 # ------------------------------------------------------------ in place (PyTorch)
@@ -169,24 +171,24 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
 
 def xavier_uniform(d0: int, d1: int, gain: float = 1.0) -> np.ndarray:
     """A new (d0, d1) array, U(-b, b) with b = gain * sqrt(6 / (d0 + d1)): a `weight_init_fn`."""
-    check_positive_int("d0", d0)
-    check_positive_int("d1", d1)
+    checks.positive_int("d0", d0)
+    checks.positive_int("d1", d1)
     bound = math.sqrt(3.0) * _xavier_std(d0, d1, gain)
     return np.random.uniform(-bound, bound, (d0, d1))
 
 
 def xavier_normal(d0: int, d1: int, gain: float = 1.0) -> np.ndarray:
     """A new (d0, d1) array, N(0, std**2) with std = gain * sqrt(2 / (d0 + d1))."""
-    check_positive_int("d0", d0)
-    check_positive_int("d1", d1)
+    checks.positive_int("d0", d0)
+    checks.positive_int("d1", d1)
     return np.random.normal(0.0, _xavier_std(d0, d1, gain), (d0, d1))
 
 
 def kaiming_uniform(d0: int, d1: int, a: float = 0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu") -> np.ndarray:
     """A new (d0, d1) = (in, out) array, He uniform with fan_in = d0, fan_out = d1."""
-    check_positive_int("d0", d0)
-    check_positive_int("d1", d1)
+    checks.positive_int("d0", d0)
+    checks.positive_int("d1", d1)
     bound = math.sqrt(3.0) * _kaiming_std(_pick_fan(d0, d1, mode), a, nonlinearity)
     return np.random.uniform(-bound, bound, (d0, d1))
 
@@ -194,8 +196,8 @@ def kaiming_uniform(d0: int, d1: int, a: float = 0, mode: str = "fan_in",
 def kaiming_normal(d0: int, d1: int, a: float = 0, mode: str = "fan_in",
                    nonlinearity: str = "leaky_relu") -> np.ndarray:
     """A new (d0, d1) = (in, out) array, He normal with fan_in = d0, fan_out = d1."""
-    check_positive_int("d0", d0)
-    check_positive_int("d1", d1)
+    checks.positive_int("d0", d0)
+    checks.positive_int("d1", d1)
     return np.random.normal(0.0, _kaiming_std(_pick_fan(d0, d1, mode), a, nonlinearity), (d0, d1))
 
 
