@@ -7,12 +7,15 @@ back: the tree's modules live on as the objects returned, and every later
 `import mytorch` or `import hw1` still finds the library's.
 """
 import importlib
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Dict, Sequence
+from typing import Callable, Dict, Sequence
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 HANDOUTS = REPO / "handouts"
@@ -46,3 +49,27 @@ def run_in(tree: Path, args: Sequence[str], timeout: float = 120,
                        MPLBACKEND="Agg", **env)
     return subprocess.run(list(args), cwd=tree, env=environment, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def scores(stdout: str) -> Dict[str, int]:
+    """The scores in an autograder's last line, {"scores": {...}}."""
+    return json.loads(stdout.strip().splitlines()[-1])["scores"]
+
+
+def central_differences(f: Callable[[], float], x: np.ndarray) -> np.ndarray:
+    """d f() / dx by (f(x + h) - f(x - h)) / 2h, h = 1e-6, perturbing x in place."""
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        saved = x[index]
+        x[index] = saved + 1e-6
+        plus = f()
+        x[index] = saved - 1e-6
+        minus = f()
+        x[index] = saved
+        grad[index] = (plus - minus) / 2e-6
+    return grad
+
+
+def away_from_zero(rng: np.random.Generator, shape: tuple, scale: float = 2.0) -> np.ndarray:
+    """Values with |x| in [0.1, scale], so no central difference straddles ReLU's kink."""
+    return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.1, scale, shape)

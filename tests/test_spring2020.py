@@ -1,7 +1,6 @@
 """handouts/spring2020: the Spring 2020 HW1P1 tree against central differences, the
 autograd library on the same weights and PyTorch (float64, 1e-8); its seeded weights,
 bad input, its autograder and its training program."""
-import json
 import re
 import shutil
 import sys
@@ -9,7 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from handout_trees import HANDOUTS, SHARED_DATA, load_tree, run_in
+from handout_trees import (HANDOUTS, SHARED_DATA, away_from_zero, central_differences,
+                           load_tree, run_in, scores)
 from mytorch import Tensor, nn, optim
 
 TREE = HANDOUTS / "spring2020"
@@ -26,23 +26,6 @@ ACTIVATIONS = {  # tree class, autograd module (None: not in its public API), to
     "ReLU": (activation.ReLU, nn.ReLU, "relu"),
     "Identity": (activation.Identity, None, None),
 }
-
-
-def central_differences(f, x):
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        saved = x[index]
-        x[index] = saved + 1e-6
-        plus = f()
-        x[index] = saved - 1e-6
-        minus = f()
-        x[index] = saved
-        grad[index] = (plus - minus) / 2e-6
-    return grad
-
-
-def away_from_zero(rng, shape, scale=2.0):
-    return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.1, scale, shape)
 
 
 def randn_init(d0, d1):
@@ -447,11 +430,6 @@ def test_get_training_stats_checks_its_arguments_before_training():
 
 
 # ------------------------------------------------- the autograder and the program
-
-def scores(stdout):
-    """The autograder's last line, {"scores": {...}}."""
-    return json.loads(stdout.strip().splitlines()[-1])["scores"]
-
 
 def test_own_autograder_gives_full_marks_and_notices_a_wrong_derivative(tmp_path):
     result = run_in(TREE, [sys.executable, "autograder/hw1_autograder/runner.py"])

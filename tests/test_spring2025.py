@@ -1,14 +1,14 @@
 """handouts/spring2025: the Spring 2025 HW1P1 tree against central differences, the
 autograd library on the same weights and PyTorch (float64, 1e-8); what that year's
 autograder expects, bad input and the tree's own autograder."""
-import json
 import shutil
 import sys
 
 import numpy as np
 import pytest
 
-from handout_trees import HANDOUTS, load_tree, run_in
+from handout_trees import (HANDOUTS, away_from_zero, central_differences, load_tree,
+                           run_in, scores)
 from mytorch import Tensor, nn, optim
 
 TREE = HANDOUTS / "spring2025"
@@ -17,23 +17,6 @@ hand, hand_optim, models = S25["mytorch.nn"], S25["mytorch.optim"], S25["models"
 TOL = dict(rtol=1e-8, atol=1e-10)
 FD_TOL = dict(rtol=1e-6, atol=1e-8)
 MODELS = {"MLP0": [2, 3], "MLP1": [2, 3, 2], "MLP4": [2, 4, 8, 8, 4, 2]}
-
-
-def central_differences(f, x):
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        saved = x[index]
-        x[index] = saved + 1e-6
-        plus = f()
-        x[index] = saved - 1e-6
-        minus = f()
-        x[index] = saved
-        grad[index] = (plus - minus) / 2e-6
-    return grad
-
-
-def away_from_zero(rng, shape, scale=2.0):
-    return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.1, scale, shape)
 
 
 def autograd_grad(module, Z, dLdA):
@@ -344,11 +327,6 @@ def test_bad_input_leaves_the_layer_unchanged():
 
 
 # ----------------------------------------------------------------- the autograder
-
-def scores(stdout):
-    """The autograder's last line, {"scores": {...}}."""
-    return json.loads(stdout.strip().splitlines()[-1])["scores"]
-
 
 def test_own_autograder_gives_full_marks_and_notices_np_tanh(tmp_path):
     result = run_in(TREE, [sys.executable, "autograder/hw1p1_autograder.py"])
