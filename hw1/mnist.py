@@ -30,7 +30,7 @@ from mytorch import Tensor, no_grad  # noqa: E402
 from mytorch.data import DATASETS, FILES, dataset_dir, load_mnist  # noqa: E402
 from mytorch.nn import BatchNorm1d, CrossEntropyLoss, Linear, Module, ReLU, Sequential  # noqa: E402
 from mytorch.optim import SGD, Optimizer  # noqa: E402
-from mytorch.validation import check_positive_int  # noqa: E402
+from mytorch.checks import positive_int as check_positive_int  # noqa: E402
 
 # The handout's settings.
 BATCH_SIZE = 100

@@ -7,11 +7,19 @@ input's `grad_fn` for an intermediate tensor, `None` for a constant. `backward` 
 that graph once, in reverse topological order.
 """
 import contextlib
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+import inspect
+import numbers
+import traceback
+import typing
+import weakref
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
 
 from mytorch import tensor
 
 _grad_enabled = True
+_anomaly_enabled = False
 
 
 def is_grad_enabled() -> bool:
@@ -19,26 +27,68 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-class no_grad(contextlib.ContextDecorator):
+class _GradMode(contextlib.ContextDecorator):
+    """Sets grad mode for a block (or a decorated function) and restores it afterwards."""
+
+    enabled = True
+
+    def __init__(self) -> None:
+        # A stack, not one saved flag: a decorated function may call itself.
+        self._previous: List[bool] = []
+
+    def __enter__(self) -> "_GradMode":
+        global _grad_enabled
+        self._previous.append(_grad_enabled)
+        _grad_enabled = self.enabled
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        global _grad_enabled
+        _grad_enabled = self._previous.pop()
+
+
+class no_grad(_GradMode):
     """Context manager and decorator that turns graph recording off.
 
     Ops inside still compute their results, but the results are constant leaves:
     optimizer steps and evaluation loops use it so they add nothing to the graph.
     """
 
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Context manager and decorator that turns graph recording back on inside `no_grad`."""
+
+    enabled = True
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Context manager and decorator that finds the op whose backward made a NaN or an inf.
+
+    While it is on, `Function.apply` remembers where each op was called, and a
+    backward that returns a non-finite gradient raises a RuntimeError naming the op and
+    showing that forward call. Off (the default), nothing is recorded or checked.
+    Available as `mytorch.autograd.detect_anomaly`.
+    """
+
     def __init__(self) -> None:
-        # A stack, not one saved flag: a decorated function may call itself.
         self._previous: List[bool] = []
 
-    def __enter__(self) -> "no_grad":
-        global _grad_enabled
-        self._previous.append(_grad_enabled)
-        _grad_enabled = False
+    def __enter__(self) -> "detect_anomaly":
+        global _anomaly_enabled
+        self._previous.append(_anomaly_enabled)
+        _anomaly_enabled = True
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
-        global _grad_enabled
-        _grad_enabled = self._previous.pop()
+        global _anomaly_enabled
+        _anomaly_enabled = self._previous.pop()
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether `detect_anomaly` is on."""
+    return _anomaly_enabled
 
 
 class _EveryInput:
@@ -52,7 +102,6 @@ class ContextManager:
     """Carries data from a Function's forward to its backward.
 
     Attributes:
-        saved_tensors: tensors stored with `save_for_backward`.
         needs_input_grad: one bool per forward argument, set by `Function.apply`, so an
             op can skip gradients nobody wants (a Linear layer never computes the
             gradient of its input batch). A context made by hand, as the handout's
@@ -61,24 +110,55 @@ class ContextManager:
 
     needs_input_grad: Sequence[bool] = _EveryInput()  # Function.apply sets a tuple
 
-    def __init__(self) -> None:
-        self.saved_tensors: List["tensor.Tensor"] = []
+    # (tensor, its version when saved) pairs; Function.apply keeps a saved output as a
+    # detached alias, and BackwardFunction checks the versions before backward runs.
+    _saved: Tuple[Tuple["tensor.Tensor", int], ...] = ()
 
     def save_for_backward(self, *tensors: "tensor.Tensor") -> None:
-        """Store input tensors for backward.
+        """Keep tensors (inputs or the output) for backward, with their current versions.
 
-        Save an op's *output* as a plain array attribute instead (`ctx.out = out.data`):
-        the output owns this context through its grad_fn, so keeping the Tensor here
-        would make a reference cycle.
+        An in-place change to one of them before backward makes the backward pass raise,
+        instead of letting backward compute with the new values.
         """
         for value in tensors:
             if not isinstance(value, tensor.Tensor):
                 raise TypeError(f"save_for_backward takes Tensors, got {type(value).__name__}")
-        self.saved_tensors.extend(tensors)
+        self._saved += tuple([(value, value._version) for value in tensors])
+
+    @property
+    def saved_tensors(self) -> Tuple["tensor.Tensor", ...]:
+        """The tensors given to `save_for_backward`, in order."""
+        return tuple([value for value, _ in self._saved])
+
+
+class RemovableHandle:
+    """Returned by `Tensor.register_hook`; `remove()` unregisters the hook."""
+
+    def __init__(self, hooks: Dict[int, Callable], key: int) -> None:
+        self._hooks, self._key = hooks, key
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)
+
+
+def run_hooks(hooks: Dict[int, Callable], grad: "tensor.Tensor") -> "tensor.Tensor":
+    """Pass `grad` through each hook in order; a hook returning a Tensor replaces it."""
+    for hook in list(hooks.values()):
+        result = hook(grad)
+        if result is not None:
+            if not isinstance(result, tensor.Tensor) or result.shape != grad.shape:
+                raise RuntimeError(f"a gradient hook returned {result!r}; expected None or a "
+                                   f"Tensor of shape {grad.shape}")
+            grad = result
+    return grad
 
 
 class AccumulateGrad:
-    """Graph node of a leaf tensor that requires grad: adds incoming gradients to `.grad`."""
+    """Graph node of a leaf tensor that requires grad: adds incoming gradients to `.grad`.
+
+    A leaf has one such node however many ops use it, so the engine sums all of a
+    leaf's gradient contributions first and accumulates into `.grad` once per backward.
+    """
 
     function_name = "AccumulateGrad"
 
@@ -86,25 +166,42 @@ class AccumulateGrad:
         self.variable = variable
         self.next_functions: List[Any] = []
 
-    def apply(self, grad: "tensor.Tensor", owned: bool = False) -> None:
-        """variable.grad += grad, creating `.grad` from a copy of grad the first time.
+    def check(self, grad: "tensor.Tensor") -> None:
+        """Raise, changing nothing, unless `grad` and the existing `.grad` fit the leaf."""
+        variable = self.variable
+        if grad.shape != variable.shape:
+            raise RuntimeError(f"AccumulateGrad: gradient of shape {grad.shape} for a leaf of "
+                               f"shape {variable.shape}")
+        existing = variable.grad
+        if existing is not None and (not isinstance(existing, tensor.Tensor)
+                                     or existing.shape != variable.shape):
+            raise RuntimeError(f"AccumulateGrad: the leaf of shape {variable.shape} has a .grad "
+                               f"of shape {getattr(existing, 'shape', None)} "
+                               f"({type(existing).__name__}); set it to None or fix its shape")
+
+    def apply(self, grad: "tensor.Tensor") -> None:
+        """variable.grad += grad; the first time, `.grad` becomes a copy of grad."""
+        self.check(grad)
+        self.accumulate(grad, owned=False)
+
+    def accumulate(self, grad: "tensor.Tensor", owned: bool) -> None:
+        """`apply` after `check`, for the engine, which checks every leaf before any changes.
 
         Args:
             grad: the gradient, of the variable's shape.
-            owned: the engine's word that nothing else holds grad's array, so `.grad`
-                may take it without a copy (as PyTorch's AccumulateGrad steals an
-                unshared gradient). The copy is what keeps two `.grad`s from sharing memory.
+            owned: the engine's word that it allocated grad's array itself (a sum of
+                contributions) and nobody else holds it, so `.grad` may take it as is.
         """
         variable = self.variable
-        if grad.shape != variable.shape:
-            raise RuntimeError(
-                f"AccumulateGrad: gradient of shape {grad.shape} for a leaf of shape {variable.shape}")
+        if variable._hooks:
+            grad = run_hooks(variable._hooks, grad)
+            owned = False
         if variable.grad is not None:
             variable.grad.data += grad.data
         elif owned and grad.dtype == variable.dtype:
             variable.grad = tensor.Tensor(grad.data)
         else:
-            variable.grad = tensor.Tensor(grad.data.astype(variable.dtype))
+            variable.grad = tensor.Tensor(np.array(grad.data, dtype=variable.dtype))
 
     def __repr__(self) -> str:
         return "<AccumulateGrad>"
@@ -120,17 +217,37 @@ class BackwardFunction:
         function_name: the op's class name.
     """
 
+    # Set through the output tensor: its gradient hooks, and a weak reference to it
+    # once `retain_grad()` asks for its `.grad`. Weak, so the graph holds no cycle.
+    hooks: Optional[Dict[int, Callable]] = None
+    retained: Optional["weakref.ref[tensor.Tensor]"] = None
+    forward_stack: Optional[List[str]] = None  # where the op ran, in anomaly mode
+
     def __init__(self, function: type, ctx: ContextManager, next_functions: List[Any],
                  expected: List[Tuple[int, tuple, Any]]) -> None:
         self.ctx = ctx
         self.next_functions = next_functions
         self.function_name = function.__name__
+        self._arg_names = function._arg_names
         self._backward: Callable = function.backward
         # (index, shape, dtype) of each argument that needs a gradient, to check backward's result.
         self._expected = expected
 
     def apply(self, grad_output: "tensor.Tensor") -> Tuple[Optional["tensor.Tensor"], ...]:
-        """Run the op's backward and check that it returned one well-formed gradient per input."""
+        """Run the op's backward and check that it returned one well-formed gradient per input.
+
+        Raises:
+            RuntimeError: if a tensor the forward saved was changed in place since.
+        """
+        for index, (saved, version) in enumerate(self.ctx._saved):
+            counter = saved._version_counter  # None until the tensor is first changed
+            if counter is not None and counter.value != version:
+                raise RuntimeError(
+                    f"{self.function_name}.backward: {self._describe_saved(index)} (shape "
+                    f"{saved.shape}) was modified by an in-place operation after the forward "
+                    f"pass saved it: it is at version {saved._version}, expected version "
+                    f"{version}. Make in-place changes (such as optimizer.step()) after "
+                    "backward, or run the forward pass again.")
         grads = self._backward(self.ctx, grad_output)
         if not isinstance(grads, (tuple, list)):
             grads = (grads,)
@@ -152,7 +269,22 @@ class BackwardFunction:
                     f"{self.function_name}.backward returned a gradient of shape {grad.shape} "
                     f"and dtype {grad.dtype} for input {index}; expected shape {shape} "
                     f"and dtype {dtype}")
+            if _anomaly_enabled and not np.isfinite(grad.data).all():
+                raise RuntimeError(
+                    f"{self.function_name}.backward returned non-finite values (nan or inf) in "
+                    f"its gradient for input {index}. The forward call that made this "
+                    f"{self.function_name}:\n" + "".join(self.forward_stack or ["(not recorded)\n"]))
         return tuple(grads[:count])
+
+    def _describe_saved(self, index: int) -> str:
+        """Which forward argument saved tensor `index` was, found through the graph."""
+        if self.ctx._saved[index][0] is getattr(self.ctx, "saved_output", None):
+            return "its output"
+        position = self.ctx.saved_positions[index]
+        if position is None:
+            return f"saved tensor {index}"
+        names = self._arg_names
+        return f"its input {names[position]!r}" if position < len(names) else f"its input {position}"
 
     def __repr__(self) -> str:
         return f"<BackwardFunction({self.function_name})>"
@@ -162,9 +294,42 @@ def _graph_node(value: Any) -> Any:
     """The node a gradient for `value` flows into: AccumulateGrad, its grad_fn, or None."""
     if not isinstance(value, tensor.Tensor) or not value.requires_grad:
         return None
-    if value.is_leaf:
-        return AccumulateGrad(value)
-    return value.grad_fn
+    if not value.is_leaf:
+        return value.grad_fn
+    # One AccumulateGrad per leaf, kept through a weak reference as PyTorch does: the
+    # node holds the tensor, so a strong reference back would be a cycle.
+    node = value._grad_accumulator() if value._grad_accumulator is not None else None
+    if node is None:
+        node = AccumulateGrad(value)
+        value._grad_accumulator = weakref.ref(node)
+    return node
+
+
+def _tensor_inputs(forward: Callable) -> Tuple[List[Tuple[int, str, tuple]], Optional[str]]:
+    """Which of forward's arguments are tensors, read from its annotations.
+
+    Returns ([(position, name, other accepted types)], name of a `*args: Tensor`).
+    An argument annotated `Tensor` takes Tensors (and ndarrays, made constant Tensors);
+    `Optional[Tensor]` also takes None; `Union[Tensor, float]` also takes numbers.
+    """
+    try:
+        hints = typing.get_type_hints(forward)
+    except Exception:  # an annotation that does not resolve: check nothing
+        return [], None
+    inputs, varargs = [], None
+    parameters = list(inspect.signature(forward).parameters.values())[1:]  # after ctx
+    for position, parameter in enumerate(parameters):
+        hint = hints.get(parameter.name)
+        options = typing.get_args(hint) if typing.get_origin(hint) is typing.Union else (hint,)
+        if tensor.Tensor not in options:
+            continue
+        if parameter.kind == parameter.VAR_POSITIONAL:
+            varargs = parameter.name
+            break
+        others = tuple(numbers.Real if option in (int, float) else option
+                       for option in options if option is not tensor.Tensor)
+        inputs.append((position, parameter.name, others))
+    return inputs, varargs
 
 
 class Function:
@@ -174,9 +339,19 @@ class Function:
     `backward(ctx, grad_output)` returning one gradient per forward argument (a Tensor,
     or None for non-tensor arguments and inputs that need none). Use it via `apply`.
 
-    Gradients are new arrays or views of grad_output, never arrays the op keeps (on ctx
-    or elsewhere): a leaf may take a returned array as its `.grad` without a copy.
+    Arguments annotated `Tensor` in `forward` are checked by `apply`: an ndarray there
+    becomes a constant Tensor, and any other type is a TypeError naming the op.
     """
+
+    _inputs: List[Tuple[int, str, tuple]] = []
+    _varargs: Optional[str] = None
+    _arg_names: List[str] = []
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "forward" in cls.__dict__:
+            cls._inputs, cls._varargs = _tensor_inputs(cls.forward)
+            cls._arg_names = list(inspect.signature(cls.forward).parameters)[1:]
 
     @staticmethod
     def forward(ctx: ContextManager, *args: Any) -> "tensor.Tensor":
@@ -187,8 +362,36 @@ class Function:
         raise NotImplementedError
 
     @classmethod
+    def _check_inputs(cls, args: Tuple[Any, ...]) -> Tuple[Any, ...]:
+        """`args` with ndarrays at tensor positions made constant Tensors; TypeError for others."""
+        converted = None
+        for position, name, others in cls._inputs:
+            if position >= len(args):
+                break
+            value = args[position]
+            if not isinstance(value, tensor.Tensor) and not (others and isinstance(value, others)):
+                converted = converted or list(args)
+                converted[position] = cls._as_input(name, value)
+        if cls._varargs is not None:
+            for position in range(len(cls._inputs), len(args)):
+                if not isinstance(args[position], tensor.Tensor):
+                    converted = converted or list(args)
+                    converted[position] = cls._as_input(
+                        f"{cls._varargs}[{position - len(cls._inputs)}]", args[position])
+        return args if converted is None else tuple(converted)
+
+    @classmethod
+    def _as_input(cls, name: str, value: Any) -> "tensor.Tensor":
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"{cls.__name__}: {name} must be a Tensor or an ndarray, "
+                            f"got {type(value).__name__}")
+        return tensor.Tensor(value)
+
+    @classmethod
     def apply(cls, *args: Any) -> "tensor.Tensor":
         """Run forward and, if any input requires grad, record the op in the graph."""
+        if cls._inputs or cls._varargs:
+            args = cls._check_inputs(args)
         ctx = ContextManager()
         parents = [_graph_node(arg) for arg in args] if _grad_enabled else []
         records = parents.count(None) != len(parents)
@@ -198,15 +401,53 @@ class Function:
         if not isinstance(output, tensor.Tensor):
             raise TypeError(f"{cls.__name__}.forward returned a {type(output).__name__}, "
                             "not a Tensor")
-        if any(output is arg for arg in args):
-            output = tensor.Tensor(output.data)  # never relabel an input as this op's output
+        output = _as_new_output(output, args)
         if records:
+            if ctx._saved:
+                _prepare_saved(ctx, args, output)
             expected = [(index, arg.data.shape, arg.data.dtype)
                         for index, (arg, parent) in enumerate(zip(args, parents)) if parent is not None]
-            output.requires_grad = True
+            if output.data.dtype.kind == "f":
+                output._requires_grad = True
+            else:
+                output.requires_grad = True  # the setter promotes integer output
             output.is_leaf = False
-            output.grad_fn = BackwardFunction(cls, ctx, parents, expected)
+            output.grad_fn = node = BackwardFunction(cls, ctx, parents, expected)
+            if _anomaly_enabled:
+                node.forward_stack = traceback.format_stack()[:-1]
         return output
+
+
+def _prepare_saved(ctx: ContextManager, args: Sequence[Any], output: "tensor.Tensor") -> None:
+    """Note which forward argument each saved tensor is, for the in-place error, and keep
+    a saved output as an alias without its grad_fn (which owns ctx), so no cycle forms."""
+    saved, positions = [], []
+    for value, version in ctx._saved:
+        position = None
+        if value is output:
+            value = ctx.saved_output = output.detach()
+        else:
+            for index, arg in enumerate(args):
+                if arg is value:
+                    position = index
+                    break
+        saved.append((value, version))
+        positions.append(position)
+    ctx._saved, ctx.saved_positions = tuple(saved), positions
+
+
+def _as_new_output(output: "tensor.Tensor", args: Sequence[Any]) -> "tensor.Tensor":
+    """The op's output, never one of its inputs relabelled; a view of an input shares the
+    input's version counter, as in PyTorch, so an in-place change through either is seen."""
+    data = output.data
+    root = data if data.base is None else data.base
+    for arg in args:
+        if isinstance(arg, tensor.Tensor) and (arg.data is root or arg.data.base is root):
+            if output is arg:
+                output = tensor.Tensor(data)
+            output._version_counter = arg._counter()
+            break
+    return output
 
 
 def _topological_order(root: Any) -> List[Any]:
@@ -236,42 +477,51 @@ def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
     """Backpropagate `grad_of_outputs` from node `grad_fn` into the `.grad` of every leaf.
 
     Each node runs once, after the gradients from all of its consumers have been summed
-    (reverse topological order), so the cost is linear in the size of the graph. Leaf
-    gradients are accumulated only after every backward has succeeded: an exception
-    leaves every `.grad` as it was.
+    (reverse topological order), so the cost is linear in the size of the graph and
+    each leaf is accumulated into once. `.grad`s change only after every backward has
+    succeeded and every leaf's gradient has been checked: an exception leaves them all
+    as they were.
 
     Args:
         grad_fn: the node of the tensor to differentiate (BackwardFunction or AccumulateGrad).
         grad_of_outputs: dL/d(that tensor), a Tensor of its shape.
     """
     grads = {grad_fn: grad_of_outputs}
-    # Ids of leaf gradients that are new arrays, neither views nor grad_output passed
-    # through (backward functions never return arrays they keep): a leaf may keep one as
-    # its .grad without a copy, unless another leaf already took the same array.
-    owned = set()
-    leaf_grads = []
+    summed = set()  # nodes whose gradient is a sum the engine allocated
+    leaves, retained = [], []
     for node in reversed(_topological_order(grad_fn)):
         grad = grads.pop(node, None)
         if grad is None:
             continue  # every path from the output to this node carried no gradient
         if isinstance(node, AccumulateGrad):
-            leaf_grads.append((node, grad))
+            leaves.append((node, grad, node in summed))
             continue
+        if node.hooks:
+            grad = run_hooks(node.hooks, grad)
+        if node.retained is not None:
+            retained.append((node.retained, grad))
         for parent, parent_grad in zip(node.next_functions, node.apply(grad)):
             if parent is None or parent_grad is None:
                 continue
             previous = grads.get(parent)
             if previous is None:
                 grads[parent] = parent_grad
-                if (isinstance(parent, AccumulateGrad) and parent_grad.data.base is None
-                        and parent_grad.data is not grad.data):
-                    owned.add(id(parent_grad))
             else:
-                # Out of place: an op may hand the same array to several inputs.
-                grads[parent] = summed = tensor.Tensor(previous.data + parent_grad.data)
-                owned.discard(id(previous))  # it may be freed now, and its id reused
-                owned.add(id(summed))
-    taken = set()  # ids of the arrays leaves have kept
-    for node, grad in leaf_grads:
-        node.apply(grad, owned=id(grad) in owned and id(grad.data) not in taken)
-        taken.add(id(grad.data))
+                grads[parent] = tensor.Tensor(previous.data + parent_grad.data)
+                summed.add(parent)
+    for node, grad, _ in leaves:
+        node.check(grad)
+    for reference, grad in retained:
+        _retain(reference(), grad)
+    for node, grad, owned in leaves:
+        node.accumulate(grad, owned)
+
+
+def _retain(variable: Optional["tensor.Tensor"], grad: "tensor.Tensor") -> None:
+    """Accumulate `grad` into the `.grad` of a non-leaf that asked to retain it."""
+    if variable is None:
+        return
+    if variable.grad is None:
+        variable.grad = tensor.Tensor(np.array(grad.data))
+    else:
+        variable.grad.data += grad.data

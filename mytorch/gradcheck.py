@@ -10,21 +10,22 @@ def numerical_grad(fn: Callable[..., Tensor], inputs: Sequence[Tensor], output_g
                    eps: float = 1e-6) -> List[np.ndarray]:
     """Central differences of sum(output_grad * fn(*inputs)) with respect to each input.
 
-    d/dx_k ~= (f(x + eps e_k) - f(x - eps e_k)) / (2 eps), one element at a time; the
-    inputs are restored afterwards.
+    d/dx_k ~= (f(x + eps e_k) - f(x - eps e_k)) / (2 eps), one element at a time, written
+    into the input's own array (whatever its memory layout); the inputs are restored
+    afterwards.
     """
     grads = []
     for tensor in inputs:
         grad = np.zeros(tensor.shape, dtype=np.float64)
-        flat = tensor.data.reshape(-1)  # a view: writing into it perturbs the input
-        for k in range(flat.size):
-            original = flat[k]
-            flat[k] = original + eps
+        data = tensor.data
+        for k in np.ndindex(data.shape):
+            original = data[k]
+            data[k] = original + eps
             plus = np.sum(output_grad * fn(*inputs).data)
-            flat[k] = original - eps
+            data[k] = original - eps
             minus = np.sum(output_grad * fn(*inputs).data)
-            flat[k] = original
-            grad.reshape(-1)[k] = (plus - minus) / (2 * eps)
+            data[k] = original
+            grad[k] = (plus - minus) / (2 * eps)
         grads.append(grad)
     return grads
 

@@ -157,7 +157,7 @@ def test_modules_match_functional():
     (lambda: nn.Softmax(1.5), "dim.*1.5"),
     (lambda: nn.Softmax("1"), "dim.*'1'"),
     (lambda: nn.LogSoftmax(True), "dim.*True"),
-    (lambda: nn.Dropout(1.0), "p .*1.0"),
+    (lambda: nn.Dropout(1.5), "p .*1.5"),
     (lambda: nn.Dropout(-0.1), "p .*-0.1"),
     (lambda: nn.Dropout("0.5"), "p .*'0.5'"),
     (lambda: nn.MSELoss("avg"), "reduction.*'avg'"),
@@ -334,14 +334,14 @@ def test_cross_entropy_float32_stays_float32():
     (lambda x: F.cross_entropy(x[0], np.array([1])), r"expected logits of shape \(N, C\), got \(4,\)"),
     (lambda x: F.cross_entropy(x, np.array([0.0, 1, 2, 3, 0])), "integer class indices, got dtype float64"),
     (lambda x: F.cross_entropy(x, np.array([0, 1, 2])), r"expected target of shape \(5,\).*got \(3,\)"),
-    (lambda x: F.cross_entropy(x, np.array([0, 1, 4, 3, 0])), "target 4 is out of range for 4 classes"),
-    (lambda x: F.cross_entropy(x, np.array([0, 1, -1, 3, 0])), "target -1 is out of range"),
+    (lambda x: F.cross_entropy(x, np.array([0, 1, 4, 3, 0])), "target 4 at index 2 is out of range for 4 classes"),
+    (lambda x: F.cross_entropy(x, np.array([0, 1, -1, 3, 0])), "target -1 at index 2 is out of range"),
     (lambda x: F.cross_entropy(x, np.zeros((5, 3))), r"class probabilities of shape \(5, 4\).*got \(5, 3\)"),
     (lambda x: F.cross_entropy(x, np.zeros((5, 4, 1), dtype=int)), r"expected target of shape \(5,\)"),
     (lambda x: F.cross_entropy(x, np.zeros(5, dtype=int), "avg"), "cross_entropy: reduction.*'avg'"),
     (lambda x: F.nll_loss(x, np.zeros(5, dtype=int), "batchmean"), "nll_loss: reduction.*'batchmean'"),
     (lambda x: F.nll_loss(x[0], np.zeros(1, dtype=int)), r"nll_loss: expected input of shape \(N, C\)"),
-    (lambda x: F.nll_loss(x, np.array([0, 1, 2, 3, 9])), "nll_loss: target 9 is out of range for 4"),
+    (lambda x: F.nll_loss(x, np.array([0, 1, 2, 3, 9])), "nll_loss: target 9 at index 4 is out of range for 4"),
     (lambda x: F.nll_loss(x, np.ones(5)), "nll_loss: target must hold integer class indices"),
     (lambda x: F.nll_loss(x, np.ones(4, dtype=int)), r"nll_loss: expected target of shape \(5,\) for input"),
     (lambda x: F.mse_loss(x, np.zeros((4, 5))), r"mse_loss: predicted of shape \(5, 4\) and target of shape \(4, 5\)"),
@@ -420,8 +420,13 @@ def test_dropout_float32_and_bad_p():
     out = F.dropout(x, 0.5)
     out.backward(Tensor(np.ones((3, 3), dtype=np.float32)))
     assert out.dtype == np.float32 and x.grad.dtype == np.float32
-    for p in (1, 1.5, -0.2, float("nan"), None):
+    for p in (1.5, -0.2, float("nan"), None):
         with pytest.raises(ValueError, match="p must be a number in"):
             F.dropout(x, p)
         with pytest.raises(ValueError, match="p must be a number in"):
             F.dropout(x, p, training=False)
+    # p = 1 drops everything, as in PyTorch: zeros out, zero gradient, no NaN from 0 / 0.
+    x.grad = None
+    out = F.dropout(x, 1.0)
+    out.backward(Tensor(np.ones((3, 3), dtype=np.float32)))
+    assert not out.data.any() and not x.grad.data.any()

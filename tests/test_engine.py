@@ -285,7 +285,7 @@ def test_context_manager_saves_tensors_only():
     ctx = ContextManager()
     a = Tensor.ones(2)
     ctx.save_for_backward(a)
-    assert ctx.saved_tensors == [a]
+    assert ctx.saved_tensors == (a,)
     with pytest.raises(TypeError, match="save_for_backward takes Tensors"):
         ctx.save_for_backward(np.ones(2))
 
@@ -317,7 +317,9 @@ def test_training_memory_stays_flat_without_gc():
     gc.collect()  # start from no garbage: earlier tests leave cycles of their own
     gc.disable()
     try:
-        for _ in range(20):
+        # CPython's free lists of small objects fill over the first few hundred steps;
+        # only after that is growth a leak.
+        for _ in range(800):
             step()
         tracemalloc.start()
         for _ in range(100):

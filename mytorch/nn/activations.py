@@ -1,8 +1,8 @@
 """Activation modules; the math lives in the functional ops."""
-import numpy as np
-
+from mytorch import checks
 from mytorch.nn import functional as F
 from mytorch.nn.module import Module
+from mytorch.ops.activations import GELU_APPROXIMATIONS
 from mytorch.tensor import Tensor
 
 
@@ -44,20 +44,13 @@ class GELU(Module):
 
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
+        self.approximate = checks.one_of("GELU: approximate", approximate, GELU_APPROXIMATIONS)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.gelu(x, self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
-
-
-def _check_dim(dim: int) -> None:
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise ValueError(f"dim must be an integer, got {dim!r}")
 
 
 class Softmax(Module):
@@ -69,8 +62,8 @@ class Softmax(Module):
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
-        _check_dim(dim)
-        self.dim = dim
+        # Its range is checked against the input's shape on call.
+        self.dim = checks.integer(f"{type(self).__name__}: dim", dim)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.softmax(x, self.dim)
@@ -88,8 +81,8 @@ class LogSoftmax(Module):
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
-        _check_dim(dim)
-        self.dim = dim
+        # Its range is checked against the input's shape on call.
+        self.dim = checks.integer(f"{type(self).__name__}: dim", dim)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.log_softmax(x, self.dim)

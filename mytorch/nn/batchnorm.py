@@ -1,10 +1,10 @@
 """BatchNorm1d: normalise each channel with batch statistics while training."""
 import numpy as np
 
+from mytorch import checks
 from mytorch.nn import functional as F
 from mytorch.nn.module import Module
-from mytorch.tensor import Tensor
-from mytorch.validation import check_positive_int
+from mytorch.tensor import Tensor, get_default_dtype
 
 
 class BatchNorm1d(Module):
@@ -25,16 +25,14 @@ class BatchNorm1d(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
         super().__init__()
-        check_positive_int("num_features", num_features)
-        if not eps > 0:
-            raise ValueError(f"eps must be positive, got {eps!r}")
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"momentum must be in [0, 1], got {momentum!r}")
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.gamma = Tensor(np.ones(num_features), requires_grad=True, is_parameter=True)
-        self.beta = Tensor(np.zeros(num_features), requires_grad=True, is_parameter=True)
-        self.running_mean = Tensor(np.zeros(num_features))
-        self.running_var = Tensor(np.ones(num_features))
+        self.num_features = checks.positive_int("BatchNorm1d: num_features", num_features)
+        self.eps = checks.positive("BatchNorm1d: eps", eps)
+        self.momentum = checks.in_range("BatchNorm1d: momentum", momentum, 0, 1)
+        dtype = get_default_dtype()
+        self.gamma = Tensor(np.ones(num_features, dtype), requires_grad=True, is_parameter=True)
+        self.beta = Tensor(np.zeros(num_features, dtype), requires_grad=True, is_parameter=True)
+        self.running_mean = Tensor(np.zeros(num_features, dtype))
+        self.running_var = Tensor(np.ones(num_features, dtype))
 
     def forward(self, x: Tensor) -> Tensor:
         return F.batch_norm(x, self.running_mean, self.running_var, self.gamma, self.beta,

@@ -1,4 +1,5 @@
 """Dropout: randomly zero activations while training."""
+from mytorch import checks
 from mytorch.nn import functional as F
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor
@@ -8,16 +9,16 @@ class Dropout(Module):
     """Inverted dropout: in training mode each element is zeroed with probability p and
     the kept ones are scaled by 1/(1-p), so eval mode (`model.eval()`) is the identity.
 
-    The mask comes from `np.random`, so `np.random.seed` reproduces it.
+    The mask is drawn as the Fall 2020 starter code draws it (see `ops.Dropout`), from
+    `np.random`, so `np.random.seed` reproduces the course's reference results.
 
     Args:
-        p: drop probability, in [0, 1).
+        p: drop probability, in [0, 1].
     """
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        F._check_dropout_p(p)
-        self.p = p
+        self.p = checks.probability("Dropout: p", p)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.is_train)

@@ -13,6 +13,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from mytorch.tensor import Tensor
+from mytorch.autograd_engine import no_grad
 
 _LINEAR_GAIN = ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d",
                 "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
@@ -80,9 +81,10 @@ def _check_tensor(tensor: Tensor, float_only: bool = True) -> None:
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    """Write `values` into the tensor's own array, so views of it see them too."""
-    tensor.data[...] = values
-    return tensor
+    """Write `values` into the tensor's own array (so views of it see them too), as an
+    in-place change outside the graph."""
+    with no_grad():
+        return tensor.copy_(values)
 
 
 # ------------------------------------------------------------ in place (PyTorch)
@@ -155,4 +157,3 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     _check_tensor(tensor)
     fan = _pick_fan(*_fans(tensor.shape), mode)
     return _fill(tensor, np.random.normal(0.0, _kaiming_std(fan, a, nonlinearity), tensor.shape))
-

@@ -1,6 +1,7 @@
 """Loss modules; the math lives in the functional ops."""
 from typing import Any
 
+from mytorch import checks
 from mytorch.nn import functional as F
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor
@@ -11,8 +12,7 @@ class _Loss(Module):
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        F._check_reduction(type(self).__name__, reduction)
-        self.reduction = reduction
+        self.reduction = checks.reduction(type(self).__name__, reduction)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"

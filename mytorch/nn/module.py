@@ -1,6 +1,7 @@
 """Module: the base class of layers, which registers parameters and submodules by assignment."""
 from typing import Any, Dict, Iterator, Tuple
 
+from mytorch import checks
 from mytorch.tensor import Tensor
 
 
@@ -25,13 +26,16 @@ class Module:
             raise RuntimeError(f"cannot assign attribute {name!r} before Module.__init__() "
                                f"is called: call super().__init__() first in "
                                f"{type(self).__name__}.__init__")
-        # Re-assigning a name replaces whatever it held before.
-        self._parameters.pop(name, None)
-        self._submodules.pop(name, None)
+        # Re-assigning a name replaces whatever it held before, in the same place.
         if isinstance(value, Tensor) and value.is_parameter:
+            self._submodules.pop(name, None)
             self._parameters[name] = value
         elif isinstance(value, Module):
+            self._parameters.pop(name, None)
             self._submodules[name] = value
+        else:
+            self._parameters.pop(name, None)
+            self._submodules.pop(name, None)
         object.__setattr__(self, name, value)
 
     def add_parameter(self, name: str, value: Tensor) -> None:
@@ -83,6 +87,7 @@ class Module:
 
     def train(self, mode: bool = True) -> "Module":
         """Set training mode (`is_train`) here and in every submodule."""
+        mode = checks.boolean("train: mode", mode)
         for module in self.modules():
             module.is_train = mode
         return self

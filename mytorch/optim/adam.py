@@ -3,7 +3,8 @@ from typing import Iterable, Tuple
 
 import numpy as np
 
-from mytorch.optim.optimizer import Optimizer, check_hyperparameter
+from mytorch import checks
+from mytorch.optim.optimizer import Optimizer
 from mytorch.tensor import Tensor
 
 
@@ -15,7 +16,7 @@ class Adam(Optimizer):
         p -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
 
     Parameters whose grad is None are skipped (their step count t does not advance).
-    Updates happen in place on `p.data`, outside the graph.
+    Updates happen in place, outside the graph.
 
     Args:
         params: the tensors to optimise.
@@ -36,39 +37,35 @@ class Adam(Optimizer):
                  betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params)
-        check_hyperparameter("lr", lr, "learning rate")
+        name = type(self).__name__
+        self.lr = checks.non_negative(f"{name}: lr", lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"Invalid betas: {betas!r} (betas must be a pair (beta1, beta2))")
-        check_hyperparameter("betas[0]", betas[0], "beta parameter at index 0", upper=1)
-        check_hyperparameter("betas[1]", betas[1], "beta parameter at index 1", upper=1)
-        check_hyperparameter("eps", eps, "epsilon value")
-        check_hyperparameter("weight_decay", weight_decay, "weight_decay value")
-        self.lr, self.betas, self.eps, self.weight_decay = lr, tuple(betas), eps, weight_decay
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        self.betas = tuple(checks.in_range(f"{name}: betas[{i}]", beta, 0, 1, include_high=False)
+                           for i, beta in enumerate(betas))
+        self.eps = checks.non_negative(f"{name}: eps", eps)
+        self.weight_decay = checks.non_negative(f"{name}: weight_decay", weight_decay)
         self.exp_avgs = [np.zeros_like(param.data) for param in self.params]
         self.exp_avg_sqs = [np.zeros_like(param.data) for param in self.params]
         self.steps = [0] * len(self.params)
 
-    def step(self) -> None:
+    def _update(self, index: int, param: np.ndarray, grad: np.ndarray) -> None:
         beta1, beta2 = self.betas
-        for index, param in enumerate(self.params):
-            if param.grad is None:
-                continue
-            grad = param.grad.data
-            if self.weight_decay:
-                if self._decoupled_weight_decay:
-                    param.data *= 1 - self.lr * self.weight_decay
-                else:
-                    grad = grad + self.weight_decay * param.data
-            self.steps[index] += 1
-            t = self.steps[index]
-            m, v = self.exp_avgs[index], self.exp_avg_sqs[index]
-            m *= beta1
-            m += (1 - beta1) * grad
-            v *= beta2
-            v += (1 - beta2) * grad * grad
-            step_size = self.lr / (1 - beta1 ** t)
-            denom = np.sqrt(v) / np.sqrt(1 - beta2 ** t) + self.eps
-            param.data -= step_size * m / denom
+        if self.weight_decay:
+            if self._decoupled_weight_decay:
+                param *= 1 - self.lr * self.weight_decay
+            else:
+                grad = grad + self.weight_decay * param
+        self.steps[index] += 1
+        t = self.steps[index]
+        m, v = self.exp_avgs[index], self.exp_avg_sqs[index]
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        step_size = self.lr / (1 - beta1 ** t)
+        denom = np.sqrt(v) / np.sqrt(1 - beta2 ** t) + self.eps
+        param -= step_size * m / denom
 
 
 class AdamW(Adam):

@@ -3,7 +3,8 @@ from typing import Iterable
 
 import numpy as np
 
-from mytorch.optim.optimizer import Optimizer, check_hyperparameter
+from mytorch import checks
+from mytorch.optim.optimizer import Optimizer
 from mytorch.tensor import Tensor
 
 
@@ -13,8 +14,7 @@ class SGD(Optimizer):
     This is PyTorch's form of momentum. It equals the handout's `v = momentum * v -
     lr * grad; p += v` while lr is constant, and stays right when lr changes during
     training. With nesterov=True the step uses g + momentum * v instead of v.
-    Parameters whose grad is None are skipped. Updates happen in place on `p.data`,
-    outside the graph.
+    Parameters whose grad is None are skipped. Updates happen in place, outside the graph.
 
     Args:
         params: the tensors to optimise.
@@ -30,24 +30,20 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Tensor], lr: float = 0.001, momentum: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(params)
-        check_hyperparameter("lr", lr, "learning rate")
-        check_hyperparameter("momentum", momentum, "momentum value")
-        check_hyperparameter("weight_decay", weight_decay, "weight_decay value")
+        self.lr = checks.non_negative("SGD: lr", lr)
+        self.momentum = checks.non_negative("SGD: momentum", momentum)
+        self.weight_decay = checks.non_negative("SGD: weight_decay", weight_decay)
+        self.nesterov = checks.boolean("SGD: nesterov", nesterov)
         if nesterov and not momentum > 0:
-            raise ValueError(f"Nesterov momentum requires momentum > 0, got momentum={momentum!r}")
-        self.lr, self.momentum = lr, momentum
-        self.weight_decay, self.nesterov = weight_decay, nesterov
+            raise ValueError(f"SGD: Nesterov momentum needs momentum > 0, got momentum={momentum!r}")
         self.momentums = [np.zeros_like(param.data) for param in self.params]
 
-    def step(self) -> None:
-        for param, velocity in zip(self.params, self.momentums):
-            if param.grad is None:
-                continue
-            grad = param.grad.data
-            if self.weight_decay:
-                grad = grad + self.weight_decay * param.data
-            if self.momentum:
-                velocity *= self.momentum
-                velocity += grad
-                grad = grad + self.momentum * velocity if self.nesterov else velocity
-            param.data -= self.lr * grad
+    def _update(self, index: int, param: np.ndarray, grad: np.ndarray) -> None:
+        if self.weight_decay:
+            grad = grad + self.weight_decay * param
+        if self.momentum:
+            velocity = self.momentums[index]
+            velocity *= self.momentum
+            velocity += grad
+            grad = grad + self.momentum * velocity if self.nesterov else velocity
+        param -= self.lr * grad

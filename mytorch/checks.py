@@ -1,0 +1,172 @@
+"""Argument checks: one rule per concept, used by every op, layer, optimizer and program.
+
+Each check returns the value it accepted (normalised where that helps, e.g. an axis
+made non-negative) and otherwise raises `ValueError` (`TypeError` for a value of
+the wrong kind where PyTorch raises one) with a message that names the argument and
+the value. Where PyTorch has a rule, it is PyTorch's: a learning rate of 0 is
+allowed, a dropout probability may be 1.
+
+    from mytorch import checks
+    self.lr = checks.non_negative("lr", lr)
+"""
+import numbers
+from typing import Any, Iterable, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+Axis = Union[None, int, Sequence[int]]
+
+LOSS_REDUCTIONS = ("mean", "sum", "none")
+MAX_SEED = 2 ** 32 - 1  # NumPy's seeds are 32-bit
+
+
+def _is_int(value: Any) -> bool:
+    # bool is an int subclass, but Linear(True, 3) is surely a slip.
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def integer(name: str, value: Any) -> int:
+    """An integer, NumPy's included (not a bool)."""
+    if not _is_int(value):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    return int(value)
+
+
+def positive_int(name: str, value: Any) -> int:
+    """An integer > 0: sizes, channels, kernel sizes, strides, epochs, batch sizes."""
+    if not _is_int(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def non_negative_int(name: str, value: Any) -> int:
+    """An integer >= 0: paddings, counts that may be zero."""
+    if not _is_int(value) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def non_negative(name: str, value: Any) -> float:
+    """A finite or infinite number >= 0 (NaN is not): learning rates, momentum, decay, eps."""
+    if not _is_real(value) or not value >= 0:
+        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+    return value
+
+
+def positive(name: str, value: Any) -> float:
+    """A number > 0 (NaN is not): BatchNorm's eps, a learning rate on the command line."""
+    if not _is_real(value) or not value > 0:
+        raise ValueError(f"{name} must be a number > 0, got {value!r}")
+    return value
+
+
+def in_range(name: str, value: Any, low: float, high: float, *,
+             include_high: bool = True) -> float:
+    """A number in [low, high], or [low, high) with include_high=False."""
+    inside = _is_real(value) and (low <= value <= high if include_high else low <= value < high)
+    if not inside:
+        bracket = "]" if include_high else ")"
+        raise ValueError(f"{name} must be a number in [{low}, {high}{bracket}, got {value!r}")
+    return value
+
+
+def probability(name: str, value: Any) -> float:
+    """A probability in [0, 1], as PyTorch's dropout `p`."""
+    return in_range(name, value, 0, 1)
+
+
+def one_of(name: str, value: Any, choices: Sequence[str]) -> str:
+    """One of the strings `choices`: reductions, nonlinearities, modes."""
+    if not isinstance(value, str) or value not in choices:
+        expected = ", ".join(repr(choice) for choice in choices)
+        raise ValueError(f"{name} must be one of {expected}, got {value!r}")
+    return value
+
+
+def boolean(name: str, value: Any) -> bool:
+    """True or False (NumPy's bool too), not a truthy stand-in such as 'eval' or 0."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def seed(value: Any) -> int:
+    """A seed NumPy accepts: an integer in [0, 2**32 - 1]."""
+    if not _is_int(value) or not 0 <= value <= MAX_SEED:
+        raise ValueError(f"seed must be an integer in [0, {MAX_SEED}], got {value!r}")
+    return int(value)
+
+
+def reduction(op: str, value: Any) -> str:
+    """A loss reduction: 'mean', 'sum' or 'none'."""
+    return one_of(f"{op}: reduction", value, LOSS_REDUCTIONS)
+
+
+def dim(op: str, value: Any, shape: Tuple[int, ...]) -> int:
+    """An axis of a tensor of `shape`, made non-negative.
+
+    A 0-d tensor counts as having one axis, as in PyTorch, so 0 and -1 are its axes.
+    """
+    size = max(len(shape), 1)
+    integer(f"{op}: dim", value)
+    if not -size <= value < size:
+        raise ValueError(f"{op}: dim {value} is out of range for a tensor of shape {shape} "
+                         f"(expected {-size} <= dim < {size})")
+    return int(value) % size
+
+
+def axes(op: str, axis: Axis, shape: Tuple[int, ...]) -> Optional[Tuple[int, ...]]:
+    """The axes a reduction over `axis` removes from `shape`, non-negative and sorted;
+    None for every axis.
+
+    A 0-d tensor has one axis (0 or -1), which reduces nothing. Raises ValueError,
+    naming the op, the axis and the shape, for an axis out of range or given twice.
+    """
+    if axis is None:
+        return None
+    listed = (axis,) if _is_int(axis) else axis
+    if isinstance(listed, (list, tuple)) and all(_is_int(a) for a in listed):
+        normalised = []
+        for a in listed:
+            try:
+                normalised.append(dim(op, a, shape))
+            except ValueError:
+                raise ValueError(f"{op}: axis {a} is out of range for a tensor of shape "
+                                 f"{shape}") from None
+        if len(set(normalised)) != len(normalised):
+            raise ValueError(f"{op}: duplicate axis in {tuple(listed)} for a tensor of shape {shape}")
+        return tuple(sorted(normalised)) if shape else None
+    raise ValueError(f"{op}: axis must be None, an integer or a sequence of integers, got {axis!r}")
+
+
+def permutation(op: str, dims: Sequence[Any], shape: Tuple[int, ...]) -> Tuple[int, ...]:
+    """`dims` as a permutation of the axes of `shape`, each made non-negative."""
+    if len(dims) != len(shape):
+        raise ValueError(f"{op}: {tuple(dims)} has {len(dims)} axes for a tensor of shape "
+                         f"{shape} ({len(shape)} axes)")
+    normalised = tuple(dim(op, d, shape) for d in dims)
+    if len(set(normalised)) != len(normalised):
+        raise ValueError(f"{op}: duplicate axis in {tuple(dims)} for a tensor of shape {shape}")
+    return normalised
+
+
+def class_indices(op: str, labels: np.ndarray, classes: int, name: str = "target") -> np.ndarray:
+    """Integer class indices, each in [0, classes).
+
+    Raises ValueError naming the first bad label and its position.
+    """
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"{op}: {name} must hold integer class indices, got dtype {labels.dtype}")
+    # The ufuncs' own reductions: ndarray.min/max add a Python wrapper on the hot path.
+    if labels.size and (np.minimum.reduce(labels, axis=None) < 0
+                        or np.maximum.reduce(labels, axis=None) >= classes):
+        position = np.argwhere((labels < 0) | (labels >= classes))[0]
+        where = int(position[0]) if len(position) == 1 else tuple(int(p) for p in position)
+        raise ValueError(f"{op}: {name} {labels[tuple(position)]} at index {where} is out of "
+                         f"range for {classes} classes (expected 0 <= {name} < {classes})")
+    return labels

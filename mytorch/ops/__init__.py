@@ -1,0 +1,22 @@
+"""Differentiable ops: one `Function` subclass per op, forward and backward side by side.
+
+One module per family. `forward` computes on `.data` and saves only what backward
+needs; `backward` returns one gradient per forward argument (None where none is
+needed), each of exactly that argument's shape and dtype. `mytorch.nn.functional`
+re-exports every op and adds the lower-case wrappers.
+"""
+from mytorch.ops.activations import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from mytorch.ops.arithmetic import Add, Div, MatMul, Mul, Neg, Pow, Sub
+from mytorch.ops.common import unbroadcast
+from mytorch.ops.dropout import Dropout
+from mytorch.ops.elementwise import Exp, Log
+from mytorch.ops.linear import Linear
+from mytorch.ops.losses import NLL, MSE, CrossEntropy
+from mytorch.ops.normalization import BatchNorm
+from mytorch.ops.reductions import Max, Mean, Sum
+from mytorch.ops.shape import Index, Reshape, Transpose
+
+__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Exp", "Log", "Sum", "Mean",
+           "Max", "Transpose", "Reshape", "Index", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax",
+           "LogSoftmax", "Dropout", "Linear", "BatchNorm", "CrossEntropy", "NLL", "MSE",
+           "unbroadcast"]

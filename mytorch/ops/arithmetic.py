@@ -1,0 +1,168 @@
+"""Elementwise arithmetic with broadcasting, and matrix products."""
+from typing import Optional, Tuple, Union
+
+import numpy as np
+
+from mytorch.autograd_engine import ContextManager, Function
+from mytorch.ops.common import broadcasting, unbroadcast
+from mytorch.tensor import Tensor
+
+
+class Add(Function):
+    """c = a + b"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, b: Tensor) -> Tensor:
+        ctx.a_meta, ctx.b_meta = (a.shape, a.dtype), (b.shape, b.dtype)
+        return Tensor(broadcasting(np.add, a, b, "Add"))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        grad = grad_output.data
+        grad_a = Tensor(unbroadcast(grad, *ctx.a_meta)) if ctx.needs_input_grad[0] else None
+        grad_b = Tensor(unbroadcast(grad, *ctx.b_meta)) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Sub(Function):
+    """c = a - b"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, b: Tensor) -> Tensor:
+        ctx.a_meta, ctx.b_meta = (a.shape, a.dtype), (b.shape, b.dtype)
+        return Tensor(broadcasting(np.subtract, a, b, "Sub"))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        grad = grad_output.data
+        grad_a = Tensor(unbroadcast(grad, *ctx.a_meta)) if ctx.needs_input_grad[0] else None
+        grad_b = Tensor(unbroadcast(-grad, *ctx.b_meta)) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Mul(Function):
+    """c = a * b (elementwise)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, b: Tensor) -> Tensor:
+        ctx.save_for_backward(a, b)
+        return Tensor(broadcasting(np.multiply, a, b, "Mul"))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        a, b = ctx.saved_tensors
+        grad = grad_output.data
+        grad_a = Tensor(unbroadcast(grad * b.data, a.shape, a.dtype)) if ctx.needs_input_grad[0] else None
+        grad_b = Tensor(unbroadcast(grad * a.data, b.shape, b.dtype)) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Div(Function):
+    """c = a / b; dc/da = 1/b, dc/db = -a/b**2"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, b: Tensor) -> Tensor:
+        ctx.save_for_backward(a, b)
+        return Tensor(broadcasting(np.true_divide, a, b, "Div"))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        a, b = ctx.saved_tensors
+        grad = grad_output.data
+        grad_a = Tensor(unbroadcast(grad / b.data, a.shape, a.dtype)) if ctx.needs_input_grad[0] else None
+        # (a / b) / b, not a / b**2: the same rounding as PyTorch, which matters for b near 0,
+        # where the gradient is huge and one ulp exceeds the handout's 1e-10 tolerance.
+        grad_b = (Tensor(unbroadcast(-grad * (a.data / b.data / b.data), b.shape, b.dtype))
+                  if ctx.needs_input_grad[1] else None)
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    """b = -a"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        return Tensor(-a.data)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        return Tensor(-grad_output.data)
+
+
+class Pow(Function):
+    """c = a ** b, b a number or a tensor (broadcast).
+
+    dc/da = b a**(b - 1), taken as 0 where b == 0 (so x ** 0 has gradient 0 at x = 0);
+    dc/db = c ln(a), taken as 0 where a == 0 and b >= 0. These are PyTorch's values:
+    they keep 0 * inf from turning the gradient into NaN.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, exponent: Union[Tensor, float]) -> Tensor:
+        is_tensor = isinstance(exponent, Tensor)
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = Tensor(np.power(a.data, exponent.data if is_tensor else exponent))
+        except ValueError as exc:
+            shown = f"an exponent of shape {exponent.shape}" if is_tensor else f"exponent {exponent!r}"
+            raise ValueError(f"Pow: a of shape {a.shape} and dtype {a.dtype} with {shown}: "
+                             f"{exc}") from None
+        ctx.exponent = None if is_tensor else exponent
+        ctx.save_for_backward(a, out, *([exponent] if is_tensor else []))
+        return out
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        a, out, *exponent = ctx.saved_tensors
+        b = exponent[0].data if exponent else ctx.exponent
+        grad = grad_output.data
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if ctx.needs_input_grad[0]:
+                local = np.where(np.equal(b, 0), 0, b * np.power(a.data, np.subtract(b, 1)))
+                grad_a = Tensor(unbroadcast(grad * local, a.shape, a.dtype))
+            if ctx.needs_input_grad[1]:
+                zero = (a.data == 0) & np.greater_equal(b, 0)
+                local = np.where(zero, 0, out.data * np.log(a.data))
+                grad_b = Tensor(unbroadcast(grad * local, exponent[0].shape, exponent[0].dtype))
+        return grad_a, grad_b
+
+
+class MatMul(Function):
+    """c = a @ b, with NumPy's rules for 1-D operands and broadcast batch axes"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, b: Tensor) -> Tensor:
+        if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+            raise ValueError(f"MatMul: shapes {a.shape} and {b.shape} are not aligned for a @ b")
+        ctx.save_for_backward(a, b)
+        return Tensor(broadcasting(np.matmul, a, b, "MatMul"))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        a, b = ctx.saved_tensors
+        # Treat 1-D operands as a row (a) or a column (b) matrix, as matmul does.
+        a2 = a.data[np.newaxis, :] if a.ndim == 1 else a.data
+        b2 = b.data[:, np.newaxis] if b.ndim == 1 else b.data
+        grad = grad_output.data
+        if b.ndim == 1:
+            grad = np.expand_dims(grad, -1)
+        if a.ndim == 1:
+            grad = np.expand_dims(grad, -2)
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = Tensor(unbroadcast(grad @ np.swapaxes(b2, -1, -2), a2.shape, a.dtype).reshape(a.shape))
+        if ctx.needs_input_grad[1]:
+            if b2.ndim == 2:
+                # One matrix shared by every batch row: fold the batch axes into one sum.
+                a_rows, grad_rows = a2.reshape(-1, a2.shape[-1]), grad.reshape(-1, grad.shape[-1])
+                if b2.flags.f_contiguous and not b2.flags.c_contiguous:
+                    # b is a transposed view, as W.T in `x @ W.T`: (grad.T @ a).T gives
+                    # W.grad in W's own C layout, which keeps the optimizer's update fast.
+                    grad_b2 = (grad_rows.T @ a_rows).T
+                else:
+                    grad_b2 = a_rows.T @ grad_rows
+            else:
+                grad_b2 = np.swapaxes(a2, -1, -2) @ grad
+            grad_b = Tensor(unbroadcast(grad_b2, b2.shape, b.dtype).reshape(b.shape))
+        return grad_a, grad_b

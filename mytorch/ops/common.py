@@ -1,0 +1,49 @@
+"""Helpers the ops share: undoing broadcasting and reductions, and the float-input rule."""
+from typing import Optional, Tuple
+
+import numpy as np
+
+from mytorch import tensor
+from mytorch.tensor import Tensor
+
+
+def unbroadcast(grad: np.ndarray, shape: Tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """Sum `grad` down to `shape`, undoing NumPy broadcasting, and cast it to `dtype`.
+
+    An input broadcast to the output's shape contributed to every position it was
+    copied to, so its gradient is the sum over the leading axes it gained and over the
+    axes where it had size 1.
+    """
+    if grad.shape != shape:
+        leading = grad.ndim - len(shape)
+        axes = tuple(range(leading)) + tuple(
+            leading + i for i, size in enumerate(shape) if size == 1 and grad.shape[leading + i] != 1)
+        grad = grad.sum(axis=axes, keepdims=True).reshape(shape)
+    return grad.astype(dtype, copy=False)
+
+
+def broadcasting(ufunc: np.ufunc, a: Tensor, b: Tensor, op: str) -> np.ndarray:
+    """ufunc(a, b) with NumPy broadcasting, failing with the op's name and both shapes."""
+    try:
+        return ufunc(a.data, b.data)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast "
+                         "together") from None
+
+
+def unreduce(grad: np.ndarray, shape: Tuple[int, ...], axes: Optional[Tuple[int, ...]],
+             keepdims: bool) -> np.ndarray:
+    """Expand the gradient of a reduction over `axes` (None: all) back to the input's `shape`."""
+    if axes is not None and not keepdims:
+        grad = np.expand_dims(grad, axes)
+    return np.broadcast_to(grad, shape)
+
+
+def float_data(x: Tensor) -> np.ndarray:
+    """x's values for an op defined on real numbers (exp, sigmoid, normalisation, ...).
+
+    The library's rule for integer and bool input: it is promoted to the default float
+    dtype, as PyTorch promotes it for such ops. Float input keeps its dtype.
+    """
+    data = x.data
+    return data if data.dtype.kind == "f" else data.astype(tensor.get_default_dtype())

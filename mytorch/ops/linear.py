@@ -1,0 +1,40 @@
+"""The fully connected layer as one fused op, the hot spot of an MLP's training step."""
+from typing import Optional, Tuple
+
+from mytorch.autograd_engine import ContextManager, Function
+from mytorch.ops.common import unbroadcast
+from mytorch.tensor import Tensor
+
+
+class Linear(Function):
+    """y = x @ W.T + b; dx = dy @ W, dW = dy.T @ x, db = dy summed over the batch"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+        if x.ndim == 0 or weight.ndim != 2 or x.shape[-1] != weight.shape[1]:
+            raise ValueError(f"Linear: input of shape {x.shape} does not match weight of shape "
+                             f"{weight.shape} (expected input (..., {weight.shape[-1]}))")
+        if bias is not None and bias.shape != weight.shape[:1]:
+            raise ValueError(f"Linear: bias of shape {bias.shape} for weight of shape {weight.shape}")
+        ctx.save_for_backward(x, weight)
+        ctx.bias_dtype = None if bias is None else bias.dtype
+        out = x.data @ weight.data.T
+        if bias is not None:
+            out += bias.data
+        return Tensor(out)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        x, weight = ctx.saved_tensors
+        grad = grad_output.data
+        grad_x = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            grad_x = Tensor(unbroadcast(grad @ weight.data, x.shape, x.dtype))
+        # Flatten any leading axes into one batch axis.
+        grad_rows = grad.reshape(-1, grad.shape[-1])
+        if ctx.needs_input_grad[1]:
+            # (out, in), C-contiguous like the weight itself.
+            grad_weight = Tensor((grad_rows.T @ x.data.reshape(-1, x.shape[-1])).astype(weight.dtype, copy=False))
+        if ctx.needs_input_grad[2]:
+            grad_bias = Tensor(grad_rows.sum(axis=0).astype(ctx.bias_dtype, copy=False))
+        return grad_x, grad_weight, grad_bias
