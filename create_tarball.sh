@@ -24,7 +24,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # No caches, data sets, editor droppings or images: only the code and the one graded
-# plot (not, say, the curves `python3 -m hw1.hw1` saves into hw1/) are submitted.
+# plot (no other image left in hw1/) are submitted.
 tar -cf "$tmp" \
     --exclude='__pycache__' --exclude='*.pyc' --exclude='*.pyo' \
     --exclude='.pytest_cache' --exclude='.mypy_cache' --exclude='.ipynb_checkpoints' \

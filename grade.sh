@@ -3,6 +3,8 @@
 #   ./grade.sh 1              the autograder: a score per problem (exit 0 only with full marks)
 #   ./grade.sh m [OPTIONS]    train the MNIST network and save the validation-accuracy plot;
 #                             OPTIONS go to `python3 -m hw1.mnist` (see ./grade.sh m --help)
+#   ./grade.sh spring2020     the Spring 2020 handout tree's autograder (handouts/spring2020)
+#   ./grade.sh spring2025     the Spring 2025 handout tree's autograder (handouts/spring2025)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -13,6 +15,8 @@ usage() {
 usage: ./grade.sh 1              run the autograder (a score per problem)
        ./grade.sh m [OPTIONS]    train the MNIST network and save the plot
                                  (OPTIONS: see ./grade.sh m --help)
+       ./grade.sh spring2020     run the Spring 2020 tree's autograder (95 points)
+       ./grade.sh spring2025     run the Spring 2025 tree's autograder (100 points)
 USAGE
 }
 
@@ -24,6 +28,17 @@ case "${1:-}" in
     m)
         shift
         exec "$PYTHON" -m hw1.mnist "$@"
+        ;;
+    spring2020)
+        # Each tree's autograder runs from the tree's root, as that year's handout says.
+        shift
+        cd handouts/spring2020
+        exec "$PYTHON" autograder/hw1_autograder/runner.py "$@"
+        ;;
+    spring2025)
+        shift
+        cd handouts/spring2025
+        exec "$PYTHON" autograder/hw1p1_autograder.py "$@"
         ;;
     -h|--help)
         usage

@@ -379,7 +379,7 @@ def _check_split(name: str, x: Any, y: Any) -> None:
 
 
 def positive_int(text: str) -> int:
-    """An argparse type: a positive integer (used by hw1.hw1's command line too)."""
+    """An argparse type: a positive integer."""
     try:
         value = int(text)
     except ValueError:

@@ -1,4 +1,4 @@
-"""The one line-plot helper of hw1: the MNIST validation accuracy and the MLP's curves.
+"""The line-plot helper of hw1: the MNIST validation-accuracy plot.
 
 It draws on a Figure with its own Agg canvas, so it needs no display and leaves
 pyplot's global state (its backend, its current figure) alone, and it saves

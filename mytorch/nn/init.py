@@ -1,16 +1,9 @@
-"""Parameter initialisation, as `torch.nn.init`, plus array factories for the Spring 2020 handout.
+"""Parameter initialisation, as `torch.nn.init`.
 
 The in-place functions (`xavier_uniform_`, `kaiming_normal_`, ...) overwrite a Tensor's
 data and return the Tensor. Fans come from the shape as in PyTorch, for a weight laid
 out (out_features, in_features, *kernel): fan_in = shape[1] * prod(shape[2:]),
 fan_out = shape[0] * prod(shape[2:]).
-
-The Spring 2020 handout's MLP takes `weight_init_fn(d0, d1)` returning an array of shape
-(in_features, out_features), and `bias_init_fn(d)` returning (d,) or (1, d). The
-functions without a trailing underscore serve as those: `xavier_uniform(d0, d1)`,
-`xavier_normal`, `kaiming_uniform`, `kaiming_normal` take d0 = fan_in and d1 = fan_out
-and return a new array; `zeros(*shape)` and `ones(*shape)` make bias arrays. Note the
-layout: that array is the transpose of `nn.Linear.weight`, which is (out, in).
 
 Random values come from `np.random`, so `np.random.seed` reproduces them.
 """
@@ -20,7 +13,6 @@ from typing import Optional, Tuple
 import numpy as np
 
 from mytorch.tensor import Tensor
-from mytorch import checks
 from mytorch.autograd_engine import no_grad
 
 _LINEAR_GAIN = ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d",
@@ -165,47 +157,3 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     _check_tensor(tensor)
     fan = _pick_fan(*_fans(tensor.shape), mode)
     return _fill(tensor, np.random.normal(0.0, _kaiming_std(fan, a, nonlinearity), tensor.shape))
-
-
-# ------------------------------------------- array factories (Spring 2020 handout)
-
-def xavier_uniform(d0: int, d1: int, gain: float = 1.0) -> np.ndarray:
-    """A new (d0, d1) array, U(-b, b) with b = gain * sqrt(6 / (d0 + d1)): a `weight_init_fn`."""
-    checks.positive_int("d0", d0)
-    checks.positive_int("d1", d1)
-    bound = math.sqrt(3.0) * _xavier_std(d0, d1, gain)
-    return np.random.uniform(-bound, bound, (d0, d1))
-
-
-def xavier_normal(d0: int, d1: int, gain: float = 1.0) -> np.ndarray:
-    """A new (d0, d1) array, N(0, std**2) with std = gain * sqrt(2 / (d0 + d1))."""
-    checks.positive_int("d0", d0)
-    checks.positive_int("d1", d1)
-    return np.random.normal(0.0, _xavier_std(d0, d1, gain), (d0, d1))
-
-
-def kaiming_uniform(d0: int, d1: int, a: float = 0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu") -> np.ndarray:
-    """A new (d0, d1) = (in, out) array, He uniform with fan_in = d0, fan_out = d1."""
-    checks.positive_int("d0", d0)
-    checks.positive_int("d1", d1)
-    bound = math.sqrt(3.0) * _kaiming_std(_pick_fan(d0, d1, mode), a, nonlinearity)
-    return np.random.uniform(-bound, bound, (d0, d1))
-
-
-def kaiming_normal(d0: int, d1: int, a: float = 0, mode: str = "fan_in",
-                   nonlinearity: str = "leaky_relu") -> np.ndarray:
-    """A new (d0, d1) = (in, out) array, He normal with fan_in = d0, fan_out = d1."""
-    checks.positive_int("d0", d0)
-    checks.positive_int("d1", d1)
-    return np.random.normal(0.0, _kaiming_std(_pick_fan(d0, d1, mode), a, nonlinearity), (d0, d1))
-
-
-def zeros(*shape: int) -> np.ndarray:
-    """A new array of zeros, e.g. a `bias_init_fn`: `zeros(d)` is (d,), `zeros(1, d)` is (1, d)."""
-    return np.zeros(shape)
-
-
-def ones(*shape: int) -> np.ndarray:
-    """A new array of ones."""
-    return np.ones(shape)

@@ -1,4 +1,5 @@
-"""1-D batch normalisation with hand-derived gradients (11-785 S25 HW1P1)."""
+"""1-D batch normalisation with hand-derived gradients (11-785 Spring 2025 HW1P1)."""
+from typing import Optional
 
 import numpy as np
 
@@ -39,11 +40,11 @@ class BatchNorm1d:
         self.running_V = np.ones(shape)
         # Saved by a training-mode forward for backward.
         self.N = 0
-        self.Z: np.ndarray | None = None
-        self.M: np.ndarray | None = None
-        self.V: np.ndarray | None = None
-        self.NZ: np.ndarray | None = None
-        self.BZ: np.ndarray | None = None
+        self.Z: Optional[np.ndarray] = None
+        self.M: Optional[np.ndarray] = None
+        self.V: Optional[np.ndarray] = None
+        self.NZ: Optional[np.ndarray] = None
+        self.BZ: Optional[np.ndarray] = None
         # Whether the last forward ran in eval mode, which saves nothing for backward.
         self._eval_forward = False
 

@@ -1,6 +1,6 @@
-"""Stochastic gradient descent over a hand-derived model (11-785 S25 HW1P1)."""
-
+"""Stochastic gradient descent over a hand-derived model (11-785 Spring 2025 HW1P1)."""
 from numbers import Real
+from typing import List, Optional
 
 import numpy as np
 
@@ -36,8 +36,8 @@ class SGD:
         self.lr = float(lr)
         self.mu = float(momentum)
         # Built together so that v_b[i] exists exactly when layer i is trained and has a b.
-        self.v_W: list[np.ndarray | None] = []
-        self.v_b: list[np.ndarray | None] = []
+        self.v_W: List[Optional[np.ndarray]] = []
+        self.v_b: List[Optional[np.ndarray]] = []
         for layer in self.l:
             trained = hasattr(layer, "W")
             self.v_W.append(np.zeros_like(layer.W) if trained else None)
@@ -51,7 +51,7 @@ class SGD:
             if self.v_b[i] is not None:
                 layer.b -= self.lr * self._direction(self.v_b, i, layer.dLdb)
 
-    def _direction(self, velocities: list, i: int, grad: np.ndarray) -> np.ndarray:
+    def _direction(self, velocities: List[Optional[np.ndarray]], i: int, grad: np.ndarray) -> np.ndarray:
         """The gradient or, with momentum, the updated velocity ``velocities[i]``."""
         if self.mu == 0:
             return grad

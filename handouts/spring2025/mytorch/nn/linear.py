@@ -1,4 +1,5 @@
-"""Fully connected layer with hand-derived gradients (11-785 S25 HW1P1)."""
+"""Fully connected layer with hand-derived gradients (11-785 Spring 2025 HW1P1)."""
+from typing import Optional
 
 import numpy as np
 
@@ -16,28 +17,30 @@ class Linear:
         W, b: parameters.
         dLdW, dLdb: gradients from the last ``backward``, same shapes as W, b.
         A, N: the last input and its batch size (kept for ``backward``).
-        dLdA: the last input gradient, kept only when ``debug`` is True.
+        dLdA: the last input gradient, kept only when ``debug`` is True (the
+            handout's autograder reads it).
     """
 
     def __init__(self, in_features: int, out_features: int, debug: bool = False) -> None:
         self.in_features = positive_int("in_features", in_features)
         self.out_features = positive_int("out_features", out_features)
-        self.debug = debug
+        self.debug = bool(debug)
         self.W = np.zeros((self.out_features, self.in_features))
         self.b = np.zeros((self.out_features, 1))
         self.dLdW = np.zeros_like(self.W)
         self.dLdb = np.zeros_like(self.b)
-        self.A: np.ndarray | None = None
+        self.A: Optional[np.ndarray] = None
         self.N = 0
-        self._Z: np.ndarray | None = None
+        self.dLdA: Optional[np.ndarray] = None
+        self._Z: Optional[np.ndarray] = None
 
     def forward(self, A: np.ndarray) -> np.ndarray:
         """Z = A @ W.T + ones(N, 1) @ b.T, for A of shape (N, in_features)."""
-        self.A = matrix_with_columns("A", A, self.in_features)
-        self.N = self.A.shape[0]
-        ones = np.ones((self.N, 1))
-        self._Z = self.A @ self.W.T + ones @ self.b.T
-        return self._Z
+        A = matrix_with_columns("A", A, self.in_features)
+        ones = np.ones((A.shape[0], 1))
+        Z = A @ self.W.T + ones @ self.b.T
+        self.A, self.N, self._Z = A, A.shape[0], Z
+        return Z
 
     def backward(self, dLdZ: np.ndarray) -> np.ndarray:
         """dLdA = dLdZ W,  dLdW = dLdZ^T A,  dLdb = dLdZ^T 1_N.

@@ -1,4 +1,4 @@
-"""Activations with hand-derived gradients (11-785 S25 HW1P1).
+"""Activations with hand-derived gradients (11-785 Spring 2025 HW1P1).
 
 Each ``forward(Z)`` stores its output ``A`` (the handout's convention, and the
 cheaper way to get the derivative for Sigmoid, Tanh and Softmax) and each
@@ -7,6 +7,7 @@ cheaper way to get the derivative for Sigmoid, Tanh and Softmax) and each
 """
 
 import math
+from typing import Optional
 
 import numpy as np
 
@@ -27,7 +28,7 @@ class Identity:
     """A = Z;  dLdZ = dLdA."""
 
     def __init__(self) -> None:
-        self.A: np.ndarray | None = None
+        self.A: Optional[np.ndarray] = None
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         """A = Z."""
@@ -43,7 +44,7 @@ class Sigmoid:
     """A = 1 / (1 + exp(-Z));  dA/dZ = A - A^2."""
 
     def __init__(self) -> None:
-        self.A: np.ndarray | None = None
+        self.A: Optional[np.ndarray] = None
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         """A = 1 / (1 + exp(-Z)), evaluated without overflow for any Z."""
@@ -61,14 +62,22 @@ class Sigmoid:
 
 
 class Tanh:
-    """A = tanh(Z);  dA/dZ = 1 - A^2."""
+    """A = (e^Z - e^-Z) / (e^Z + e^-Z);  dA/dZ = 1 - A^2."""
 
     def __init__(self) -> None:
-        self.A: np.ndarray | None = None
+        self.A: Optional[np.ndarray] = None
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
-        """A = tanh(Z)."""
-        self.A = np.tanh(as_float_array("Z", Z))
+        """A = (e^Z - e^-Z) / (e^Z + e^-Z), without np.tanh (the handout forbids it).
+
+        Dividing through by e^|Z| gives sign(Z) (1 - e^(-2|Z|)) / (1 + e^(-2|Z|)),
+        whose exponential lies in (0, 1], so nothing overflows for large |Z|. With
+        m = expm1(-2|Z|) that is sign(Z) (-m) / (2 + m): expm1 keeps full precision
+        near 0, where 1 - e^(-2|Z|) would cancel.
+        """
+        Z = as_float_array("Z", Z)
+        m = np.expm1(-2.0 * np.abs(Z))
+        self.A = np.sign(Z) * -m / (2.0 + m)
         return self.A
 
     def backward(self, dLdA: np.ndarray) -> np.ndarray:
@@ -81,7 +90,7 @@ class ReLU:
     """A = max(Z, 0);  dA/dZ = 1 where Z > 0, else 0 (0 at the kink)."""
 
     def __init__(self) -> None:
-        self.A: np.ndarray | None = None
+        self.A: Optional[np.ndarray] = None
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         """A = max(Z, 0)."""
@@ -101,8 +110,8 @@ class GELU:
     """
 
     def __init__(self) -> None:
-        self.Z: np.ndarray | None = None
-        self.A: np.ndarray | None = None
+        self.Z: Optional[np.ndarray] = None
+        self.A: Optional[np.ndarray] = None
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         """A = 0.5 Z (1 + erf(Z / sqrt 2))."""
@@ -130,7 +139,7 @@ class Softmax:
     """
 
     def __init__(self) -> None:
-        self.A: np.ndarray | None = None
+        self.A: Optional[np.ndarray] = None
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         """A = exp(Z - max_row Z) / sum_row exp(Z - max_row Z)."""
