@@ -17,6 +17,8 @@ import numpy as np
 Axis = Union[None, int, Sequence[int]]
 
 LOSS_REDUCTIONS = ("mean", "sum", "none")
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+NUMERIC_KINDS = "biuf"  # dtype kinds a Tensor may hold: bool, signed and unsigned integers, floats
 MAX_SEED = 2 ** 32 - 1  # NumPy's seeds are 32-bit
 
 
@@ -34,6 +36,13 @@ def integer(name: str, value: Any) -> int:
     if not _is_int(value):
         raise ValueError(f"{name} must be an integer, got {value!r}")
     return int(value)
+
+
+def number(name: str, value: Any) -> float:
+    """A real number (NumPy's too, not a bool): a bound such as clamp's min."""
+    if not _is_real(value):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    return value
 
 
 def positive_int(name: str, value: Any) -> int:
@@ -92,6 +101,44 @@ def boolean(name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be True or False, got {value!r}")
     return bool(value)
+
+
+def _as_dtype(value: Any) -> Optional[np.dtype]:
+    """`value` (a dtype, a scalar type such as np.float32, or a name) as an np.dtype, or None."""
+    if value is None:  # np.dtype(None) would be float64
+        return None
+    try:
+        return np.dtype(value)
+    except TypeError:
+        return None
+
+
+def float_dtype(name: str, value: Any) -> np.dtype:
+    """np.float32 or np.float64 (or their names): the float dtypes the library computes in."""
+    dtype = _as_dtype(value)
+    if dtype is None or dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must be float32 or float64, got {value!r}")
+    return dtype
+
+
+def numeric_dtype(name: str, value: Any) -> np.dtype:
+    """A dtype a Tensor may hold: bool, integer or float."""
+    dtype = _as_dtype(value)
+    if dtype is None or dtype.kind not in NUMERIC_KINDS:
+        raise TypeError(f"{name} must be a bool, integer or float dtype, got {value!r}")
+    return dtype
+
+
+def module_name(owner: str, name: Any) -> str:
+    """A submodule's name: a non-empty string without '.', which joins names in `state_dict`.
+
+    TypeError for a non-string and KeyError otherwise, as PyTorch's `add_module`.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"{owner}: a module name must be a string, got {name!r}")
+    if not name or "." in name:
+        raise KeyError(f"{owner}: a module name must be non-empty and without '.', got {name!r}")
+    return name
 
 
 def seed(value: Any) -> int:

@@ -9,7 +9,7 @@ def test_wraps_an_ndarray_without_copying():
     array = np.arange(6.0).reshape(2, 3)
     t = Tensor(array)
     assert t.data is array
-    assert (t.shape, t.ndim, t.dtype, t.size) == ((2, 3), 2, np.float64, 6)
+    assert (t.shape, t.ndim, t.dtype, t.size(), t.numel()) == ((2, 3), 2, np.float64, (2, 3), 6)
     assert (t.requires_grad, t.is_leaf, t.grad_fn, t.grad, t.is_parameter) == (False, True, None, None, False)
 
 

@@ -3,12 +3,14 @@ from mytorch.nn import functional
 from mytorch.nn import init
 from mytorch.nn.activations import GELU, Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from mytorch.nn.batchnorm import BatchNorm1d
+from mytorch.nn.container import ModuleDict, ModuleList
 from mytorch.nn.dropout import Dropout
 from mytorch.nn.linear import Linear
 from mytorch.nn.loss import CrossEntropyLoss, MSELoss, NLLLoss, SoftmaxCrossEntropy
 from mytorch.nn.module import Module
+from mytorch.nn.parameter import Parameter
 from mytorch.nn.sequential import Sequential
 
-__all__ = ["functional", "init", "Module", "Sequential", "Linear", "BatchNorm1d", "Dropout",
-           "Identity", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
+__all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
+           "Linear", "BatchNorm1d", "Dropout", "Identity", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
            "MSELoss", "NLLLoss", "CrossEntropyLoss", "SoftmaxCrossEntropy"]

@@ -20,7 +20,7 @@ class BatchNorm1d(Module):
         momentum: weight of the newest batch in the running statistics, in [0, 1].
 
     Attributes `gamma`, `beta` (parameters, shape (C,)); `running_mean`, `running_var`
-    (Tensors that are state, not parameters).
+    (buffers: Tensors that are state, not parameters, saved by `state_dict()`).
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
@@ -31,8 +31,8 @@ class BatchNorm1d(Module):
         dtype = get_default_dtype()
         self.gamma = Tensor(np.ones(num_features, dtype), requires_grad=True, is_parameter=True)
         self.beta = Tensor(np.zeros(num_features, dtype), requires_grad=True, is_parameter=True)
-        self.running_mean = Tensor(np.zeros(num_features, dtype))
-        self.running_var = Tensor(np.ones(num_features, dtype))
+        self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype)))
+        self.register_buffer("running_var", Tensor(np.ones(num_features, dtype)))
 
     def forward(self, x: Tensor) -> Tensor:
         return F.batch_norm(x, self.running_mean, self.running_var, self.gamma, self.beta,

@@ -9,14 +9,16 @@ from mytorch.ops.activations import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Ta
 from mytorch.ops.arithmetic import Add, Div, MatMul, Mul, Neg, Pow, Sub
 from mytorch.ops.common import unbroadcast
 from mytorch.ops.dropout import Dropout
-from mytorch.ops.elementwise import Exp, Log
+from mytorch.ops.elementwise import (Abs, Cast, Clamp, Exp, Log, Maximum, Minimum, Sqrt,
+                                      Where)
 from mytorch.ops.linear import Linear
 from mytorch.ops.losses import NLL, MSE, CrossEntropy
 from mytorch.ops.normalization import BatchNorm
-from mytorch.ops.reductions import Max, Mean, Sum
-from mytorch.ops.shape import Index, Reshape, Transpose
+from mytorch.ops.reductions import Max, Mean, Sum, Var
+from mytorch.ops.shape import Expand, Index, Reshape, Transpose, View
 
-__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Exp", "Log", "Sum", "Mean",
-           "Max", "Transpose", "Reshape", "Index", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax",
+__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Exp", "Log", "Sqrt", "Abs",
+           "Clamp", "Maximum", "Minimum", "Where", "Cast", "Sum", "Mean", "Max", "Var",
+           "Transpose", "Reshape", "View", "Expand", "Index", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax",
            "LogSoftmax", "Dropout", "Linear", "BatchNorm", "CrossEntropy", "NLL", "MSE",
            "unbroadcast"]

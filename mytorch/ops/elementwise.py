@@ -1,11 +1,16 @@
-"""Elementwise functions of one tensor: exp and log.
+"""Elementwise functions: exp, log, sqrt, abs, clamp, maximum, minimum, where, and dtype casts.
 
-Integer and bool input is promoted to the default float dtype (see `float_data`).
+Integer and bool input to the float-only ones is promoted to the default float dtype
+(see `float_data`). The binary ones broadcast, and each input's gradient is summed back
+to its own shape with `unbroadcast`.
 """
+from typing import Any, Optional, Tuple
+
 import numpy as np
 
+from mytorch import checks
 from mytorch.autograd_engine import ContextManager, Function
-from mytorch.ops.common import float_data
+from mytorch.ops.common import broadcasting, float_data, unbroadcast
 from mytorch.tensor import Tensor
 
 
@@ -36,3 +41,141 @@ class Log(Function):
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
         (a,) = ctx.saved_tensors
         return Tensor(grad_output.data / a.data)
+
+
+class Sqrt(Function):
+    """b = sqrt(a); db/da = 1 / (2 b)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        out = Tensor(np.sqrt(float_data(a)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return Tensor(grad_output.data / (2 * out.data))
+
+
+class Abs(Function):
+    """b = |a|; db/da = sign(a), 0 at a = 0 as in PyTorch"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        ctx.save_for_backward(a)
+        return Tensor(np.abs(a.data))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return Tensor(grad_output.data * np.sign(a.data))
+
+
+class Clamp(Function):
+    """b = min(max(a, low), high), either bound None for none; db/da = 1 where
+    low <= a <= high (the bounds included, as in PyTorch), else 0"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, low: Optional[float] = None,
+                high: Optional[float] = None) -> Tensor:
+        if low is None and high is None:
+            raise ValueError("clamp: give min, max or both; both are None")
+        for name, bound in (("min", low), ("max", high)):
+            if bound is not None:
+                checks.number(f"clamp: {name}", bound)
+        ctx.save_for_backward(a)
+        ctx.low, ctx.high = low, high
+        return Tensor(np.clip(a.data, low, high))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
+        (a,) = ctx.saved_tensors
+        inside = np.ones(a.shape, dtype=bool)
+        if ctx.low is not None:
+            inside &= a.data >= ctx.low
+        if ctx.high is not None:
+            inside &= a.data <= ctx.high
+        return Tensor(grad_output.data * inside), None, None
+
+
+def _select(ctx: ContextManager, a: Tensor, b: Tensor, choose: np.ufunc, op: str) -> Tensor:
+    """Forward of Maximum and Minimum: choose(a, b), keeping what backward needs."""
+    ctx.save_for_backward(a, b)
+    return Tensor(broadcasting(choose, a, b, op))
+
+
+def _split(ctx: ContextManager, grad_output: Tensor, wins: np.ufunc) -> Tuple[Optional[Tensor], ...]:
+    """Backward of Maximum and Minimum: each element's gradient goes to the input that
+    `wins` there, half to each on a tie, as in PyTorch."""
+    a, b = ctx.saved_tensors
+    grad = grad_output.data
+    to_a = np.where(wins(a.data, b.data), grad, np.where(a.data == b.data, grad * 0.5, 0))
+    grad_a = Tensor(unbroadcast(to_a, a.shape, a.dtype)) if ctx.needs_input_grad[0] else None
+    grad_b = Tensor(unbroadcast(grad - to_a, b.shape, b.dtype)) if ctx.needs_input_grad[1] else None
+    return grad_a, grad_b
+
+
+class Maximum(Function):
+    """c = max(a, b) elementwise; the gradient goes to the larger, split evenly on ties"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, b: Tensor) -> Tensor:
+        return _select(ctx, a, b, np.maximum, "maximum")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        return _split(ctx, grad_output, np.greater)
+
+
+class Minimum(Function):
+    """c = min(a, b) elementwise; the gradient goes to the smaller, split evenly on ties"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, b: Tensor) -> Tensor:
+        return _select(ctx, a, b, np.minimum, "minimum")
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        return _split(ctx, grad_output, np.less)
+
+
+class Where(Function):
+    """c = x where condition else y (all three broadcast); dx = g where condition, dy = g elsewhere"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, condition: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        if condition.dtype != np.bool_:
+            raise TypeError(f"where: condition must be a bool tensor (from a comparison such as "
+                            f"x > 0), got dtype {condition.dtype}")
+        try:
+            out = np.where(condition.data, x.data, y.data)
+        except ValueError:
+            raise ValueError(f"where: shapes {condition.shape} (condition), {x.shape} and {y.shape} "
+                             "cannot be broadcast together") from None
+        ctx.condition = condition.data
+        ctx.x_meta, ctx.y_meta = (x.shape, x.dtype), (y.shape, y.dtype)
+        return Tensor(out)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        grad, condition = grad_output.data, ctx.condition
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[1]:
+            grad_x = Tensor(unbroadcast(np.where(condition, grad, 0), *ctx.x_meta))
+        if ctx.needs_input_grad[2]:
+            grad_y = Tensor(unbroadcast(np.where(condition, 0, grad), *ctx.y_meta))
+        return None, grad_x, grad_y
+
+
+class Cast(Function):
+    """b = a converted to `dtype`; da = db converted back to a's dtype"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, dtype: Any) -> Tensor:
+        ctx.dtype = a.dtype
+        return Tensor(a.data.astype(dtype))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        return Tensor(grad_output.data.astype(ctx.dtype)), None

@@ -34,7 +34,7 @@ class BatchNorm(Function):
         shape = (channels,) if x.ndim == 2 else (channels, 1)
         data = float_data(x)
         if training:
-            count = x.size // channels
+            count = x.numel() // channels
             if count < 2:
                 raise ValueError(f"BatchNorm: expected more than 1 value per channel when "
                                  f"training, got input of shape {x.shape}")
