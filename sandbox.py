@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A place to try MyTorch: the write-up's autograd example, step by step.
+"""A place to try MyTorch: the write-up's autograd example, step by step, and its graph.
 
     python3 sandbox.py
 
@@ -17,6 +17,7 @@ import numpy as np  # noqa: E402
 from mytorch import Tensor, nn  # noqa: E402
 from mytorch.autograd_engine import AccumulateGrad, BackwardFunction  # noqa: E402
 from mytorch.gradcheck import numerical_grad  # noqa: E402
+from mytorch.viz import make_dot  # noqa: E402
 
 mismatches = 0
 
@@ -138,6 +139,21 @@ for name, tensor, expected in (("x", inputs, numeric[0]), ("W", layer.weight, nu
     difference = np.max(np.abs(tensor.grad.data - expected))
     print(f"  {name}.grad vs central differences: largest difference {difference:.1e}")
     mismatches += not difference < 1e-6
+
+# --------------------------------------------------------------------------------
+print("\n4. Example 1's graph as a picture: mytorch.viz.make_dot(e)\n")
+
+# Green: AccumulateGrad (a, c); blue: BackwardFunction, labelled with the op; dashed: the
+# constants b and 3 (None in next_functions). Arrows point the way gradients flow.
+graph = make_dot(e, params={"a": a, "c": c, "d": d, "e": e})
+picture = Path(__file__).resolve().parent / "sandbox_graph.svg"
+try:
+    graph.render(picture)
+    print(f"  drawn into {picture}")
+except (ImportError, RuntimeError, OSError) as exc:
+    print(f"  not drawn: {exc}\n\n  The graph in Graphviz's DOT language (paste it into any "
+          "Graphviz viewer):\n")
+    print("    " + graph.source.replace("\n", "\n    ").rstrip())
 
 print(f"\n{'all gradients as expected' if not mismatches else f'{mismatches} MISMATCH(ES)'}")
 sys.exit(1 if mismatches else 0)

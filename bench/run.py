@@ -2,7 +2,8 @@
 
     python -m bench [--repeats 15] [--steps 50] [--system-malloc]
 
-Each network trains on random float64 batches of 100 (CrossEntropyLoss, SGD lr 0.1).
+Each network trains on random batches of 100 (CrossEntropyLoss, SGD lr 0.1), in float64
+and then in float32 (the MyTorch model converted with `model.float()`).
 The hand-written step does exactly the same arithmetic with no autograd: it is the floor
 an autograd library on NumPy can approach. The two (and PyTorch's CPU eager mode, when
 torch is importable) alternate in one process, `--repeats` rounds of `--steps` steps
@@ -27,6 +28,7 @@ import numpy as np
 from mytorch import Tensor, nn, optim
 
 BATCH, CLASSES, LR, EPS = 100, 10, 0.1, 1e-5
+DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 
 def _init(sizes: List[int], rng: np.random.Generator) -> List[np.ndarray]:
@@ -126,19 +128,20 @@ def mytorch_stepper(model: nn.Sequential) -> Callable[[np.ndarray, np.ndarray], 
 
 
 def torch_stepper(sizes: List[int], batch_norm: bool, params: List[np.ndarray]):
-    """The same network in PyTorch's CPU eager mode, float64, or None without torch."""
+    """The same network in PyTorch's CPU eager mode, in the params' dtype, or None without torch."""
     try:
         import torch
     except ImportError:
         return None
+    dtype = getattr(torch, params[0].dtype.name)
     layers = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
-        linear = torch.nn.Linear(fan_in, fan_out).double()
+        linear = torch.nn.Linear(fan_in, fan_out).to(dtype)
         linear.weight.data = torch.tensor(params[2 * i].copy())
         linear.bias.data = torch.tensor(params[2 * i + 1].copy())
         layers.append(linear)
         if i < len(sizes) - 2:
-            layers += [torch.nn.BatchNorm1d(fan_out).double()] if batch_norm else []
+            layers += [torch.nn.BatchNorm1d(fan_out).to(dtype)] if batch_norm else []
             layers.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*layers)
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
@@ -154,24 +157,32 @@ def torch_stepper(sizes: List[int], batch_norm: bool, params: List[np.ndarray]):
     return step
 
 
-def measure(name: str, sizes: List[int], batch_norm: bool, repeats: int, steps: int) -> Dict[str, float]:
+def measure(name: str, sizes: List[int], batch_norm: bool, repeats: int,
+            steps: int) -> Dict[str, Dict[str, float]]:
+    """`measure_dtype` in each of DTYPES: {dtype name: its results}."""
+    return {dtype.name: measure_dtype(f"{name} {dtype.name}", sizes, batch_norm, repeats, steps, dtype)
+            for dtype in DTYPES}
+
+
+def measure_dtype(name: str, sizes: List[int], batch_norm: bool, repeats: int, steps: int,
+                  dtype: np.dtype) -> Dict[str, float]:
     """Alternate the steppers `repeats` times; median µs/step each and median ratio to NumPy."""
     rng = np.random.default_rng(0)
-    params = _init(sizes, rng)
-    batches = [(rng.standard_normal((BATCH, sizes[0])), rng.integers(0, CLASSES, BATCH))
+    params = [p.astype(dtype) for p in _init(sizes, rng)]
+    batches = [(rng.standard_normal((BATCH, sizes[0])).astype(dtype), rng.integers(0, CLASSES, BATCH))
                for _ in range(steps)]
     numpy_params = [p.copy() for p in params]
     if batch_norm:
         hidden = sizes[1]
-        numpy_params[2:2] = [np.ones(hidden), np.zeros(hidden)]
-        state = [np.zeros(hidden), np.ones(hidden)]
+        numpy_params[2:2] = [np.ones(hidden, dtype), np.zeros(hidden, dtype)]
+        state = [np.zeros(hidden, dtype), np.ones(hidden, dtype)]
         numpy_step = numpy_handout_step
     else:
         state = []
         numpy_step = numpy_mlp_step
     steppers = {
         "numpy": lambda x, y: numpy_step(numpy_params, state, x, y),
-        "mytorch": mytorch_stepper(mytorch_model(sizes, batch_norm, params)),
+        "mytorch": mytorch_stepper(mytorch_model(sizes, batch_norm, params).to(dtype)),
     }
     torch_step = torch_stepper(sizes, batch_norm, params)
     if torch_step is not None:
@@ -215,7 +226,7 @@ def main(argv: List[str] = None) -> None:
     if args.repeats < 1 or args.steps < 1:
         parser.error(f"--repeats and --steps must be positive, got {args.repeats} and {args.steps}")
     retained = not args.system_malloc and retain_freed_memory()
-    print(f"batch {BATCH}, float64, SGD lr {LR}; median of {args.repeats} alternating rounds "
+    print(f"batch {BATCH}, float64 then float32, SGD lr {LR}; median of {args.repeats} alternating rounds "
           f"of {args.steps} steps; ratios are against the hand-written NumPy step")
     print(f"BLAS threads: OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; "
           f"malloc: {'freed memory retained' if retained else 'system default'}")

@@ -142,13 +142,22 @@ class RemovableHandle:
 
 
 def run_hooks(hooks: Dict[int, Callable], grad: "tensor.Tensor") -> "tensor.Tensor":
-    """Pass `grad` through each hook in order; a hook returning a Tensor replaces it."""
+    """Pass `grad` through each hook in order; a hook returning a Tensor replaces it.
+
+    Each hook sees a read-only view: the array may be shared with other gradients (Add
+    hands the same one to both inputs), so a hook that changed it in place would change
+    them too. It fails loudly instead; a hook returns a new Tensor to change the gradient.
+    """
     for hook in list(hooks.values()):
-        result = hook(grad)
+        view = grad.data.view()
+        view.flags.writeable = False
+        result = hook(tensor.Tensor(view))
         if result is not None:
-            if not isinstance(result, tensor.Tensor) or result.shape != grad.shape:
-                raise RuntimeError(f"a gradient hook returned {result!r}; expected None or a "
-                                   f"Tensor of shape {grad.shape}")
+            if (not isinstance(result, tensor.Tensor) or result.shape != grad.shape
+                    or result.dtype != grad.dtype):
+                raise RuntimeError(f"the gradient hook {getattr(hook, '__name__', hook)!r} returned "
+                                   f"{result!r}; expected None or a Tensor of shape {grad.shape} "
+                                   f"and dtype {grad.dtype}")
             grad = result
     return grad
 
@@ -180,12 +189,20 @@ class AccumulateGrad:
                                f"({type(existing).__name__}); set it to None or fix its shape")
 
     def apply(self, grad: "tensor.Tensor") -> None:
-        """variable.grad += grad; the first time, `.grad` becomes a copy of grad."""
+        """variable.grad += grad, after the leaf's hooks; the first time, `.grad` becomes a
+        copy of the gradient."""
+        grad = self.hooked(grad)
         self.check(grad)
         self.accumulate(grad, owned=False)
 
+    def hooked(self, grad: "tensor.Tensor") -> "tensor.Tensor":
+        """`grad` after the leaf's hooks (`Tensor.register_hook`): what `.grad` accumulates."""
+        hooks = self.variable._hooks
+        return run_hooks(hooks, grad) if hooks else grad
+
     def accumulate(self, grad: "tensor.Tensor", owned: bool) -> None:
-        """`apply` after `check`, for the engine, which checks every leaf before any changes.
+        """`apply` after `hooked` and `check`, for the engine, which runs every hook and
+        checks every leaf before it changes any `.grad`.
 
         Args:
             grad: the gradient, of the variable's shape.
@@ -193,9 +210,6 @@ class AccumulateGrad:
                 contributions) and nobody else holds it, so `.grad` may take it as is.
         """
         variable = self.variable
-        if variable._hooks:
-            grad = run_hooks(variable._hooks, grad)
-            owned = False
         if variable.grad is not None:
             variable.grad.data += grad.data
         elif owned and grad.dtype == variable.dtype:
@@ -214,7 +228,7 @@ class BackwardFunction:
         ctx: the op's ContextManager.
         next_functions: one entry per forward argument, in order: the argument's node, or
             None for constants and non-tensor arguments.
-        function_name: the op's class name.
+        function: the op (its Function subclass); function_name: its class name.
     """
 
     # Set through the output tensor: its gradient hooks, and a weak reference to it
@@ -227,6 +241,7 @@ class BackwardFunction:
                  expected: List[Tuple[int, tuple, Any]]) -> None:
         self.ctx = ctx
         self.next_functions = next_functions
+        self.function = function
         self.function_name = function.__name__
         self._arg_names = function._arg_names
         self._backward: Callable = function.backward
@@ -494,7 +509,8 @@ def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
         if grad is None:
             continue  # every path from the output to this node carried no gradient
         if isinstance(node, AccumulateGrad):
-            leaves.append((node, grad, node in summed))
+            hooked = node.hooked(grad)
+            leaves.append((node, hooked, hooked is grad and node in summed))
             continue
         if node.hooks:
             grad = run_hooks(node.hooks, grad)

@@ -216,10 +216,15 @@ class Tensor:
 
     def register_hook(self, hook: Callable[["Tensor"], Optional["Tensor"]]
                       ) -> "autograd_engine.RemovableHandle":
-        """Call `hook(grad)` with each gradient that flows into this tensor during backward.
+        """Call `hook(grad)` with the gradient that flows into this tensor during backward,
+        as `torch.Tensor.register_hook`.
 
-        The hook may return a Tensor of the same shape to use instead. For a leaf the
-        hook sees the summed gradient just before it is added to `.grad`.
+        The hook runs once per backward, on the gradient summed over every use of the
+        tensor. It may return a Tensor of the same shape and dtype to use instead (for a
+        non-leaf, what flows on to its inputs; for a leaf, what `.grad` accumulates), or
+        None to keep it. `grad` is read-only: return a new tensor rather than changing it
+        in place. Hooks run in the order they were registered, before `retain_grad` keeps
+        the gradient. A hook that raises stops the backward before any `.grad` changes.
 
         Returns:
             A handle whose `remove()` unregisters the hook.
@@ -236,7 +241,11 @@ class Tensor:
         return autograd_engine.RemovableHandle(self._hooks, key)
 
     def retain_grad(self) -> None:
-        """Keep this non-leaf tensor's gradient in `.grad` after backward (leaves always do)."""
+        """Keep this non-leaf tensor's gradient in `.grad` after backward (leaves always do).
+
+        Like a leaf's, the gradient accumulates over backward calls until `.grad` is set
+        to None. Hooks registered on the tensor run first, so `.grad` holds what they return.
+        """
         if not self.requires_grad:
             raise RuntimeError("retain_grad: cannot retain the gradient of a tensor that does "
                                "not require grad")

@@ -1,4 +1,5 @@
 """Adam and AdamW."""
+import math
 from typing import Iterable, Tuple
 
 import numpy as np
@@ -33,21 +34,29 @@ class Adam(Optimizer):
     # AdamW decays the weights directly instead of adding the decay to the gradient.
     _decoupled_weight_decay = False
 
+    _hyperparameter_names = ("lr", "betas", "eps", "weight_decay")
+    _state_attributes = {"step": "steps", "exp_avg": "exp_avgs", "exp_avg_sq": "exp_avg_sqs"}
+
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
                  betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params)
-        name = type(self).__name__
-        self.lr = checks.non_negative(f"{name}: lr", lr)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = tuple(checks.in_range(f"{name}: betas[{i}]", beta, 0, 1, include_high=False)
-                           for i, beta in enumerate(betas))
-        self.eps = checks.non_negative(f"{name}: eps", eps)
-        self.weight_decay = checks.non_negative(f"{name}: weight_decay", weight_decay)
+        self._set_hyperparameters(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
         self.exp_avgs = [np.zeros_like(param.data) for param in self.params]
         self.exp_avg_sqs = [np.zeros_like(param.data) for param in self.params]
         self.steps = [0] * len(self.params)
+
+    def _set_hyperparameters(self, lr: float, betas: Tuple[float, float], eps: float,
+                             weight_decay: float) -> None:
+        name = type(self).__name__
+        lr = checks.non_negative(f"{name}: lr", lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        betas = tuple(checks.in_range(f"{name}: betas[{i}]", beta, 0, 1, include_high=False)
+                      for i, beta in enumerate(betas))
+        eps = checks.non_negative(f"{name}: eps", eps)
+        weight_decay = checks.non_negative(f"{name}: weight_decay", weight_decay)
+        self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
 
     def _update(self, index: int, param: np.ndarray, grad: np.ndarray) -> None:
         beta1, beta2 = self.betas
@@ -64,7 +73,8 @@ class Adam(Optimizer):
         v *= beta2
         v += (1 - beta2) * grad * grad
         step_size = self.lr / (1 - beta1 ** t)
-        denom = np.sqrt(v) / np.sqrt(1 - beta2 ** t) + self.eps
+        # math.sqrt: a Python float keeps float32 state float32 (np.sqrt gives a float64 scalar).
+        denom = np.sqrt(v) / math.sqrt(1 - beta2 ** t) + self.eps
         param -= step_size * m / denom
 
 

@@ -27,16 +27,24 @@ class SGD(Optimizer):
         momentums: the velocity v of each parameter, an array of its shape.
     """
 
+    _hyperparameter_names = ("lr", "momentum", "weight_decay", "nesterov")
+    _state_attributes = {"momentum_buffer": "momentums"}
+
     def __init__(self, params: Iterable[Tensor], lr: float = 0.001, momentum: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(params)
-        self.lr = checks.non_negative("SGD: lr", lr)
-        self.momentum = checks.non_negative("SGD: momentum", momentum)
-        self.weight_decay = checks.non_negative("SGD: weight_decay", weight_decay)
-        self.nesterov = checks.boolean("SGD: nesterov", nesterov)
+        self._set_hyperparameters(lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=nesterov)
+        self.momentums = [np.zeros_like(param.data) for param in self.params]
+
+    def _set_hyperparameters(self, lr: float, momentum: float, weight_decay: float,
+                             nesterov: bool) -> None:
+        lr = checks.non_negative("SGD: lr", lr)
+        momentum = checks.non_negative("SGD: momentum", momentum)
+        weight_decay = checks.non_negative("SGD: weight_decay", weight_decay)
+        nesterov = checks.boolean("SGD: nesterov", nesterov)
         if nesterov and not momentum > 0:
             raise ValueError(f"SGD: Nesterov momentum needs momentum > 0, got momentum={momentum!r}")
-        self.momentums = [np.zeros_like(param.data) for param in self.params]
+        self.lr, self.momentum, self.weight_decay, self.nesterov = lr, momentum, weight_decay, nesterov
 
     def _update(self, index: int, param: np.ndarray, grad: np.ndarray) -> None:
         if self.weight_decay:
