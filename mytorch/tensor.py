@@ -194,12 +194,14 @@ class Tensor:
 
     # -------------------------------------------------------------------- autograd
 
-    def backward(self, gradient: Optional[Any] = None) -> None:
+    def backward(self, gradient: Optional[Any] = None, retain_graph: Optional[bool] = None) -> None:
         """Accumulate d(self)/d(leaf) into the `.grad` of every leaf that requires grad.
 
         Args:
             gradient: dL/d(self), of self's shape. Defaults to ones of self's shape
                 (for a scalar loss: dL/dL = 1). It is read, never written.
+            retain_graph: accepted for PyTorch's sake and ignored: the graph is always
+                kept, so backward may run through it again.
         """
         if not self.requires_grad:
             raise RuntimeError("backward() called on a tensor that does not require grad: "
