@@ -244,6 +244,7 @@ class BackwardFunction:
         self.function = function
         self.function_name = function.__name__
         self._arg_names = function._arg_names
+        self._inputs = function._inputs
         self._backward: Callable = function.backward
         # (index, shape, dtype) of each argument that needs a gradient, to check backward's result.
         self._expected = expected
@@ -293,13 +294,23 @@ class BackwardFunction:
 
     def _describe_saved(self, index: int) -> str:
         """Which forward argument saved tensor `index` was, found through the graph."""
-        if self.ctx._saved[index][0] is getattr(self.ctx, "saved_output", None):
+        saved = self.ctx._saved[index][0]
+        if saved is getattr(self.ctx, "saved_output", None):
             return "its output"
-        position = self.ctx.saved_positions[index]
-        if position is None:
-            return f"saved tensor {index}"
         names = self._arg_names
-        return f"its input {names[position]!r}" if position < len(names) else f"its input {position}"
+        for position, parent in enumerate(self.next_functions):
+            if parent is not None and (getattr(parent, "variable", None) is saved
+                                       or saved.grad_fn is parent):
+                return f"its input {names[position]!r}" if position < len(names) else f"its input {position}"
+        # Not an input that requires grad: one of the constant tensor inputs.
+        count = len(self.next_functions)
+        constants = [name for position, name, _ in self._inputs
+                     if position < count and self.next_functions[position] is None]
+        if len(constants) == 1:
+            return f"its input {constants[0]!r}"
+        if constants:
+            return f"saved tensor {index} (one of its constant inputs {', '.join(constants)})"
+        return f"saved tensor {index}"
 
     def __repr__(self) -> str:
         return f"<BackwardFunction({self.function_name})>"
@@ -419,7 +430,7 @@ class Function:
         output = _as_new_output(output, args)
         if records:
             if ctx._saved:
-                _prepare_saved(ctx, args, output)
+                _keep_saved_output(ctx, output)
             expected = [(index, arg.data.shape, arg.data.dtype)
                         for index, (arg, parent) in enumerate(zip(args, parents)) if parent is not None]
             if output.data.dtype.kind == "f":
@@ -433,22 +444,15 @@ class Function:
         return output
 
 
-def _prepare_saved(ctx: ContextManager, args: Sequence[Any], output: "tensor.Tensor") -> None:
-    """Note which forward argument each saved tensor is, for the in-place error, and keep
-    a saved output as an alias without its grad_fn (which owns ctx), so no cycle forms."""
-    saved, positions = [], []
-    for value, version in ctx._saved:
-        position = None
+def _keep_saved_output(ctx: ContextManager, output: "tensor.Tensor") -> None:
+    """Keep a saved output as an alias without its grad_fn (which owns ctx), so no cycle
+    forms; the alias shares the output's data and version counter."""
+    for value, _ in ctx._saved:
         if value is output:
-            value = ctx.saved_output = output.detach()
-        else:
-            for index, arg in enumerate(args):
-                if arg is value:
-                    position = index
-                    break
-        saved.append((value, version))
-        positions.append(position)
-    ctx._saved, ctx.saved_positions = tuple(saved), positions
+            alias = ctx.saved_output = output.detach()
+            ctx._saved = tuple([(alias if saved is output else saved, version)
+                                for saved, version in ctx._saved])
+            return
 
 
 def _as_new_output(output: "tensor.Tensor", args: Sequence[Any]) -> "tensor.Tensor":
