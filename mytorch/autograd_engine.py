@@ -9,6 +9,7 @@ that graph once, in reverse topological order.
 import contextlib
 import inspect
 import numbers
+import os
 import traceback
 import typing
 import weakref
@@ -289,7 +290,8 @@ class BackwardFunction:
                 raise RuntimeError(
                     f"{self.function_name}.backward returned non-finite values (nan or inf) in "
                     f"its gradient for input {index}. The forward call that made this "
-                    f"{self.function_name}:\n" + "".join(self.forward_stack or ["(not recorded)\n"]))
+                    f"{self.function_name} (most recent call last):\n"
+                    + "".join(self.forward_stack or ["(not recorded)\n"]))
         return tuple(grads[:count])
 
     def _describe_saved(self, index: int) -> str:
@@ -440,8 +442,21 @@ class Function:
             output.is_leaf = False
             output.grad_fn = node = BackwardFunction(cls, ctx, parents, expected)
             if _anomaly_enabled:
-                node.forward_stack = traceback.format_stack()[:-1]
+                node.forward_stack = _forward_call_stack()
         return output
+
+
+_LIBRARY = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _forward_call_stack() -> List[str]:
+    """The formatted stack of the current forward call, for anomaly mode, ending at the
+    line that called the op: the library's own frames after it (Tensor methods, layers,
+    Function.apply) are left out."""
+    frames = traceback.extract_stack()
+    while frames and frames[-1].filename.startswith(_LIBRARY):
+        frames.pop()
+    return traceback.format_list(frames)
 
 
 def _keep_saved_output(ctx: ContextManager, output: "tensor.Tensor") -> None:
