@@ -13,6 +13,7 @@ can hold data only, never code, unlike a pickle (`torch.load`'s default in older
 import json
 import zipfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, BinaryIO, Dict
 
 import numpy as np
@@ -36,6 +37,7 @@ def save(obj: Any, path: PathLike) -> None:
     Raises:
         TypeError: naming the path inside `obj` of a value that cannot be stored (such
             as an arbitrary object, or an array of Python objects); nothing is written.
+        FileNotFoundError: the folder of `path` does not exist.
     """
     arrays: Dict[str, np.ndarray] = {}
     structure = _encode(obj, "", arrays)
@@ -51,8 +53,11 @@ def load(path: PathLike) -> Any:
     integers).
 
     Raises:
+        FileNotFoundError: there is no file at `path`.
         ValueError: `path` is not a file written by `save`, or it is damaged.
     """
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"load: no such file: {str(path)!r}")
     if not zipfile.is_zipfile(path):
         raise ValueError(f"load: {str(path)!r} is not a checkpoint written by mytorch.save "
                          "(not an .npz archive)")

@@ -280,3 +280,5 @@ def test_load_reads_no_pickles_and_rejects_other_files(tmp_path):
         archive.writestr("__mytorch__.npy", b"not an array")
     with pytest.raises(ValueError, match="is damaged"):
         mytorch.load(broken)
+    with pytest.raises(FileNotFoundError, match="load: no such file: .*missing.npz"):
+        mytorch.load(tmp_path / "missing.npz")
