@@ -21,6 +21,8 @@ from mytorch import tensor
 from mytorch.grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled,  # noqa: F401
                                is_grad_enabled, no_grad)
 
+
+
 class _EveryInput:
     """`needs_input_grad` of a context made by hand: every gradient is wanted."""
 
