@@ -217,3 +217,16 @@ def class_indices(op: str, labels: np.ndarray, classes: int, name: str = "target
         raise ValueError(f"{op}: {name} {labels[tuple(position)]} at index {where} is out of "
                          f"range for {classes} classes (expected 0 <= {name} < {classes})")
     return labels
+
+
+def features(op: str, shape: Tuple[int, ...], size: int, ndims: Sequence[int],
+             layout: str) -> Tuple[int, ...]:
+    """The shape of an input whose last axis holds `size` features and whose number of
+    axes is one of `ndims`; `layout` names the axes in the message, e.g. "(batch, 28)".
+
+    Raises ValueError naming the op, the shape and the expected layout.
+    """
+    if len(shape) not in ndims or shape[-1] != size:
+        raise ValueError(f"{op}: input of shape {shape} does not match its input size {size} "
+                         f"(expected {layout})")
+    return shape

@@ -10,7 +10,15 @@ from mytorch.nn.loss import CrossEntropyLoss, MSELoss, NLLLoss, SoftmaxCrossEntr
 from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
 from mytorch.nn.sequential import Sequential
+# Sequences and recurrent networks (issue 10).
+from mytorch.nn import util
+from mytorch.nn.embedding import Embedding
+from mytorch.nn.gru import GRU, GRUUnit
+from mytorch.nn.lstm import LSTM, LSTMCell
+from mytorch.nn.rnn import RNN, RNNUnit, TimeIterator
 
 __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
            "Linear", "BatchNorm1d", "Dropout", "Identity", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
            "MSELoss", "NLLLoss", "CrossEntropyLoss", "SoftmaxCrossEntropy"]
+__all__ += ["util", "Embedding", "RNNUnit", "TimeIterator", "RNN", "GRUUnit", "GRU",
+            "LSTMCell", "LSTM"]

@@ -18,10 +18,11 @@ from mytorch.ops.reductions import Max, Mean, Sum, Var
 from mytorch.ops.shape import Expand, Index, Reshape, Transpose, View
 # Sequences (issue 10): the handout's Cat and Slice, and the axis ops around them.
 from mytorch.ops.shape import Cat, Slice, Squeeze, Stack, Unsqueeze
+from mytorch.ops.recurrent import GRUCell, LSTMCell, RNNCell
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Exp", "Log", "Sqrt", "Abs",
            "Clamp", "Maximum", "Minimum", "Where", "Cast", "Sum", "Mean", "Max", "Var",
            "Transpose", "Reshape", "View", "Expand", "Index", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax",
            "LogSoftmax", "Dropout", "Linear", "BatchNorm", "CrossEntropy", "NLL", "MSE",
            "unbroadcast"]
-__all__ += ["Cat", "Slice", "Stack", "Unsqueeze", "Squeeze"]
+__all__ += ["Cat", "Slice", "Stack", "Unsqueeze", "Squeeze", "RNNCell", "GRUCell", "LSTMCell"]
