@@ -3,6 +3,7 @@
 #   ./grade.sh 1              the autograder: a score per problem (exit 0 only with full marks)
 #   ./grade.sh m [OPTIONS]    train the MNIST network and save the validation-accuracy plot;
 #                             OPTIONS go to `python3 -m hw1.mnist` (see ./grade.sh m --help)
+#   ./grade.sh 3              the homework 3 autograder (sequences and recurrent networks)
 #   ./grade.sh spring2020     the Spring 2020 handout tree's autograder (handouts/spring2020)
 #   ./grade.sh spring2025     the Spring 2025 handout tree's autograder (handouts/spring2025)
 set -euo pipefail
@@ -15,6 +16,7 @@ usage() {
 usage: ./grade.sh 1              run the autograder (a score per problem)
        ./grade.sh m [OPTIONS]    train the MNIST network and save the plot
                                  (OPTIONS: see ./grade.sh m --help)
+       ./grade.sh 3              run the homework 3 autograder (100 points)
        ./grade.sh spring2020     run the Spring 2020 tree's autograder (95 points)
        ./grade.sh spring2025     run the Spring 2025 tree's autograder (100 points)
 USAGE
@@ -28,6 +30,10 @@ case "${1:-}" in
     m)
         shift
         exec "$PYTHON" -m hw1.mnist "$@"
+        ;;
+    3)
+        shift
+        exec "$PYTHON" autograder/hw3_autograder/runner.py "$@"
         ;;
     spring2020)
         # Each tree's autograder runs from the tree's root, as that year's handout says.
