@@ -129,22 +129,22 @@ def _is_basic(index: Any) -> bool:
                or checks._is_int(part) for part in parts)
 
 
-def _sequence(op: str, args: Tuple[Any, ...]) -> Tuple[List[Tensor], int]:
-    """Split the handout's argument list [*seq, dim] and check the tensors.
+def _sequence(op: type, args: Tuple[Any, ...]) -> Tuple[List[Tensor], int]:
+    """Split the handout's argument list [*seq, dim]; an ndarray in seq becomes a constant
+    Tensor, as `Function.apply` does for annotated inputs.
 
     Raises:
-        ValueError naming the op for an empty sequence; TypeError for a non-tensor in it.
+        ValueError naming the op for an empty sequence; TypeError for any other non-tensor.
     """
+    name = op.__name__
     if not args:
-        raise ValueError(f"{op}: expected a sequence of tensors and a dim, got nothing")
+        raise ValueError(f"{name}: expected a sequence of tensors and a dim, got nothing")
     *seq, dim = args
     if not seq:
-        raise ValueError(f"{op}: expected a non-empty sequence of tensors")
-    for index, value in enumerate(seq):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"{op}: element {index} of the sequence is a "
-                            f"{type(value).__name__}, not a Tensor")
-    return seq, checks.integer(f"{op}: dim", dim)
+        raise ValueError(f"{name}: expected a non-empty sequence of tensors")
+    seq = [value if isinstance(value, Tensor) else op._as_input(f"seq_{index}", value)
+           for index, value in enumerate(seq)]
+    return seq, checks.integer(f"{name}: dim", dim)
 
 
 class Cat(Function):
@@ -157,7 +157,7 @@ class Cat(Function):
 
     @staticmethod
     def forward(ctx: ContextManager, *args: Any) -> Tensor:
-        seq, dim = _sequence("Cat", args)
+        seq, dim = _sequence(Cat, args)
         first = seq[0].shape
         if not first:
             raise ValueError(f"Cat: cannot concatenate 0-d tensors (shapes "
@@ -190,7 +190,7 @@ class Stack(Function):
 
     @staticmethod
     def forward(ctx: ContextManager, *args: Any) -> Tensor:
-        seq, dim = _sequence("Stack", args)
+        seq, dim = _sequence(Stack, args)
         shapes = [value.shape for value in seq]
         if len(set(shapes)) != 1:
             raise ValueError(f"Stack: tensors must all have the same shape, got {shapes}")
