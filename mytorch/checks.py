@@ -141,10 +141,10 @@ def module_name(owner: str, name: Any) -> str:
     return name
 
 
-def seed(value: Any) -> int:
+def seed(value: Any, name: str = "seed") -> int:
     """A seed NumPy accepts: an integer in [0, 2**32 - 1]."""
     if not _is_int(value) or not 0 <= value <= MAX_SEED:
-        raise ValueError(f"seed must be an integer in [0, {MAX_SEED}], got {value!r}")
+        raise ValueError(f"{name} must be an integer in [0, {MAX_SEED}], got {value!r}")
     return int(value)
 
 
