@@ -251,6 +251,12 @@ def progress_bar(total: int, enabled: bool = True) -> tqdm:
                 dynamic_ncols=True)
 
 
+def print_result(data: Data, accuracy: float, epochs: int, detail: str = "") -> None:
+    """The run's result, labelled with the held-out split's name and the data set's."""
+    print(f"final {data.held_out} accuracy: {accuracy:.4f} after {epochs} epoch(s){detail} "
+          f"on {data.name}")
+
+
 def print_times(training: float, loading: float) -> None:
     print(f"time: {training:.2f} s training, {loading:.2f} s loading data")
 
@@ -306,9 +312,7 @@ def train_classifier(argv: Optional[Sequence[str]], *, description: str,
                        (held_out_x, data.held_out_y))
         trained = time.perf_counter()
 
-    accuracy = history[-1][3]
-    print(f"final {data.held_out} accuracy: {accuracy:.4f} after {args.epochs} epoch(s) "
-          f"on {data.name}")
+    print_result(data, history[-1][3], args.epochs)
     print_times(trained - loaded, loaded - started)
     epochs_done = [row[0] for row in history]
     print_saved(save_training_curves(
