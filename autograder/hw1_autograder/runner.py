@@ -9,29 +9,15 @@ Prints each problem's score, failing tests with what differs and by how much,
 `Total score: N/110` and a JSON line `{"scores": {...}}`. Exits 0 only when every
 autograded problem gets full marks, 1 otherwise, 2 for bad arguments. Needs only NumPy.
 """
-import argparse
-import json
 import sys
-import time
-import traceback
 from pathlib import Path
-from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, TextIO, Tuple
+from typing import Optional, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))  # run from a checkout, without installing
 
-
-class Problem(NamedTuple):
-    """A problem of the handout: its name, points and (test name, points) pairs.
-
-    `tests` is None for a problem that is not autograded.
-    """
-
-    name: str
-    value: int
-    tests: Optional[Tuple[Tuple[str, int], ...]]
-
+from autograder.grading import Problem, Tests, grade, tests_of  # noqa: E402
 
 # The handout's problems and point values; each problem's tests share its points.
 PROBLEMS = (
@@ -76,132 +62,23 @@ PROBLEMS = (
     Problem("3 MNIST", 10, None),
 )
 
-NOT_AUTOGRADED = "not autograded (run ./grade.sh m)"
-WIDTH = 72
 
-
-def load_tests() -> Dict[str, Callable[[], object]]:
+def load_tests() -> Tests:
     """Every test function of the problems, by name.
 
     Raises:
         ImportError (or whatever importing MyTorch raises) when the library cannot be
-        imported; `main` reports it.
+        imported; `grade` reports it.
     """
     from autograder.hw1_autograder import test_autograd, test_mlp
 
-    tests = {}
-    for module in (test_autograd, test_mlp):
-        tests.update({name: getattr(module, name) for name in dir(module)
-                      if name.startswith("test_")})
-    return tests
-
-
-def run_test(test: Callable[[], object]) -> Optional[str]:
-    """Run one test; None if it passed, else why it failed."""
-    try:
-        result = test()
-    except AssertionError as exc:
-        return str(exc) or "assertion failed:\n" + _traceback_tail(exc)
-    except Exception as exc:  # a crash in the code under test costs this test only
-        return f"{type(exc).__name__}: {exc}\n{_traceback_tail(exc)}"
-    if result is False:  # the handout's tests returned False to fail
-        return "the test returned False"
-    return None
-
-
-def run_problems(problems: Sequence[Problem], tests: Dict[str, Callable[[], object]],
-                 verbose: bool = False, out: Optional[TextIO] = None) -> Dict[str, int]:
-    """Run the problems' tests, print a score per problem (to `out`, default stdout)
-    and return the scores."""
-    out = sys.stdout if out is None else out
-    scores = {}
-    for problem in problems:
-        if problem.tests is None:
-            print(_line(problem.name, NOT_AUTOGRADED), file=out)
-            scores[problem.name] = 0
-            continue
-        score = 0
-        failures: List[Tuple[str, int, str]] = []
-        timings: List[Tuple[str, int, float, bool]] = []
-        for name, points in problem.tests:
-            started = time.perf_counter()
-            failure = run_test(tests[name])
-            timings.append((name, points, time.perf_counter() - started, failure is None))
-            if failure is None:
-                score += points
-            else:
-                failures.append((name, points, failure))
-        scores[problem.name] = score
-        print(_line(problem.name, f"{score}/{problem.value}"), file=out)
-        if verbose:
-            for name, points, seconds, passed in timings:
-                print(f"    {'ok  ' if passed else 'FAIL'} {name} ({_points(points)}, "
-                      f"{seconds:.2f} s)", file=out)
-        for name, points, failure in failures:
-            print(f"    FAILED {name} (-{_points(points)}):", file=out)
-            print("      " + failure.rstrip().replace("\n", "\n      "), file=out)
-    return scores
+    return tests_of(test_autograd, test_mlp)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="runner.py", description="Local autograder of homework 1: a score per problem.")
-    parser.add_argument("problems", nargs="*", metavar="PROBLEM",
-                        help="run only these problems, by number (e.g. 1.2 2.4)")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="list every test with its points and time")
-    args = parser.parse_args(argv)
-    problems = list(PROBLEMS)
-    if args.problems:
-        numbers = {problem.name.split()[0]: problem for problem in PROBLEMS}
-        unknown = [number for number in args.problems if number not in numbers]
-        if unknown:
-            parser.error(f"unknown problem {', '.join(unknown)}; choose from "
-                         f"{', '.join(numbers)}")
-        problems = [numbers[number] for number in dict.fromkeys(args.problems)]
-
-    print("Autograder for homework 1: Autograd and MLPs")
-    print("-" * WIDTH)
-    started = time.perf_counter()
-    try:
-        tests = load_tests()
-    except Exception as exc:
-        print(f"could not import the tests or MyTorch: {type(exc).__name__}: {exc}")
-        print(_traceback_tail(exc, limit=6))
-        tests = {}
-    if not tests:
-        scores = {problem.name: 0 for problem in problems}
-    else:
-        scores = run_problems(problems, tests, verbose=args.verbose)
-    elapsed = time.perf_counter() - started
-
-    total = sum(problem.value for problem in problems)
-    graded = [problem for problem in problems if problem.tests is not None]
-    gradable = sum(problem.value for problem in graded)
-    print("-" * WIDTH)
-    print(f"Total score: {sum(scores.values())}/{total}")
-    if gradable != total:
-        print(f"(full local score is {gradable}/{total}: "
-              f"{', '.join(p.name for p in problems if p.tests is None)} is not autograded)")
-    print(f"({elapsed:.1f} s)")
-    print(json.dumps({"scores": scores}))
-    full_marks = bool(tests) and all(scores[p.name] == p.value for p in graded)
-    return 0 if full_marks else 1
-
-
-def _line(name: str, result: str) -> str:
-    dots = "." * max(2, WIDTH - len(name) - len(result) - 2)
-    return f"{name} {dots} {result}"
-
-
-def _points(points: int) -> str:
-    return f"{points} point{'' if points == 1 else 's'}"
-
-
-def _traceback_tail(exc: BaseException, limit: int = 3) -> str:
-    """The last `limit` frames of the exception's traceback: where it happened."""
-    frames = traceback.extract_tb(exc.__traceback__)[-limit:]
-    return "".join(traceback.format_list(frames)).rstrip()
+    return grade(argv, title="homework 1: Autograd and MLPs", prog="runner.py",
+                 problems=PROBLEMS, load_tests=load_tests,
+                 not_autograded="not autograded (run ./grade.sh m)")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,80 @@
+"""Grad mode and anomaly mode: the two switches that change what `Function.apply` does.
+
+`no_grad` / `enable_grad` turn graph recording off and on for a block or a decorated
+function; `detect_anomaly` makes backward check every gradient for NaN and inf. Both
+nest, and both restore the previous setting when the block ends.
+"""
+import contextlib
+from typing import Any, List
+
+_grad_enabled = True
+_anomaly_enabled = False
+
+
+def is_grad_enabled() -> bool:
+    """Whether `Function.apply` currently records the graph."""
+    return _grad_enabled
+
+
+class _GradMode(contextlib.ContextDecorator):
+    """Sets grad mode for a block (or a decorated function) and restores it afterwards."""
+
+    enabled = True
+
+    def __init__(self) -> None:
+        # A stack, not one saved flag: a decorated function may call itself.
+        self._previous: List[bool] = []
+
+    def __enter__(self) -> "_GradMode":
+        global _grad_enabled
+        self._previous.append(_grad_enabled)
+        _grad_enabled = self.enabled
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        global _grad_enabled
+        _grad_enabled = self._previous.pop()
+
+
+class no_grad(_GradMode):
+    """Context manager and decorator that turns graph recording off.
+
+    Ops inside still compute their results, but the results are constant leaves:
+    optimizer steps and evaluation loops use it so they add nothing to the graph.
+    """
+
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Context manager and decorator that turns graph recording back on inside `no_grad`."""
+
+    enabled = True
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Context manager and decorator that finds the op whose backward made a NaN or an inf.
+
+    While it is on, `Function.apply` remembers where each op was called, and a
+    backward that returns a non-finite gradient raises a RuntimeError naming the op and
+    showing that forward call. Off (the default), nothing is recorded or checked.
+    Available as `mytorch.autograd.detect_anomaly`.
+    """
+
+    def __init__(self) -> None:
+        self._previous: List[bool] = []
+
+    def __enter__(self) -> "detect_anomaly":
+        global _anomaly_enabled
+        self._previous.append(_anomaly_enabled)
+        _anomaly_enabled = True
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        global _anomaly_enabled
+        _anomaly_enabled = self._previous.pop()
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether `detect_anomaly` is on."""
+    return _anomaly_enabled
