@@ -26,7 +26,6 @@ BATCH_SIZE = 100
 NUM_EPOCHS = 3
 LEARNING_RATE = 0.1
 VALIDATE_EVERY = 100  # batches
-DEFAULT_SEED = cli.DEFAULT_SEED
 DEFAULT_PLOT = Path(__file__).resolve().parent / "validation_accuracy.png"
 
 PathLike = Union[str, Path]

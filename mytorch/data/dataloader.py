@@ -1,6 +1,6 @@
 """DataLoader: batches of a Dataset, in order or shuffled, as `torch.utils.data.DataLoader`."""
 import math
-from typing import Any, Iterator, Optional, Sequence, Union
+from typing import Any, Iterator, Sequence, Union
 
 import numpy as np
 
