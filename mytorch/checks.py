@@ -69,9 +69,16 @@ def non_negative(name: str, value: Any) -> float:
 
 
 def positive(name: str, value: Any) -> float:
-    """A number > 0 (NaN is not): BatchNorm's eps, a learning rate on the command line."""
+    """A number > 0 (NaN is not): BatchNorm's eps."""
     if not _is_real(value) or not value > 0:
         raise ValueError(f"{name} must be a number > 0, got {value!r}")
+    return value
+
+
+def finite_positive(name: str, value: Any) -> float:
+    """A finite number > 0: a learning rate typed on the command line, where inf is a slip."""
+    if not _is_real(value) or not 0 < value < float("inf"):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return value
 
 

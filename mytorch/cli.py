@@ -112,7 +112,7 @@ def parse_args(parser: argparse.ArgumentParser,
     option_checks = [("--seed", lambda name, value: checks.seed(value, name)),
                      ("--threads", checks.positive_int),
                      ("--epochs", checks.positive_int), ("--batch-size", checks.positive_int),
-                     ("--lr", checks.positive)]
+                     ("--lr", checks.finite_positive)]
     for option, check in option_checks:
         dest = option.lstrip("-").replace("-", "_")
         if hasattr(args, dest):

@@ -484,7 +484,7 @@ def test_one_epoch_on_a_small_slice_learns():
 @pytest.mark.parametrize("args, message", [
     (["--epochs", "0"], "--epochs must be a positive integer, got 0"),
     (["--epochs", "two"], "argument --epochs: invalid int value: 'two'"),
-    (["--lr", "-0.1"], "--lr must be a number > 0, got -0.1"),
+    (["--lr", "-0.1"], "--lr must be a finite number > 0, got -0.1"),
     (["--dataset", "cifar"], "invalid choice"),
     (["--dtype", "half"], "invalid choice"),
     (["--plot", "plot.txt"], "--plot must end in .png, .pdf, .svg, got 'plot.txt'"),
