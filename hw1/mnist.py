@@ -201,6 +201,12 @@ def plot_validation_accuracy(val_accuracies: Sequence[float], path: PathLike = D
                           title=title or f"{held_out.capitalize()} accuracy", accuracy=True)
 
 
+def plot_title(dataset: str, epochs: int, batch_size: int, lr: float, dtype: str,
+               seed: int) -> str:
+    """The plot's title: the data set, the epoch count and the settings of the run."""
+    return f"{dataset}, {epochs} epoch(s): batch {batch_size}, SGD lr {lr}, {dtype}, seed {seed}"
+
+
 # ------------------------------------------------------------------- command line
 
 @cli.reports_failures
@@ -229,8 +235,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     cli.print_times(trained - loaded, loaded - started)
     cli.print_saved(plot_validation_accuracy(
         val_accuracies, args.plot, steps, held_out=data.held_out,
-        title=f"{data.name}, {args.epochs} epoch(s): batch {args.batch_size}, SGD lr {args.lr}, "
-              f"{args.dtype}, seed {args.seed}"))
+        title=plot_title(data.name, args.epochs, args.batch_size, args.lr, args.dtype, args.seed)))
     return 0
 
 

@@ -539,9 +539,16 @@ def test_mnist_cli_dtype_reaches_the_network_and_the_data(dtype, tmp_path, monke
         return [0.25, 0.5, 0.5]  # validated after batches 100, 200 and 240
 
     monkeypatch.setattr(hw1_mnist, "train", fake_train)
+    plotted = {}
+    monkeypatch.setattr(hw1_mnist, "save_line_plot",
+                        lambda path, x, y, **labels: plotted.update(labels, x=list(x)) or path)
     assert hw1_mnist.main(["--dataset", "mnist-10k", "--dtype", dtype,
                            "--plot", str(tmp_path / "p.png")]) == 0
     assert seen == {"weight": np.dtype(dtype), "gamma": np.dtype(dtype), "data": np.dtype(dtype)}
+    # The title names the data set and the epoch count; the accuracy axis gets its floor.
+    assert plotted["title"] == f"mnist-10k, 3 epoch(s): batch 100, SGD lr 0.1, {dtype}, seed 11785"
+    assert plotted["accuracy"] and plotted["ylabel"] == "validation accuracy"
+    assert plotted["x"] == [100, 200, 240]
     assert mytorch.get_default_dtype() == np.float64  # restored after the run
     assert "final validation accuracy: 0.5000" in capsys.readouterr().out
 

@@ -23,7 +23,8 @@ if str(REPO_ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from hw1.mnist import DEFAULT_PLOT, mnist, plot_validation_accuracy, run_validation_steps  # noqa: E402
+from hw1.mnist import (BATCH_SIZE, DEFAULT_PLOT, LEARNING_RATE, NUM_EPOCHS, mnist,  # noqa: E402
+                      plot_title, plot_validation_accuracy, run_validation_steps)
 from mytorch import checks, cli  # noqa: E402
 from mytorch.data import prepare  # noqa: E402
 
@@ -87,7 +88,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
           f"{verdict}")
     cli.print_saved(plot_validation_accuracy(val_accuracies, args.plot,
                                              run_validation_steps(len(data.train_x)),
-                                             title=f"{data.name}: the handout's settings",
+                                             title=plot_title(data.name, NUM_EPOCHS, BATCH_SIZE,
+                                                              LEARNING_RATE, args.dtype, args.seed),
                                              held_out=data.held_out))
     return 0 if final >= floor else 1
 
