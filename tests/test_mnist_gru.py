@@ -13,9 +13,6 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 if not SHARED_DATA.is_dir():
     SHARED_DATA = Path("/work/shared/data")
 
-# The example runs on the shared command-line helper (mytorch/cli.py, from branch datacli).
-pytest.importorskip("mytorch.cli", reason="mytorch/cli.py (branch datacli) is not merged yet")
-
 
 @pytest.mark.skipif(not (SHARED_DATA / "mnist-10k").is_dir(),
                     reason=f"shared data not found at {SHARED_DATA}")
