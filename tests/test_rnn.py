@@ -262,13 +262,14 @@ def test_bad_input_names_the_layer_and_the_shapes(call, match):
 
 # ------------------------------------------------------------ depth and memory
 
-def test_a_ten_thousand_step_sequence_backpropagates():
+def test_a_ten_thousand_step_sequence_backpropagates_into_its_input():
     layer = nn.RNN(2, 3)
-    x = Tensor(np.random.default_rng(0).standard_normal((10_000, 1, 2)) * 0.1)
+    x = Tensor(np.random.default_rng(0).standard_normal((10_000, 1, 2)) * 0.1, requires_grad=True)
     out, final = layer(x)
-    final.sum().backward()
+    (final.sum() + out[0].sum()).backward()
     assert np.isfinite(layer.unit.weight_hh.grad.data).all()
-    assert out.shape == (10_000, 1, 3)
+    assert out.shape == (10_000, 1, 3) and x.grad.shape == x.shape
+    assert np.abs(x.grad.data[-1]).sum() > 0 and np.abs(x.grad.data[0]).sum() > 0
 
 
 def _peak_bytes(steps):
