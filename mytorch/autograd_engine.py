@@ -264,10 +264,12 @@ def _graph_node(value: Any) -> Any:
     return node
 
 
-def _tensor_inputs(forward: Callable) -> Tuple[List[Tuple[int, str, tuple]], Optional[str]]:
+def _tensor_inputs(forward: Callable
+                   ) -> Tuple[List[Tuple[int, str, tuple]], Optional[Tuple[str, int]]]:
     """Which of forward's arguments are tensors, read from its annotations.
 
-    Returns ([(position, name, other accepted types)], name of a `*args: Tensor`).
+    Returns ([(position, name, other accepted types)], (name, position) of a `*args: Tensor`
+    or None).
     An argument annotated `Tensor` takes Tensors (and ndarrays, made constant Tensors);
     `Optional[Tensor]` also takes None; `Union[Tensor, float]` also takes numbers.
     """
@@ -283,7 +285,7 @@ def _tensor_inputs(forward: Callable) -> Tuple[List[Tuple[int, str, tuple]], Opt
         if tensor.Tensor not in options:
             continue
         if parameter.kind == parameter.VAR_POSITIONAL:
-            varargs = parameter.name
+            varargs = (parameter.name, position)
             break
         others = tuple(numbers.Real if option in (int, float) else option
                        for option in options if option is not tensor.Tensor)
@@ -303,7 +305,7 @@ class Function:
     """
 
     _inputs: List[Tuple[int, str, tuple]] = []
-    _varargs: Optional[str] = None
+    _varargs: Optional[Tuple[str, int]] = None  # (name, position) of `*args: Tensor`
     _arg_names: List[str] = []
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -332,11 +334,11 @@ class Function:
                 converted = converted or list(args)
                 converted[position] = cls._as_input(name, value)
         if cls._varargs is not None:
-            for position in range(len(cls._inputs), len(args)):
+            name, start = cls._varargs
+            for position in range(start, len(args)):
                 if not isinstance(args[position], tensor.Tensor):
                     converted = converted or list(args)
-                    converted[position] = cls._as_input(
-                        f"{cls._varargs}[{position - len(cls._inputs)}]", args[position])
+                    converted[position] = cls._as_input(f"{name}[{position - start}]", args[position])
         return args if converted is None else tuple(converted)
 
     @classmethod

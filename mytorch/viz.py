@@ -144,7 +144,7 @@ def _tensor_positions(node: Any) -> List[int]:
     function = node.function
     positions = [position for position, _, _ in function._inputs]
     if function._varargs is not None:
-        positions += range(len(function._inputs), len(node.next_functions))
+        positions += range(function._varargs[1], len(node.next_functions))
     return positions if positions or function._varargs else list(range(len(node.next_functions)))
 
 

@@ -337,3 +337,26 @@ def test_training_memory_stays_flat_without_gc():
     # Measured: under 100 bytes. A leaked graph would be over 20 KB a step, and 64 KB over
     # 200 steps catches a leak of a single Tensor a step.
     assert end - middle < 64 * 1024, f"memory grew by {end - middle} bytes over 200 steps"
+
+
+class _Scaled(Function):
+    """A non-tensor argument before `*tensors`: the checks must start at the tensors."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, factor: float, *tensors: Tensor) -> Tensor:
+        ctx.factor, ctx.count = factor, len(tensors)
+        return Tensor(factor * sum(t.data for t in tensors))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor):
+        return (None,) + tuple(Tensor(ctx.factor * grad_output.data) for _ in range(ctx.count))
+
+
+def test_tensor_varargs_after_a_plain_argument_are_checked_from_their_own_position():
+    a = Tensor(np.ones(3), requires_grad=True)
+    out = _Scaled.apply(2.0, a, np.full(3, 5.0))  # the ndarray becomes a constant
+    np.testing.assert_array_equal(out.data, 12.0)
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, 2.0)
+    with pytest.raises(TypeError, match=r"_Scaled: tensors\[1\] must be a Tensor or an ndarray, got list"):
+        _Scaled.apply(2.0, a, [1.0, 2.0, 3.0])
