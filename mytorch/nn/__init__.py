@@ -14,3 +14,9 @@ from mytorch.nn.sequential import Sequential
 __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
            "Linear", "BatchNorm1d", "Dropout", "Identity", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
            "MSELoss", "NLLLoss", "CrossEntropyLoss", "SoftmaxCrossEntropy"]
+
+# Convolutional networks (issue 9).
+from mytorch.nn.conv import Conv1d, Conv2d, Flatten  # noqa: E402
+from mytorch.nn.pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d  # noqa: E402
+
+__all__ += ["Conv1d", "Conv2d", "Flatten", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d"]
