@@ -1,9 +1,11 @@
-"""Convolutions over one or two spatial axes, as one matrix product each way (im2col).
+"""Convolutions over one or two spatial axes, as one (batched) matrix product each way.
 
-The input's windows are read through a strided view (`common.unfold`), copied once into
-rows of (in_channels * kernel) values and multiplied by the weight laid out as a matrix.
-Backward multiplies the same way and folds the rows back (`common.fold`). No Python loop
-runs over the batch, the channels or the output positions.
+The input's windows are read through a strided view (`common.unfold`) and copied once
+into one (in_channels * kernel, positions) matrix per sample (im2col), which the weight,
+laid out as an (out_channels, in_channels * kernel) matrix, multiplies in one `np.matmul`
+call. The output comes out (B, out_channels, positions): already PyTorch's layout, so no
+transpose follows. Backward multiplies the same way and folds the columns back onto the
+input (`common.fold`). No Python loop runs over the batch, the channels or the positions.
 """
 from typing import Optional, Tuple
 
@@ -32,9 +34,9 @@ class _Convolution(Function):
 
         y[b, o, *p] = bias[o] + sum_{c, *k} weight[o, c, *k] * x_pad[b, c, *(p * stride + k)]
 
-    With X the (B * positions, C * kernel) matrix of input windows and W the weight as a
-    (out, C * kernel) matrix: y = X @ W.T + bias, dX = dy @ W (folded back onto x),
-    dW = dy.T @ X, dbias = dy summed over the batch and positions.
+    With X_b the (C * kernel, positions) matrix of sample b's input windows and W the weight
+    as an (out, C * kernel) matrix: y_b = W @ X_b + bias, dX_b = W.T @ dy_b (folded back
+    onto x), dW = sum_b dy_b @ X_b.T, dbias = dy summed over the batch and positions.
     """
 
     @staticmethod
@@ -49,43 +51,44 @@ class _Convolution(Function):
         if any(padding):
             data = np.pad(data, ((0, 0), (0, 0)) + tuple((p, p) for p in padding))
         batch, out_channels = x.shape[0], weight.shape[0]
-        # (B, C, *out, *kernel) -> rows (B * out positions, C * kernel): the one copy.
+        # The windows (B, C, *out, *kernel) as one matrix per sample, (C * kernel, positions):
+        # the one copy. Positions last keep each row of the copy reading contiguous input.
         windows = unfold(data, kernel, stride)
-        axes = (0,) + tuple(range(2, 2 + spatial)) + (1,) + tuple(range(2 + spatial, 2 + 2 * spatial))
-        rows = windows.transpose(axes).reshape(-1, w[0].size)
-        out = rows @ w.reshape(out_channels, -1).T
+        axes = (0, 1) + tuple(range(2 + spatial, 2 + 2 * spatial)) + tuple(range(2, 2 + spatial))
+        columns = windows.transpose(axes).reshape(batch, w[0].size, -1)
+        out = np.matmul(w.reshape(out_channels, -1), columns)  # (B, out, positions), batched
         if bias is not None:
-            out += float_data(bias)
+            out += float_data(bias)[:, None]
         ctx.save_for_backward(weight)
-        ctx.rows = rows if ctx.needs_input_grad[1] else None
+        ctx.columns = columns if ctx.needs_input_grad[1] else None
         ctx.x_shape, ctx.x_dtype, ctx.padded_shape = x.shape, x.dtype, data.shape
         ctx.out_sizes, ctx.stride, ctx.padding = out_sizes, stride, padding
         ctx.bias_dtype = None if bias is None else bias.dtype
-        # (B * positions, out) -> (B, out, *positions), contiguous as PyTorch's output is.
-        out = out.reshape((batch,) + out_sizes + (out_channels,))
-        return Tensor(np.ascontiguousarray(np.moveaxis(out, -1, 1)))
+        return Tensor(out.reshape((batch, out_channels) + out_sizes))
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
         (weight,) = ctx.saved_tensors
-        grad = grad_output.data
         out_channels, spatial = weight.shape[0], len(ctx.stride)
-        grad_rows = np.moveaxis(grad, 1, -1).reshape(-1, out_channels)
+        batch, channels = ctx.x_shape[:2]
+        grad = grad_output.data.reshape(batch, out_channels, -1)  # (B, out, positions)
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
             w = float_data(weight).reshape(out_channels, -1)
-            windows = (grad_rows @ w).reshape(
-                (ctx.x_shape[0],) + ctx.out_sizes + (ctx.x_shape[1],) + weight.shape[2:])
-            axes = ((0, 1 + spatial) + tuple(range(1, 1 + spatial))
-                    + tuple(range(2 + spatial, 2 + 2 * spatial)))
-            padded = fold(windows.transpose(axes), ctx.padded_shape, ctx.stride)
+            columns = np.matmul(w.T, grad).reshape(
+                (batch, channels) + weight.shape[2:] + ctx.out_sizes)
+            axes = (0, 1) + tuple(range(2 + spatial, 2 + 2 * spatial)) + tuple(range(2, 2 + spatial))
+            padded = fold(columns.transpose(axes), ctx.padded_shape, ctx.stride)
             crop = tuple(slice(p, p + size) for p, size in zip(ctx.padding, ctx.x_shape[2:]))
             grad_x = Tensor(padded[(slice(None), slice(None)) + crop].astype(ctx.x_dtype, copy=False))
         if ctx.needs_input_grad[1]:
-            grad_weight = Tensor((grad_rows.T @ ctx.rows).reshape(weight.shape)
+            # One product per sample, then their sum: faster than one big product, which
+            # would first copy the columns into (C * kernel, B * positions).
+            per_sample = np.matmul(grad, ctx.columns.transpose(0, 2, 1))
+            grad_weight = Tensor(per_sample.sum(axis=0).reshape(weight.shape)
                                  .astype(weight.dtype, copy=False))
         if ctx.needs_input_grad[2] and ctx.bias_dtype is not None:
-            grad_bias = Tensor(grad_rows.sum(axis=0).astype(ctx.bias_dtype, copy=False))
+            grad_bias = Tensor(grad.sum(axis=(0, 2)).astype(ctx.bias_dtype, copy=False))
         return grad_x, grad_weight, grad_bias, None, None
 
 

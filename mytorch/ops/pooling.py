@@ -24,40 +24,44 @@ def _windows(op: str, spatial: int, x: Tensor, kernel_size: checks.Sizes,
 class _MaxPool(Function):
     """y[b, c, *p] = max over the window at p * stride of x[b, c]. The gradient goes whole
     to the window's maximum; on a tie, to the first maximum in row-major order within the
-    window, and in a window with NaNs to the last NaN, as PyTorch routes them. An element that is the maximum of several overlapping
-    windows gets the sum of their gradients."""
+    window, and in a window with NaNs to the last NaN, as PyTorch routes them. An element
+    that is the maximum of several overlapping windows gets the sum of their gradients.
+
+    Both directions loop over the kernel's offsets (4 for 2 x 2), each step one
+    elementwise op over every window at once: faster than an argmax over a copy of the
+    windows, whose rows of 4 are too short for NumPy's reductions.
+    """
 
     @staticmethod
     def pool(ctx: ContextManager, op: str, spatial: int, x: Tensor, kernel_size: checks.Sizes,
              stride: Optional[checks.Sizes]) -> Tensor:
         windows, kernel, stride = _windows(op, spatial, x, kernel_size, stride)
-        rows = windows.reshape(windows.shape[:2 + spatial] + (-1,))
-        argmax = rows.argmax(axis=-1)  # the first maximum, PyTorch's choice on ties
-        out = np.take_along_axis(rows, argmax[..., None], axis=-1)[..., 0]
-        if np.isnan(out).any():  # argmax took the first NaN of a window; PyTorch takes the last
-            nan = np.isnan(rows)
-            last = rows.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
-            argmax = np.where(nan.any(axis=-1), last, argmax)
+        offsets = [windows[(Ellipsis,) + offset] for offset in np.ndindex(*kernel)]
+        out = offsets[0].copy()
+        for values in offsets[1:]:
+            np.maximum(out, values, out=out)  # NaN wins, as in PyTorch
+        # Which offset holds the maximum: the first one, going backwards so earlier win.
+        index_type = np.min_scalar_type(len(offsets) - 1)
+        argmax = np.full(out.shape, len(offsets) - 1, dtype=index_type)
+        for index in range(len(offsets) - 2, -1, -1):
+            argmax = np.where(offsets[index] == out, index_type.type(index), argmax)
+        nan = np.isnan(out)
+        if nan.any():  # no value equals NaN: point those windows at their last NaN
+            for index, values in enumerate(offsets):
+                argmax = np.where(nan & np.isnan(values), index_type.type(index), argmax)
         ctx.argmax, ctx.kernel, ctx.stride, ctx.shape = argmax, kernel, stride, x.shape
-        ctx.dtype = windows.dtype
         return Tensor(out)
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
-        spatial = len(ctx.kernel)
-        argmax = ctx.argmax
-        offsets = np.unravel_index(argmax, ctx.kernel)
-        # Where each window's maximum sits in x: batch, channel, then o * stride + offset.
-        index = [np.arange(size).reshape((-1,) + (1,) * (argmax.ndim - axis - 1))
-                 for axis, size in enumerate(argmax.shape[:2])]
-        for axis in range(spatial):
-            positions = np.arange(argmax.shape[2 + axis]) * ctx.stride[axis]
-            index.append(positions.reshape((-1,) + (1,) * (spatial - axis - 1)) + offsets[axis])
-        flat = np.ravel_multi_index(np.broadcast_arrays(*index), ctx.shape)
-        # bincount sums where overlapping windows share a maximum.
-        grad = np.bincount(flat.ravel(), weights=grad_output.data.ravel(),
-                           minlength=int(np.prod(ctx.shape)))
-        return Tensor(grad.reshape(ctx.shape).astype(ctx.dtype, copy=False)), None, None
+        grad_windows = grad_output.data
+        grad = np.zeros(ctx.shape, dtype=grad_windows.dtype)
+        # One add per kernel offset through a writeable view of the windows: within one
+        # offset the windows' elements are distinct, and the adds sum overlapping windows.
+        view = unfold(grad, ctx.kernel, ctx.stride, writeable=True)
+        for index, offset in enumerate(np.ndindex(*ctx.kernel)):
+            view[(Ellipsis,) + offset] += (ctx.argmax == index) * grad_windows
+        return Tensor(grad), None, None
 
 
 class MaxPool1d(_MaxPool):
