@@ -7,6 +7,9 @@ from mytorch.nn import functional as F
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor, get_default_dtype
 
+# The handout's autograder star-imports this module.
+__all__ = ["Conv1d", "Conv2d", "Flatten"]
+
 
 class _ConvNd(Module):
     """The parameters and arguments both convolution layers share."""

@@ -6,6 +6,8 @@ from mytorch.nn import functional as F
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor
 
+__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d"]
+
 
 class _Pool(Module):
     """kernel_size and stride (default: kernel_size), checked and kept as given, as PyTorch keeps them."""
