@@ -1,11 +1,38 @@
 #!/usr/bin/env bash
 # Pack a submission: mytorch/ and hw1/ code, with the MNIST plot if it exists, nothing else.
-#   ./create_tarball.sh [OUTPUT]     OUTPUT defaults to handin.tar beside this script
+#   ./create_tarball.sh [OUTPUT]     OUTPUT: a .tar file, or a folder to put handin.tar in;
+#                                    handin.tar beside this script by default
 set -euo pipefail
 
-output="${1:-}"
-if [[ -n "$output" && "$output" != /* ]]; then
-    output="$(pwd)/$output"  # a relative OUTPUT is relative to where it was run from
+usage() {
+    cat <<'USAGE'
+usage: ./create_tarball.sh [OUTPUT]
+Pack mytorch/ and hw1/ (code, and hw1/validation_accuracy.png if present) into a tar file.
+OUTPUT is the archive to write, or an existing folder to write handin.tar in
+(default: handin.tar beside this script). A relative OUTPUT is relative to where
+the script is run from.
+USAGE
+}
+
+output=""
+case "$#:${1:-}" in
+    0:) ;;
+    1:-h|1:--help) usage; exit 0 ;;
+    1:-*) echo "create_tarball.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+    1:*) output="$1" ;;
+    *) echo "create_tarball.sh: expected at most one argument, got $#" >&2; usage >&2; exit 2 ;;
+esac
+if [[ -n "$output" ]]; then
+    if [[ -d "$output" || "$output" == */ ]]; then
+        output="${output%/}/handin.tar"
+    fi
+    if [[ "$output" != /* ]]; then
+        output="$(pwd)/$output"  # a relative OUTPUT is relative to where it was run from
+    fi
+    if [[ ! -d "$(dirname "$output")" ]]; then
+        echo "create_tarball.sh: the folder $(dirname "$output") does not exist" >&2
+        exit 1
+    fi
 fi
 cd "$(dirname "${BASH_SOURCE[0]}")"
 output="${output:-handin.tar}"

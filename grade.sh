@@ -6,6 +6,7 @@
 #   ./grade.sh 1b             the homework 1 bonus's autograder (Adam, Dropout, BatchNorm)
 #   ./grade.sh 2              homework 2's autograder (Conv1d, Flatten, scanning MLPs, CNN)
 #   ./grade.sh 2b             the homework 2 bonus's autograder (Conv2d, MaxPool2d, AvgPool2d)
+#   ./grade.sh 3              the homework 3 autograder (sequences and recurrent networks)
 #   ./grade.sh spring2020     the Spring 2020 handout tree's autograder (handouts/spring2020)
 #   ./grade.sh spring2025     the Spring 2025 handout tree's autograder (handouts/spring2025)
 set -euo pipefail
@@ -21,6 +22,7 @@ usage: ./grade.sh 1              run the autograder (a score per problem)
        ./grade.sh 1b             run the homework 1 bonus's autograder (25 points)
        ./grade.sh 2              run homework 2's autograder (95 points)
        ./grade.sh 2b             run the homework 2 bonus's autograder (15 points)
+       ./grade.sh 3              run the homework 3 autograder (100 points)
        ./grade.sh spring2020     run the Spring 2020 tree's autograder (95 points)
        ./grade.sh spring2025     run the Spring 2025 tree's autograder (100 points)
 USAGE
@@ -46,6 +48,10 @@ case "${1:-}" in
     2b)
         shift
         exec "$PYTHON" autograder/hw2_bonus_autograder/runner.py "$@"
+        ;;
+    3)
+        shift
+        exec "$PYTHON" autograder/hw3_autograder/runner.py "$@"
         ;;
     spring2020)
         # Each tree's autograder runs from the tree's root, as that year's handout says.

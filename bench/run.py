@@ -236,6 +236,9 @@ def main(argv: List[str] = None) -> None:
     # it runs a tenth of the steps per round.
     from bench import cnn
     cnn.run(args.repeats, max(1, args.steps // 10))
+    # Sequences (issue 10): the GRU step of examples/mnist_gru.py.
+    from bench import gru
+    gru.measure(args.repeats, max(1, args.steps // 5))
 
 
 if __name__ == "__main__":

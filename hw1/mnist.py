@@ -5,39 +5,27 @@ loss and optimizer and calls `train`, which runs the epochs and calls `validate`
 100 batches. Run as a program, this module loads the data, trains and saves the plot:
 
     MYTORCH_DATA=../shared/data python3 -m hw1.mnist --dataset mnist-10k
+
+All the command-line plumbing (options, data, threads, dtype, seeds) is `mytorch.cli`'s.
 """
-import argparse
-import contextlib
-import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, List, Optional, Sequence, Union
 
-if __name__ == "__main__":
-    # One BLAS thread, unless the caller chose otherwise. This network multiplies small
-    # matrices (100 x 784 by 784 x 20), where threads cost more than they save; on a busy
-    # 2-core machine, 3 epochs of Fashion-MNIST took 17 s with 2 OpenBLAS threads and
-    # 2 s with one. Only a program can do this: BLAS reads it when numpy is first imported.
-    for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(_variable, "1")
+import numpy as np
 
-import numpy as np  # noqa: E402
-from tqdm import tqdm  # noqa: E402
-
-from hw1.plots import save_line_plot  # noqa: E402
-from mytorch import Tensor, no_grad  # noqa: E402
-from mytorch.data import DATASETS, FILES, dataset_dir, load_mnist  # noqa: E402
-from mytorch.nn import BatchNorm1d, CrossEntropyLoss, Linear, Module, ReLU, Sequential  # noqa: E402
-from mytorch.optim import SGD, Optimizer  # noqa: E402
-from mytorch.checks import positive_int as check_positive_int  # noqa: E402
+from mytorch import checks, cli
+from mytorch.data import DataLoader, TensorDataset
+from mytorch.nn import BatchNorm1d, CrossEntropyLoss, Linear, Module, ReLU, Sequential
+from mytorch.optim import SGD, Optimizer
+from mytorch.plots import save_line_plot
 
 # The handout's settings.
 BATCH_SIZE = 100
 NUM_EPOCHS = 3
 LEARNING_RATE = 0.1
 VALIDATE_EVERY = 100  # batches
-DEFAULT_SEED = 11785
 DEFAULT_PLOT = Path(__file__).resolve().parent / "validation_accuracy.png"
 
 PathLike = Union[str, Path]
@@ -107,26 +95,25 @@ def train(model: Module, optimizer: Optimizer, criterion: Module, train_x: np.nd
     _check_split("val", val_x, val_y)
     for name, value in (("batch_size", batch_size), ("num_epochs", num_epochs),
                         ("validate_every", validate_every)):
-        check_positive_int(name, value)
-    batches = _batch_bounds(len(train_x), batch_size)
-    total = len(batches) * num_epochs
+        checks.positive_int(name, value)
+    total = num_batches(len(train_x), batch_size) * num_epochs
     checkpoints = set(validation_steps(total, validate_every))
-    shuffler = np.random if rng is None else rng
+    # A new order each epoch, drawn from rng (np.random's global state if None).
+    loader = DataLoader(TensorDataset(train_x, train_y), batch_size=batch_size, shuffle=True,
+                        generator=rng)
 
     val_accuracies: List[float] = []
     model.train()
     step = 0
-    with tqdm(total=total, unit="batch", disable=None if progress else True,
-              file=sys.stderr, dynamic_ncols=True) as bar:
+    with cli.progress_bar(total, progress) as bar:
         for epoch in range(num_epochs):
             bar.set_description(f"epoch {epoch + 1}/{num_epochs}")
-            # One permutation per epoch; each batch gathers its rows with it.
-            order = shuffler.permutation(len(train_x))
             loss_sum = 0.0
-            for index, (start, stop) in enumerate(batches, 1):
-                rows = order[start:stop]
+            for index, (inputs, labels) in enumerate(loader, 1):
+                if len(labels.data) < 2:
+                    break  # the last batch, of one sample: BatchNorm cannot normalise it
                 optimizer.zero_grad()
-                loss = criterion(model(Tensor(train_x[rows])), Tensor(train_y[rows]))
+                loss = criterion(model(inputs), labels)
                 loss.backward()
                 optimizer.step()
                 step += 1
@@ -149,29 +136,8 @@ def validate(model: Module, val_x: np.ndarray, val_y: np.ndarray, batch_size: in
     records no graph and changes no state; the model's mode is restored afterwards.
     """
     _check_split("val", val_x, val_y)
-    check_positive_int("batch_size", batch_size)
-    correct = 0
-    with evaluating(model):
-        for start in range(0, len(val_x), batch_size):
-            logits = model(Tensor(val_x[start:start + batch_size]))
-            predicted = np.argmax(logits.data, axis=1)
-            correct += int(np.count_nonzero(predicted == val_y[start:start + batch_size]))
-    return correct / len(val_x)
-
-
-@contextlib.contextmanager
-def evaluating(model: Module) -> Iterator[Module]:
-    """Run the block with `model` in eval mode and without recording a graph.
-
-    The model's mode is restored afterwards, even if the block raises.
-    """
-    was_training = model.is_train
-    model.eval()
-    try:
-        with no_grad():
-            yield model
-    finally:
-        model.train(was_training)
+    checks.positive_int("batch_size", batch_size)
+    return cli.evaluate(model, val_x, val_y, batch_size)[0]
 
 
 def validation_steps(total_batches: int, validate_every: int = VALIDATE_EVERY) -> List[int]:
@@ -186,8 +152,19 @@ def validation_steps(total_batches: int, validate_every: int = VALIDATE_EVERY) -
 
 
 def num_batches(count: int, batch_size: int = BATCH_SIZE) -> int:
-    """Batches per epoch that `train` makes of `count` samples."""
-    return len(_batch_bounds(count, batch_size))
+    """Batches per epoch that `train` makes of `count` samples: a last batch of a single
+    sample is dropped, because BatchNorm cannot normalise one sample.
+
+    Raises:
+        ValueError: for a `batch_size` below 2 (for the same reason) or fewer than 2 samples.
+    """
+    checks.positive_int("batch_size", batch_size)
+    if batch_size < 2:
+        raise ValueError(f"batch_size must be at least 2, because BatchNorm cannot normalise "
+                         f"a single sample, got {batch_size}")
+    if count < 2:
+        raise ValueError(f"need at least 2 training samples, got {count}")
+    return -(-count // batch_size) - (count % batch_size == 1)
 
 
 def run_validation_steps(count: int, batch_size: int = BATCH_SIZE, num_epochs: int = NUM_EPOCHS,
@@ -196,88 +173,23 @@ def run_validation_steps(count: int, batch_size: int = BATCH_SIZE, num_epochs: i
     return validation_steps(num_batches(count, batch_size) * num_epochs, validate_every)
 
 
-# ---------------------------------------------------------------------------- data
-
-def prepare(images: np.ndarray, labels: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Images as float64 rows in [0, 1], shape (N, 784); labels as int64, shape (N,).
-
-    Integer images are divided by 255; float images are taken to be scaled already.
-
-    Raises:
-        ValueError: naming the problem, for no images, images that are not of
-            28x28 = 784 pixels, a different number of labels, labels that are not
-            integers, or a label outside 0..9 (with its index and value).
-    """
-    images, labels = np.asarray(images), np.asarray(labels)
-    if images.ndim < 2 or int(np.prod(images.shape[1:])) != 784:
-        raise ValueError(f"expected N images of 28x28 = 784 pixels, got an array of shape "
-                         f"{images.shape}")
-    if len(images) == 0:
-        raise ValueError(f"expected at least one image, got an array of shape {images.shape}")
-    x = images.reshape(len(images), 784).astype(np.float64)
-    if images.dtype.kind in "iub":
-        x /= 255.0
-    labels = labels.reshape(-1)
-    if len(labels) != len(images):
-        raise ValueError(f"got {len(images)} images but {len(labels)} labels")
-    if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
-        labels = labels.astype(np.int64)
-    if labels.dtype.kind not in "iu":
-        raise ValueError(f"labels must be integer class indices, got dtype {labels.dtype}")
-    # Caught here, not by the loss in the middle of training.
-    bad = np.flatnonzero((labels < 0) | (labels > 9))
-    if bad.size:
-        raise ValueError(f"label {labels[bad[0]]} at index {bad[0]} is outside 0..9 "
-                         f"({bad.size} such labels)")
-    return x, labels.astype(np.int64)
-
-
-def default_dataset(data_dir: Optional[PathLike] = None) -> str:
-    """The data set `load_data` loads when none is named.
-
-    'mnist' for a `data_dir` given by the caller (its files say what it holds, and
-    'mnist' is the set that can fill in missing ones); otherwise 'mnist-10k' when
-    its files are already where `load_mnist` looks (for example when MYTORCH_DATA
-    points at the shared data), else 'mnist' (which can be downloaded).
-    """
-    if data_dir is not None:
-        return "mnist"
-    folder = dataset_dir("mnist-10k")
-    return "mnist-10k" if all((folder / name).is_file() for name in FILES) else "mnist"
-
-
-def load_data(dataset: Optional[str] = None, data_dir: Optional[PathLike] = None
-              ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Load a data set with `mytorch.data.load_mnist` and `prepare` it.
-
-    The official test split (t10k) serves as the validation set.
-
-    Args:
-        dataset: a key of `mytorch.data.DATASETS`; `default_dataset(data_dir)` if None.
-        data_dir: the folder holding the four IDX files; see `mytorch.data.dataset_dir`.
-
-    Returns:
-        (train_x, train_y, val_x, val_y), prepared.
-    """
-    train_images, train_labels, val_images, val_labels = load_mnist(
-        dataset or default_dataset(data_dir), data_dir)
-    return (*prepare(train_images, train_labels), *prepare(val_images, val_labels))
-
-
 # ---------------------------------------------------------------------------- plot
 
 def plot_validation_accuracy(val_accuracies: Sequence[float], path: PathLike = DEFAULT_PLOT,
-                             steps: Optional[Sequence[int]] = None, title: str = "") -> Path:
+                             steps: Optional[Sequence[int]] = None, title: str = "",
+                             held_out: str = "validation") -> Path:
     """Save a plot of validation accuracy against batches trained to `path` (PNG).
 
-    Drawn and saved by `hw1.plots.save_line_plot`: no display needed, pyplot's
-    global state left alone, and the file written atomically.
+    Drawn and saved by `mytorch.plots.save_line_plot`: no display needed, pyplot's
+    global state left alone, the file written atomically, and the accuracy axis
+    starting at a floor below the lowest accuracy rather than at it.
 
     Args:
         val_accuracies: the accuracies `train` returned.
         path: the image file to write; its folder is created.
         steps: the batch after which each accuracy was measured; 1, 2, ... if None.
         title: the plot's title.
+        held_out: what the accuracies were measured on: "validation" or "test".
 
     Returns:
         The path written.
@@ -285,86 +197,49 @@ def plot_validation_accuracy(val_accuracies: Sequence[float], path: PathLike = D
     if steps is None:
         steps = range(1, len(val_accuracies) + 1)
     return save_line_plot(path, steps, val_accuracies, xlabel="batches trained",
-                          ylabel="validation accuracy", title=title or "Validation accuracy")
+                          ylabel=f"{held_out} accuracy",
+                          title=title or f"{held_out.capitalize()} accuracy", accuracy=True)
+
+
+def plot_title(dataset: str, epochs: int, batch_size: int, lr: float, dtype: str,
+               seed: int) -> str:
+    """The plot's title: the data set, the epoch count and the settings of the run."""
+    return f"{dataset}, {epochs} epoch(s): batch {batch_size}, SGD lr {lr}, {dtype}, seed {seed}"
 
 
 # ------------------------------------------------------------------- command line
 
+@cli.reports_failures
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Train the handout's network on an MNIST-layout data set and plot the result."""
-    parser = argparse.ArgumentParser(
-        prog="python3 -m hw1.mnist",
-        description="Train the handout's MNIST network (Linear(784, 20) -> BatchNorm1d(20) "
-                    "-> ReLU -> Linear(20, 10), SGD) and plot its validation accuracy.")
-    parser.add_argument("--data", metavar="DIR",
-                        help="folder holding the four IDX files (default: "
-                             "$MYTORCH_DATA/<dataset>, else ~/.cache/mytorch/<dataset>; "
-                             "missing files are downloaded)")
-    parser.add_argument("--dataset", choices=sorted(DATASETS),
-                        help="data set (default: mnist-10k if it is found, else mnist)")
-    parser.add_argument("--epochs", type=positive_int, default=NUM_EPOCHS, metavar="N",
-                        help=f"passes over the training set (default {NUM_EPOCHS})")
-    parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE, metavar="N",
-                        help=f"samples per batch (default {BATCH_SIZE})")
-    parser.add_argument("--lr", type=positive_float, default=LEARNING_RATE, metavar="X",
-                        help=f"learning rate (default {LEARNING_RATE})")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="N",
-                        help="seed of the initial weights and the shuffles "
-                             f"(default {DEFAULT_SEED})")
-    parser.add_argument("--plot", default=str(DEFAULT_PLOT), metavar="PATH",
-                        help="where to save the plot (default hw1/validation_accuracy.png)")
-    args = parser.parse_args(argv)
+    parser = cli.make_parser(
+        "python3 -m hw1.mnist",
+        "Train the handout's MNIST network (Linear(784, 20) -> BatchNorm1d(20) -> ReLU -> "
+        "Linear(20, 10), SGD) and plot its validation accuracy.",
+        plot=DEFAULT_PLOT, epochs=NUM_EPOCHS, batch_size=BATCH_SIZE, lr=LEARNING_RATE)
+    args = cli.parse_args(parser, argv)
+    with cli.session(args):
+        started = time.perf_counter()
+        data = cli.load(args)
+        loaded = time.perf_counter()
+        print(data.describe())
+        try:
+            val_accuracies = mnist(*data[:4], num_epochs=args.epochs, batch_size=args.batch_size,
+                                   lr=args.lr, progress=True)
+        except ValueError as exc:  # train checks its arguments before it starts
+            raise cli.Failure(str(exc)) from exc
+        trained = time.perf_counter()
 
-    dataset = args.dataset or default_dataset(args.data)
-    started = time.perf_counter()
-    try:
-        train_x, train_y, val_x, val_y = load_data(dataset, args.data)
-    except (OSError, ValueError, RuntimeError) as exc:
-        print(f"error: could not load {dataset!r}: {exc}", file=sys.stderr)
-        return 1
-    loaded = time.perf_counter()
-    print(f"{dataset} from {dataset_dir(dataset, args.data)}: {len(train_x)} training, "
-          f"{len(val_x)} validation images")
-
-    np.random.seed(args.seed)
-    try:
-        val_accuracies = mnist(train_x, train_y, val_x, val_y, num_epochs=args.epochs,
-                               batch_size=args.batch_size, lr=args.lr, progress=True)
-    except ValueError as exc:  # train checks its arguments before it starts
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    trained = time.perf_counter()
-
-    steps = run_validation_steps(len(train_x), args.batch_size, args.epochs)
-    path = plot_validation_accuracy(
-        val_accuracies, args.plot, steps,
-        title=f"{dataset}: batch size {args.batch_size}, lr {args.lr}, seed {args.seed}")
-    print(f"final validation accuracy: {val_accuracies[-1]:.4f} after {args.epochs} epoch(s) "
-          f"({steps[-1]} batches)")
-    print(f"time: {trained - loaded:.2f} s training, {loaded - started:.2f} s loading data")
-    print(f"saved plot: {path}")
+    steps = run_validation_steps(len(data.train_x), args.batch_size, args.epochs)
+    cli.print_result(data, val_accuracies[-1], args.epochs, f" ({steps[-1]} batches)")
+    cli.print_times(trained - loaded, loaded - started)
+    cli.print_saved(plot_validation_accuracy(
+        val_accuracies, args.plot, steps, held_out=data.held_out,
+        title=plot_title(data.name, args.epochs, args.batch_size, args.lr, args.dtype, args.seed)))
     return 0
 
 
 # --------------------------------------------------------------------- helpers
-
-def _batch_bounds(count: int, batch_size: int) -> List[Tuple[int, int]]:
-    """(start, stop) of each batch; a last batch of one sample is dropped (see `train`).
-
-    The one place that knows a batch needs 2 samples: `train`, `num_batches` and so
-    the command line rely on its ValueError.
-    """
-    check_positive_int("batch_size", batch_size)
-    if batch_size < 2:
-        raise ValueError(f"batch_size must be at least 2, because BatchNorm cannot normalise "
-                         f"a single sample, got {batch_size}")
-    bounds = [(start, min(start + batch_size, count)) for start in range(0, count, batch_size)]
-    if bounds and bounds[-1][1] - bounds[-1][0] < 2:
-        bounds.pop()
-    if not bounds:
-        raise ValueError(f"need at least 2 training samples, got {count}")
-    return bounds
-
 
 def _check_split(name: str, x: Any, y: Any) -> None:
     if not isinstance(x, np.ndarray) or x.ndim != 2 or x.shape[1] != 784:
@@ -376,28 +251,6 @@ def _check_split(name: str, x: Any, y: Any) -> None:
                          f"{getattr(y, 'shape', None)}")
     if len(x) == 0:
         raise ValueError(f"{name}_x is empty")
-
-
-def positive_int(text: str) -> int:
-    """An argparse type: a positive integer."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """An argparse type: a positive, finite number."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
-    if not value > 0 or not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ allowed, a dropout probability may be 1.
     self.lr = checks.non_negative("lr", lr)
 """
 import numbers
+import os
+from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -68,9 +70,16 @@ def non_negative(name: str, value: Any) -> float:
 
 
 def positive(name: str, value: Any) -> float:
-    """A number > 0 (NaN is not): BatchNorm's eps, a learning rate on the command line."""
+    """A number > 0 (NaN is not): BatchNorm's eps."""
     if not _is_real(value) or not value > 0:
         raise ValueError(f"{name} must be a number > 0, got {value!r}")
+    return value
+
+
+def finite_positive(name: str, value: Any) -> float:
+    """A finite number > 0: a learning rate typed on the command line, where inf is a slip."""
+    if not _is_real(value) or not 0 < value < float("inf"):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return value
 
 
@@ -142,11 +151,30 @@ def module_name(owner: str, name: Any) -> str:
     return name
 
 
-def seed(value: Any) -> int:
+def seed(value: Any, name: str = "seed") -> int:
     """A seed NumPy accepts: an integer in [0, 2**32 - 1]."""
     if not _is_int(value) or not 0 <= value <= MAX_SEED:
-        raise ValueError(f"seed must be an integer in [0, {MAX_SEED}], got {value!r}")
+        raise ValueError(f"{name} must be an integer in [0, {MAX_SEED}], got {value!r}")
     return int(value)
+
+
+def output_file(name: str, value: Any, suffixes: Sequence[str]) -> Path:
+    """A file a program may write: not a folder, with one of `suffixes` (e.g. '.png'),
+    in a folder that exists and is writable, or can be made (its nearest existing
+    ancestor is a writable folder). Checked before any work, so a long run never ends
+    on a path it cannot write."""
+    path = Path(value)
+    if path.suffix.lower() not in suffixes:
+        raise ValueError(f"{name} must end in {', '.join(suffixes)}, got {str(value)!r}")
+    if path.is_dir():
+        raise ValueError(f"{name} must be a file, got the folder {str(value)!r}")
+    folder = path.absolute().parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{name}: cannot write {str(value)!r}: {str(folder)!r} is not a "
+                         "writable folder")
+    return path
 
 
 def reduction(op: str, value: Any) -> str:
@@ -273,3 +301,16 @@ def conv_weight(op: str, spatial: int, input_shape: Tuple[int, ...], weight_shap
     if bias_shape is not None and bias_shape != weight_shape[:1]:
         raise ValueError(f"{op}: bias of shape {bias_shape} for a weight of shape {weight_shape} "
                          f"(expected ({weight_shape[0]},))")
+
+
+def features(op: str, shape: Tuple[int, ...], size: int, ndims: Sequence[int],
+             layout: str) -> Tuple[int, ...]:
+    """The shape of an input whose last axis holds `size` features and whose number of
+    axes is one of `ndims`; `layout` names the axes in the message, e.g. "(batch, 28)".
+
+    Raises ValueError naming the op, the shape and the expected layout.
+    """
+    if len(shape) not in ndims or shape[-1] != size:
+        raise ValueError(f"{op}: input of shape {shape} does not match its input size {size} "
+                         f"(expected {layout})")
+    return shape

@@ -2,7 +2,7 @@
 import itertools
 import numbers
 import weakref
-from typing import Any, Callable, Optional, Tuple, Union
+from typing import Any, Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -453,6 +453,26 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
         input, other = Tensor(input), Tensor(other)
     condition = condition if isinstance(condition, Tensor) else Tensor(condition)
     return ops.Where.apply(condition, input, other)
+
+
+def cat(seq: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """The tensors of `seq` joined along the existing axis `dim`, as `torch.cat`.
+
+    Raises:
+        ValueError naming the shapes if they differ outside `dim`, or if `seq` is empty.
+    """
+    return ops.Cat.apply(*_tensor_list("cat", seq), dim)
+
+
+def stack(seq: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """The same-shaped tensors of `seq` stacked along a new axis `dim`, as `torch.stack`."""
+    return ops.Stack.apply(*_tensor_list("stack", seq), dim)
+
+
+def _tensor_list(op: str, seq: Any) -> list:
+    if isinstance(seq, Tensor) or not isinstance(seq, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got {type(seq).__name__}")
+    return list(seq)
 
 
 # Imported last: the ops import Tensor from this module.

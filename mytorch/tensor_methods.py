@@ -162,6 +162,14 @@ class TensorMethods:
         an axis of size 1 may grow, and new axes go in front."""
         return mytorch.ops.Expand.apply(self, shape_arg(sizes))
 
+    def unsqueeze(self, dim: int = 0) -> "Tensor":
+        """A new axis of size 1 at `dim`, as `torch.Tensor.unsqueeze` (the handout's default: 0)."""
+        return mytorch.ops.Unsqueeze.apply(self, dim)
+
+    def squeeze(self, dim: Optional[int] = None) -> "Tensor":
+        """Without its axes of size 1, or only axis `dim` if its size is 1, as `torch.Tensor.squeeze`."""
+        return mytorch.ops.Squeeze.apply(self, dim)
+
     def sqrt(self) -> "Tensor":
         return mytorch.ops.Sqrt.apply(self)
 

@@ -6,13 +6,13 @@ import hashlib
 import http.server
 import shutil
 import socket
+import sys
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from mytorch import data
 from mytorch.data import (
     DATASETS,
     FILES,
@@ -427,7 +427,8 @@ def test_keyboard_interrupt_mid_download_leaves_nothing(tmp_path, serve, monkeyp
         def update(self, n):
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(data, "tqdm", InterruptingBar)
+    # The module: the package's attribute `download` is the function.
+    monkeypatch.setattr(sys.modules["mytorch.data.download"], "tqdm", InterruptingBar)
     url = serve(SHARED / "mnist-10k")
     with pytest.raises(KeyboardInterrupt):
         download(

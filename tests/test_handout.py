@@ -18,7 +18,9 @@ from autograder import helpers
 from autograder.hw1_autograder import runner
 from autograder.hw1_autograder import test_mnist as mnist_script
 from hw1 import mnist as hw1_mnist
-from mytorch import Tensor, is_grad_enabled
+import mytorch
+from mytorch import Tensor, cli, is_grad_enabled
+from mytorch.data import prepare
 from mytorch.nn import BatchNorm1d, CrossEntropyLoss, Linear, Module, ReLU, Sequential
 from mytorch.nn import functional as F
 from mytorch.optim import SGD
@@ -179,7 +181,7 @@ def test_reference_agrees_with_torch():
 
 # ---------------------------------------------------------------- grade.sh, tarball
 
-@pytest.mark.parametrize("args", [[], ["x"], ["3"], ["mnist"]])
+@pytest.mark.parametrize("args", [[], ["x"], ["4"], ["mnist"]])
 def test_grade_sh_bad_argument_prints_usage(args):
     result = run(["bash", str(REPO / "grade.sh"), *args])
     assert result.returncode != 0
@@ -236,6 +238,26 @@ def test_create_tarball_packs_code_and_plot_only(tmp_path):
     result = run(["bash", str(tree / "create_tarball.sh"), "out/submission.tar"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert tarfile.is_tarfile(tmp_path / "out" / "submission.tar")
+
+
+def test_create_tarball_takes_a_folder_and_explains_bad_arguments(tmp_path):
+    script = str(REPO / "create_tarball.sh")
+    (tmp_path / "out").mkdir()
+    result = run(["bash", script, "out"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert tarfile.is_tarfile(tmp_path / "out" / "handin.tar")
+    assert f"into {tmp_path / 'out' / 'handin.tar'}" in result.stdout
+
+    help_text = run(["bash", script, "--help"], cwd=tmp_path)
+    assert help_text.returncode == 0 and help_text.stdout.startswith("usage: ./create_tarball.sh")
+    for args, status, message in [
+            (["missing/handin.tar"], 1, f"the folder {tmp_path / 'missing'} does not exist"),
+            (["-o"], 2, "unknown option '-o'"),
+            (["a.tar", "b.tar"], 2, "expected at most one argument, got 2")]:
+        result = run(["bash", script, *args], cwd=tmp_path)
+        assert result.returncode == status and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_create_tarball_interrupted_leaves_the_old_archive_alone(tmp_path):
@@ -405,8 +427,8 @@ def test_train_and_prepare_reject_bad_input():
     with pytest.raises(ValueError, match="val_y must be integer labels"):
         hw1_mnist.train(model, optimizer, criterion, x, y, x, y.astype(float))
     with pytest.raises(ValueError, match="784 pixels"):
-        hw1_mnist.prepare(np.zeros((3, 10, 10), np.uint8), np.zeros(3, np.uint8))
-    images, labels = hw1_mnist.prepare(np.full((2, 28, 28), 255, np.uint8),
+        prepare(np.zeros((3, 10, 10), np.uint8), np.zeros(3, np.uint8))
+    images, labels = prepare(np.full((2, 28, 28), 255, np.uint8),
                                        np.array([3, 4], np.uint8))
     assert images.shape == (2, 784) and images.dtype == np.float64 and images.max() == 1.0
     assert labels.dtype == np.int64 and labels.tolist() == [3, 4]
@@ -425,7 +447,7 @@ def test_train_and_prepare_reject_bad_input():
 ])
 def test_prepare_names_the_problem(images, labels, message):
     with pytest.raises(ValueError, match=message):
-        hw1_mnist.prepare(images, labels)
+        prepare(images, labels)
 
 
 def test_test_mnist_rejects_out_of_range_npy_labels(tmp_path, capsys):
@@ -437,29 +459,6 @@ def test_test_mnist_rejects_out_of_range_npy_labels(tmp_path, capsys):
     assert not (tmp_path / "p.png").exists()
 
 
-def test_load_data_and_the_command_lines_share_one_default_dataset(tmp_path, monkeypatch):
-    seen = []
-
-    def fake_load_mnist(dataset, data_dir=None):
-        seen.append((dataset, data_dir))
-        return (np.zeros((4, 28, 28), np.uint8), np.arange(4), np.zeros((2, 28, 28), np.uint8),
-                np.arange(2))
-
-    monkeypatch.setattr(hw1_mnist, "load_mnist", fake_load_mnist)
-    (tmp_path / "mnist-10k").mkdir()
-    for name in hw1_mnist.FILES:
-        (tmp_path / "mnist-10k" / name).write_bytes(b"")
-    monkeypatch.setenv("MYTORCH_DATA", str(tmp_path))
-    assert hw1_mnist.default_dataset() == "mnist-10k"
-    # A folder named by the caller: 'mnist', whatever MYTORCH_DATA holds.
-    assert hw1_mnist.default_dataset(tmp_path / "x") == "mnist"
-    hw1_mnist.load_data(None, tmp_path / "x")
-    hw1_mnist.load_data()
-    assert seen == [("mnist", tmp_path / "x"), ("mnist-10k", None)]
-    monkeypatch.setenv("MYTORCH_DATA", str(tmp_path / "empty"))
-    assert hw1_mnist.default_dataset() == "mnist"
-
-
 def test_run_validation_steps_is_the_plots_x_axis():
     assert hw1_mnist.run_validation_steps(8000) == [100, 200, 240]  # 80 batches x 3 epochs
     assert hw1_mnist.run_validation_steps(201, 100, 1, 1) == [1, 2]  # the 1-sample batch dropped
@@ -468,7 +467,7 @@ def test_run_validation_steps_is_the_plots_x_axis():
 
 @needs_shared_data
 def test_one_epoch_on_a_small_slice_learns():
-    train_x, train_y, val_x, val_y = hw1_mnist.load_data("mnist-10k", SHARED_DATA / "mnist-10k")
+    train_x, train_y, val_x, val_y = cli.load_data("mnist-10k", SHARED_DATA / "mnist-10k")[:4]
     assert train_x.shape == (8000, 784) and val_x.shape == (2000, 784)
     assert train_x.dtype == np.float64 and 0.0 <= train_x.min() and train_x.max() <= 1.0
     assert train_y.dtype == np.int64
@@ -480,41 +479,15 @@ def test_one_epoch_on_a_small_slice_learns():
     assert accuracies[0] > 0.45
 
 
-def test_plots_are_saved_atomically_without_touching_pyplot(tmp_path, monkeypatch):
-    import matplotlib
-    from matplotlib.figure import Figure
-
-    from hw1 import plots
-
-    def no_global_backend(*args, **kwargs):
-        raise AssertionError("matplotlib.use changes the backend for the whole process")
-
-    monkeypatch.setattr(matplotlib, "use", no_global_backend)
-    path = hw1_mnist.plot_validation_accuracy([0.5, 0.7, 0.8], tmp_path / "sub" / "acc.png",
-                                              [100, 200, 240])
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert [p.name for p in path.parent.iterdir()] == ["acc.png"]  # no temporary file left
-
-    # A save interrupted midway leaves the old plot whole and no temporary file.
-    def interrupted(self, fname, **kwargs):
-        fname.write(b"\x89PNG trunc")
-        raise KeyboardInterrupt
-
-    before = path.read_bytes()
-    monkeypatch.setattr(Figure, "savefig", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        plots.save_line_plot(path, [1], [1], xlabel="x", ylabel="y", title="t")
-    assert path.read_bytes() == before
-    assert [p.name for p in path.parent.iterdir()] == ["acc.png"]
-
-
 # ------------------------------------------------------------ command lines
 
 @pytest.mark.parametrize("args, message", [
-    (["--epochs", "0"], "must be a positive integer"),
-    (["--epochs", "two"], "must be a positive integer"),
-    (["--lr", "-0.1"], "must be a positive number"),
+    (["--epochs", "0"], "--epochs must be a positive integer, got 0"),
+    (["--epochs", "two"], "argument --epochs: invalid int value: 'two'"),
+    (["--lr", "-0.1"], "--lr must be a finite number > 0, got -0.1"),
     (["--dataset", "cifar"], "invalid choice"),
+    (["--dtype", "half"], "invalid choice"),
+    (["--plot", "plot.txt"], "--plot must end in .png, .pdf, .svg, got 'plot.txt'"),
 ])
 def test_mnist_cli_rejects_bad_arguments(args, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -526,7 +499,7 @@ def test_mnist_cli_rejects_bad_arguments(args, message, capsys):
 def test_mnist_cli_prints_the_batch_size_error_of_train(tmp_path, capsys, monkeypatch):
     # The CLI has no check of its own: train's ValueError is printed, before any training.
     x, y = _synthetic(20)
-    monkeypatch.setattr(hw1_mnist, "load_data", lambda *args: (x, y, x, y))
+    monkeypatch.setattr(cli, "load", lambda args: cli.Data(x, y, x, y, "toy", "validation", "-"))
     status = hw1_mnist.main(["--batch-size", "1", "--plot", str(tmp_path / "p.png")])
     err = capsys.readouterr().err
     assert status == 1
@@ -556,12 +529,37 @@ def test_mnist_cli_one_epoch(tmp_path):
 
 
 @needs_shared_data
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_mnist_cli_dtype_reaches_the_network_and_the_data(dtype, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MYTORCH_DATA", str(SHARED_DATA))
+    seen = {}
+
+    def fake_train(model, optimizer, criterion, train_x, *data, **kwargs):
+        seen.update(weight=model[0].weight.dtype, gamma=model[1].gamma.dtype, data=train_x.dtype)
+        return [0.25, 0.5, 0.5]  # validated after batches 100, 200 and 240
+
+    monkeypatch.setattr(hw1_mnist, "train", fake_train)
+    plotted = {}
+    monkeypatch.setattr(hw1_mnist, "save_line_plot",
+                        lambda path, x, y, **labels: plotted.update(labels, x=list(x)) or path)
+    assert hw1_mnist.main(["--dataset", "mnist-10k", "--dtype", dtype,
+                           "--plot", str(tmp_path / "p.png")]) == 0
+    assert seen == {"weight": np.dtype(dtype), "gamma": np.dtype(dtype), "data": np.dtype(dtype)}
+    # The title names the data set and the epoch count; the accuracy axis gets its floor.
+    assert plotted["title"] == f"mnist-10k, 3 epoch(s): batch 100, SGD lr 0.1, {dtype}, seed 11785"
+    assert plotted["accuracy"] and plotted["ylabel"] == "validation accuracy"
+    assert plotted["x"] == [100, 200, 240]
+    assert mytorch.get_default_dtype() == np.float64  # restored after the run
+    assert "final validation accuracy: 0.5000" in capsys.readouterr().out
+
+
+@needs_shared_data
 def test_handout_settings_reach_the_accuracy_floor_on_mnist_10k(tmp_path):
     """3 epochs, batch 100, lr 0.1, seeded: validation accuracy >= 0.88 (NumPy: ~0.90)."""
     result = run([sys.executable, str(REPO / "autograder/hw1_autograder/test_mnist.py"),
                   "--plot", str(tmp_path / "plot.png")], cwd="/")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "training on mnist-10k" in result.stdout  # found through MYTORCH_DATA
+    assert "mnist-10k from" in result.stdout  # found through MYTORCH_DATA
     final = float(re.search(r"final validation accuracy (\d\.\d+)", result.stdout).group(1))
     assert final >= 0.88
 
@@ -572,16 +570,23 @@ def test_handout_settings_reach_the_accuracy_floor_on_fashion_mnist(tmp_path):
     result = run([sys.executable, str(REPO / "autograder/hw1_autograder/test_mnist.py"),
                   "--dataset", "fashion-mnist", "--plot", str(tmp_path / "plot.png")], cwd="/")
     assert result.returncode == 0, result.stdout + result.stderr
-    final = float(re.search(r"final validation accuracy (\d\.\d+)", result.stdout).group(1))
+    assert "60000 training, 10000 test images" in result.stdout
+    final = float(re.search(r"final test accuracy (\d\.\d+)", result.stdout).group(1))
     assert final >= 0.82
 
 
-@pytest.mark.parametrize("value", ["nan", "-0.1", "1.01", "inf", "high"])
-def test_test_mnist_rejects_a_min_accuracy_outside_0_1(value, capsys):
+@pytest.mark.parametrize("value, message", [
+    ("nan", "--min-accuracy must be a number in [0, 1], got nan"),
+    ("-0.1", "--min-accuracy must be a number in [0, 1], got -0.1"),
+    ("1.01", "--min-accuracy must be a number in [0, 1], got 1.01"),
+    ("inf", "--min-accuracy must be a number in [0, 1], got inf"),
+    ("high", "argument --min-accuracy: invalid float value: 'high'"),
+])
+def test_test_mnist_rejects_a_min_accuracy_outside_0_1(value, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         mnist_script.main(["--min-accuracy", value])
     assert exit_info.value.code == 2
-    assert "--min-accuracy: must be a number in [0, 1]" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
 
 
 def test_test_mnist_accepts_the_handout_npy_layout(tmp_path, capsys, monkeypatch):
@@ -599,7 +604,7 @@ def test_test_mnist_accepts_the_handout_npy_layout(tmp_path, capsys, monkeypatch
                                 "--min-accuracy", "0.5"])
     out = capsys.readouterr().out
     assert status == 0, out
-    assert f"the .npy files in {tmp_path} (1000 training, 200 validation images)" in out
+    assert f"npy from {tmp_path}: 1000 training, 200 validation images" in out
     assert plot.is_file()
     # A floor the run does not reach fails.
     monkeypatch.setattr(mnist_script, "mnist", lambda *data: [0.9])  # 30 batches: validated once

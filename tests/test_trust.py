@@ -356,6 +356,18 @@ def _ops():
         ("MaxPool2d", lambda a: F.MaxPool2d.apply(a, (2, 3), 1), [(2, 3, 5, 6)]),
         ("AvgPool1d", lambda a: F.AvgPool1d.apply(a, 3, 2), [(2, 3, 7)]),
         ("AvgPool2d", lambda a: F.AvgPool2d.apply(a, 2), [(2, 3, 5, 6)]),
+    ] + [  # sequences and recurrent networks (issue 10)
+        ("Cat", lambda a, b: F.Cat.apply(a, b, 1), [(2, 3), (2, 1)]),
+        ("Stack", lambda a, b: F.Stack.apply(a, b, 0), [(2, 3), (2, 3)]),
+        ("Slice", lambda a: F.Slice.apply(a, (slice(None), 1)), [(2, 3)]),
+        ("Unsqueeze", lambda a: F.Unsqueeze.apply(a, 1), [(2, 3)]),
+        ("Squeeze", lambda a: F.Squeeze.apply(a), [(2, 1)]),
+        ("RNNCell", lambda x, h, wi, wh, bi, bh: F.RNNCell.apply(x, h, wi, wh, bi, bh),
+         [(2, 3), (2, 4), (4, 3), (4, 4), (4,), (4,)]),
+        ("GRUCell", lambda x, h, wi, wh, bi, bh: F.GRUCell.apply(x, h, wi, wh, bi, bh),
+         [(2, 3), (2, 4), (12, 3), (12, 4), (12,), (12,)]),
+        ("LSTMCell", lambda x, s, wi, wh, bi, bh: F.LSTMCell.apply(x, s, wi, wh, bi, bh),
+         [(2, 3), (2, 8), (16, 3), (16, 4), (16,), (16,)]),
     ]
 
 

@@ -10,13 +10,19 @@ from mytorch.nn.loss import CrossEntropyLoss, MSELoss, NLLLoss, SoftmaxCrossEntr
 from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
 from mytorch.nn.sequential import Sequential
+# Sequences and recurrent networks (issue 10).
+from mytorch.nn import util
+from mytorch.nn.embedding import Embedding
+from mytorch.nn.gru import GRU, GRUUnit
+from mytorch.nn.lstm import LSTM, LSTMCell
+from mytorch.nn.rnn import RNN, RNNUnit, TimeIterator
+# Convolutional networks (issue 9).
+from mytorch.nn.conv import Conv1d, Conv2d, Flatten
+from mytorch.nn.pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 
 __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
            "Linear", "BatchNorm1d", "Dropout", "Identity", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
            "MSELoss", "NLLLoss", "CrossEntropyLoss", "SoftmaxCrossEntropy"]
-
-# Convolutional networks (issue 9).
-from mytorch.nn.conv import Conv1d, Conv2d, Flatten  # noqa: E402
-from mytorch.nn.pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d  # noqa: E402
-
+__all__ += ["util", "Embedding", "RNNUnit", "TimeIterator", "RNN", "GRUUnit", "GRU",
+            "LSTMCell", "LSTM"]
 __all__ += ["Conv1d", "Conv2d", "Flatten", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d"]

@@ -16,6 +16,9 @@ from mytorch.ops.losses import NLL, MSE, CrossEntropy
 from mytorch.ops.normalization import BatchNorm
 from mytorch.ops.reductions import Max, Mean, Sum, Var
 from mytorch.ops.shape import Expand, Index, Reshape, Transpose, View
+# Sequences (issue 10): the handout's Cat and Slice, and the axis ops around them.
+from mytorch.ops.shape import Cat, Slice, Squeeze, Stack, Unsqueeze
+from mytorch.ops.recurrent import GRUCell, LSTMCell, RNNCell
 
 # Convolutional networks (issue 9).
 from mytorch.ops.conv import Conv1d, Conv2d, get_conv1d_output_size
@@ -28,3 +31,4 @@ __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Exp", "Log", "Sq
            "unbroadcast"]
 __all__ += ["Conv1d", "Conv2d", "get_conv1d_output_size", "MaxPool1d", "MaxPool2d", "AvgPool1d",
             "AvgPool2d"]
+__all__ += ["Cat", "Slice", "Stack", "Unsqueeze", "Squeeze", "RNNCell", "GRUCell", "LSTMCell"]

@@ -1,5 +1,6 @@
-"""Ops that move elements without changing them: transpose, reshape, view, expand and indexing."""
-from typing import Any, Optional, Sequence, Tuple
+"""Ops that move elements without changing them: transpose, reshape, view, expand, indexing,
+concatenation, stacking and adding or removing axes of size 1."""
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -107,5 +108,133 @@ class Index(Function):
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
         grad = np.zeros(ctx.shape, dtype=ctx.dtype)
-        np.add.at(grad, ctx.index, grad_output.data)
+        if _is_basic(ctx.index):
+            # A basic index (ints, slices) never picks an element twice: assignment is
+            # exact, and far cheaper than np.add.at (a recurrent net slices every step).
+            grad[ctx.index] = grad_output.data
+        else:
+            np.add.at(grad, ctx.index, grad_output.data)
         return Tensor(grad), None
+
+
+class Slice(Index):
+    """The handout's name for the indexing op: `Slice.apply(x, indices)` is `x[indices]`."""
+
+
+def _is_basic(index: Any) -> bool:
+    """Whether `index` is basic NumPy indexing (ints, slices, None, ...), which selects
+    each element at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(part is None or part is Ellipsis or isinstance(part, slice)
+               or checks._is_int(part) for part in parts)
+
+
+def _sequence(op: type, args: Tuple[Any, ...]) -> Tuple[List[Tensor], int]:
+    """Split the handout's argument list [*seq, dim]; an ndarray in seq becomes a constant
+    Tensor, as `Function.apply` does for annotated inputs.
+
+    Raises:
+        ValueError naming the op for an empty sequence; TypeError for any other non-tensor.
+    """
+    name = op.__name__
+    if not args:
+        raise ValueError(f"{name}: expected a sequence of tensors and a dim, got nothing")
+    *seq, dim = args
+    if not seq:
+        raise ValueError(f"{name}: expected a non-empty sequence of tensors")
+    seq = [value if isinstance(value, Tensor) else op._as_input(f"seq_{index}", value)
+           for index, value in enumerate(seq)]
+    return seq, checks.integer(f"{name}: dim", dim)
+
+
+class Cat(Function):
+    """c = the tensors of seq joined along `dim`, as `torch.cat`; each input's gradient is
+    its own block of dc.
+
+    The handout's convention: `Cat.apply(*seq, dim)`, so `forward(ctx, *args)` takes
+    args = [*seq, dim]. The trailing dim is not a tensor, so its gradient is None.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, *args: Any) -> Tensor:
+        seq, dim = _sequence(Cat, args)
+        first = seq[0].shape
+        if not first:
+            raise ValueError(f"Cat: cannot concatenate 0-d tensors (shapes "
+                             f"{[v.shape for v in seq]}); use stack")
+        axis = checks.dim("Cat", dim, first)
+        for value in seq:
+            if value.ndim != len(first) or value.shape[:axis] + value.shape[axis + 1:] != \
+                    first[:axis] + first[axis + 1:]:
+                raise ValueError(f"Cat: tensors of shapes {[v.shape for v in seq]} differ outside "
+                                 f"dim {dim}; they must match in every other dimension")
+        ctx.axis = axis
+        ctx.ends = np.cumsum([value.shape[axis] for value in seq])[:-1]
+        ctx.dtypes = [value.dtype for value in seq]
+        return Tensor(np.concatenate([value.data for value in seq], axis=axis))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        pieces = np.split(grad_output.data, ctx.ends, axis=ctx.axis)
+        grads = [Tensor(np.array(piece, dtype=dtype)) if needed else None
+                 for piece, dtype, needed in zip(pieces, ctx.dtypes, ctx.needs_input_grad)]
+        return (*grads, None)
+
+
+class Stack(Function):
+    """c = the same-shaped tensors of seq stacked along a new axis `dim`, as `torch.stack`;
+    the gradient of input i is dc taken at index i of that axis.
+
+    Called like Cat: `Stack.apply(*seq, dim)`.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, *args: Any) -> Tensor:
+        seq, dim = _sequence(Stack, args)
+        shapes = [value.shape for value in seq]
+        if len(set(shapes)) != 1:
+            raise ValueError(f"Stack: tensors must all have the same shape, got {shapes}")
+        ctx.axis = checks.dim("Stack", dim, shapes[0] + (1,))
+        ctx.dtypes = [value.dtype for value in seq]
+        return Tensor(np.stack([value.data for value in seq], axis=ctx.axis))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        grads = [Tensor(np.array(np.take(grad_output.data, index, axis=ctx.axis), dtype=dtype))
+                 if needed else None
+                 for index, (dtype, needed) in enumerate(zip(ctx.dtypes, ctx.needs_input_grad))]
+        return (*grads, None)
+
+
+class Unsqueeze(Function):
+    """b = a with a new axis of size 1 at `dim` (-a.ndim - 1 <= dim <= a.ndim), as
+    `torch.unsqueeze`; da = db without that axis"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, dim: int = 0) -> Tensor:
+        axis = checks.dim("Unsqueeze", dim, a.shape + (1,))
+        ctx.shape = a.shape
+        return Tensor(np.expand_dims(a.data, axis))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        return Tensor(grad_output.data.reshape(ctx.shape)), None
+
+
+class Squeeze(Function):
+    """b = a without its axes of size 1 (only axis `dim` when given, and only if its size
+    is 1, as `torch.squeeze`); da = db reshaped back"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, dim: Optional[int] = None) -> Tensor:
+        ctx.shape = a.shape
+        if dim is None:
+            return Tensor(np.squeeze(a.data))
+        axis = checks.dim("Squeeze", dim, a.shape)
+        if a.ndim == 0 or a.shape[axis] != 1:
+            return Tensor(a.data.view())
+        return Tensor(np.squeeze(a.data, axis))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        return Tensor(grad_output.data.reshape(ctx.shape)), None

@@ -1,29 +1,24 @@
-"""MNIST-layout data sets: validated IDX parsing, lookup and a verified, atomic download.
+"""MNIST-layout data sets: where they are, where to download them, and loading them.
 
 A data set is a folder holding the four files of the standard MNIST layout
 (``FILES``), each a gzip-compressed IDX file: images uint8 (N, 28, 28), labels
 uint8 (N,). ``load_mnist`` finds the folder, downloads missing files from the
-mirrors in ``DATASETS`` (checking the published md5) and returns the arrays.
+mirrors in ``DATASETS`` (checking the published md5) and returns the arrays;
+``prepare`` turns them into what a network takes.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gzip
-import hashlib
-import http.client
-import math
 import os
-import sys
-import tempfile
-import urllib.request
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Union
+from typing import Any, Union
 
 import numpy as np
-from tqdm import tqdm
+
+from mytorch import checks
+from mytorch.data.download import download
+from mytorch.data.idx import read_idx
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -37,9 +32,11 @@ FILES: tuple[str, ...] = (
 
 # md5 of the gzip files as served by the mirrors (torchvision's values for MNIST and
 # Fashion-MNIST). "mnist-10k" is a local split with no public source; its md5s let a
-# copy served from a mirror the caller names be verified all the same.
+# copy served from a mirror the caller names be verified all the same. "held_out" names
+# what the t10k files are: the official test set, or (mnist-10k) a validation split.
 DATASETS: dict = {
     "mnist": {
+        "held_out": "test",
         "mirrors": (
             "https://ossci-datasets.s3.amazonaws.com/mnist/",
             "http://yann.lecun.com/exdb/mnist/",
@@ -52,6 +49,7 @@ DATASETS: dict = {
         },
     },
     "fashion-mnist": {
+        "held_out": "test",
         "mirrors": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
         "md5": {
             "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
@@ -61,6 +59,7 @@ DATASETS: dict = {
         },
     },
     "mnist-10k": {
+        "held_out": "validation",
         "mirrors": (),
         "md5": {
             "train-images-idx3-ubyte.gz": "7db24afd2854b3f52ca1a264bc3f8cc6",
@@ -71,68 +70,8 @@ DATASETS: dict = {
     },
 }
 
-_UINT8 = 0x08
-_CHUNK = 1 << 16
-
-
-def read_idx(path: PathLike, ndim: int | None = None) -> np.ndarray:
-    """Read an IDX file of unsigned bytes, gzip-compressed if its name ends in ``.gz``.
-
-    IDX layout: magic number ``0x0000 08 D`` (two zero bytes, dtype code 0x08 = uint8,
-    number of dimensions D), then D big-endian uint32 sizes, then the values in C order.
-    MNIST images are idx3 (magic 0x00000803), labels idx1 (0x00000801).
-
-    Args:
-        path: the file to read.
-        ndim: if given, the number of dimensions the file must have.
-
-    Returns:
-        A writable uint8 array with the shape given in the header.
-
-    Raises:
-        FileNotFoundError: if the file does not exist.
-        ValueError: if the file is not valid gzip or IDX, or its payload does not match
-            its header; the message names the path and the problem.
-    """
-    path = Path(path)
-    raw = path.read_bytes()
-    if path.suffix == ".gz":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ValueError(f"{path}: not a valid gzip file ({exc})") from None
-
-    if len(raw) < 4:
-        raise ValueError(f"{path}: {len(raw)} bytes is too short for an IDX header")
-    magic = int.from_bytes(raw[:4], "big")
-    if raw[0] != 0 or raw[1] != 0 or raw[2] != _UINT8 or raw[3] == 0:
-        raise ValueError(
-            f"{path}: bad magic number 0x{magic:08x}, expected 0x000008NN "
-            "(IDX of uint8 with NN >= 1 dimensions)"
-        )
-    if ndim is not None and raw[3] != ndim:
-        raise ValueError(
-            f"{path}: bad magic number 0x{magic:08x}, expected 0x{0x800 | ndim:08x} "
-            f"(IDX of uint8 with {ndim} dimension{'s' if ndim != 1 else ''})"
-        )
-
-    header_size = 4 + 4 * raw[3]
-    if len(raw) < header_size:
-        raise ValueError(
-            f"{path}: header truncated: needs {header_size} bytes, file has {len(raw)}"
-        )
-    shape = tuple(int.from_bytes(raw[i : i + 4], "big") for i in range(4, header_size, 4))
-    # Python ints: np.prod wraps around at 2**64, so a corrupt header could claim a size
-    # matching the payload, e.g. (65536,) * 4 for an empty one.
-    expected = math.prod(shape)
-    found = len(raw) - header_size
-    if found != expected:
-        kind = {1: "label ", 3: "image "}.get(len(shape), "")
-        raise ValueError(
-            f"{path}: expected {expected} bytes of {kind}data for shape {shape}, found {found}"
-        )
-    # copy: frombuffer over bytes is read-only, and callers shuffle or normalise in place.
-    return np.frombuffer(raw, dtype=np.uint8, offset=header_size).reshape(shape).copy()
+PIXELS = 28 * 28
+CLASSES = 10
 
 
 def dataset_dir(dataset: str = "mnist", data_dir: PathLike | None = None) -> Path:
@@ -239,85 +178,6 @@ def download_dataset(
     return directory
 
 
-def download(url: str, dest_path: PathLike, md5: str, timeout: float = 30.0) -> Path:
-    """Download ``url`` to ``dest_path`` atomically, keeping it only if its md5 matches.
-
-    The body is streamed into a temporary file beside ``dest_path`` while its md5 is
-    computed, then renamed into place; on any failure, Ctrl-C included, the temporary
-    file is deleted, so ``dest_path`` is either absent or complete and verified.
-
-    Args:
-        url: what to fetch.
-        dest_path: where to put it; parent folders are created.
-        md5: expected hex md5 of the body.
-        timeout: seconds to wait on the connection or on any read.
-
-    Returns:
-        ``dest_path``.
-
-    Raises:
-        RuntimeError: if the request fails (HTTP error, refused, timeout, short body)
-            or the md5 does not match; the message names the URL.
-    """
-    dest_path = Path(dest_path)
-    # Folders this call creates, innermost first, to take away again if it fails.
-    created = [folder for folder in dest_path.parents if not folder.exists()]
-    dest_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = tempfile.NamedTemporaryFile(
-        dir=dest_path.parent, prefix=f".{dest_path.name}.", suffix=".part", delete=False
-    )
-    try:
-        with tmp:
-            actual, size, expected_size = _stream(url, tmp, timeout)
-        if expected_size is not None and size != expected_size:
-            raise RuntimeError(f"{url}: connection closed after {size} of {expected_size} bytes")
-        if actual != md5.lower():
-            raise RuntimeError(
-                f"{dest_path.name}: checksum mismatch for {url}: expected md5 {md5}, got {actual}"
-            )
-        os.replace(tmp.name, dest_path)
-    except BaseException:
-        # BaseException: a KeyboardInterrupt must not leave a partial file either.
-        Path(tmp.name).unlink(missing_ok=True)
-        for folder in created:
-            with contextlib.suppress(OSError):  # not empty: another file got there
-                folder.rmdir()
-        raise
-    return dest_path
-
-
-def _stream(url: str, out, timeout: float) -> tuple[str, int, int | None]:
-    """Copy ``url`` into ``out``; return (md5 hex, bytes read, Content-Length or None)."""
-    # Some mirrors refuse urllib's default User-Agent.
-    request = urllib.request.Request(url, headers={"User-Agent": "mytorch"})
-    digest = hashlib.md5()
-    size = 0
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            length = response.headers.get("Content-Length")
-            expected_size = int(length) if length and length.isdigit() else None
-            name = url.rsplit("/", 1)[-1]
-            with tqdm(
-                total=expected_size,
-                unit="B",
-                unit_scale=True,
-                unit_divisor=1024,
-                desc=name,
-                file=sys.stderr,
-                leave=False,
-                disable=None,
-            ) as bar:
-                while chunk := response.read(_CHUNK):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    size += len(chunk)
-                    bar.update(len(chunk))
-    # URLError, HTTPError, timeouts and resets are OSErrors; a malformed reply is not.
-    except (OSError, http.client.HTTPException) as exc:
-        raise RuntimeError(f"{url}: download failed: {exc}") from exc
-    return digest.hexdigest(), size, expected_size
-
-
 def _dataset_info(dataset: str) -> dict:
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
@@ -353,10 +213,52 @@ def _read_split(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.nd
         raise ValueError(
             f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels"
         )
-    bad = np.flatnonzero(labels > 9)
+    _check_labels(labels, f"{labels_path}: ")
+    return images, labels
+
+
+def prepare(images: Any, labels: Any, dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """Images as float rows in [0, 1], shape (N, 784); labels as int64, shape (N,).
+
+    Integer images are divided by 255; float images are taken to be scaled already.
+    Float labels holding whole numbers (as some .npy files do) become integers.
+
+    Args:
+        images: (N, 28, 28) or (N, 784) pixels.
+        labels: (N,) class indices 0..9.
+        dtype: float32 or float64, the dtype of the returned images.
+
+    Raises:
+        ValueError: naming the problem, for no images, images that are not of
+            28x28 = 784 pixels, a different number of labels, labels that are not
+            integers, or a label outside 0..9 (with its index and value).
+    """
+    dtype = checks.float_dtype("prepare: dtype", dtype)
+    images, labels = np.asarray(images), np.asarray(labels)
+    if images.ndim < 2 or int(np.prod(images.shape[1:])) != PIXELS:
+        raise ValueError(f"expected N images of 28x28 = 784 pixels, got an array of shape "
+                         f"{images.shape}")
+    if len(images) == 0:
+        raise ValueError(f"expected at least one image, got an array of shape {images.shape}")
+    x = images.reshape(len(images), PIXELS).astype(dtype)
+    if images.dtype.kind in "iub":
+        x /= 255
+    labels = labels.reshape(-1)
+    if len(labels) != len(images):
+        raise ValueError(f"got {len(images)} images but {len(labels)} labels")
+    if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
+        labels = labels.astype(np.int64)
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"labels must be integer class indices, got dtype {labels.dtype}")
+    _check_labels(labels)  # here, not by the loss in the middle of training
+    return x, labels.astype(np.int64)
+
+
+def _check_labels(labels: np.ndarray, where: str = "") -> None:
+    """Every label in 0..9; the error gives the first bad one, its index and the count."""
+    bad = np.flatnonzero((labels < 0) | (labels >= CLASSES))
     if bad.size:
         raise ValueError(
-            f"{labels_path}: label {labels[bad[0]]} at index {bad[0]} is outside 0..9 "
+            f"{where}label {labels[bad[0]]} at index {bad[0]} is outside 0..{CLASSES - 1} "
             f"({bad.size} such labels)"
         )
-    return images, labels

@@ -1,0 +1,1 @@
+"""The local autograder of homework 3 (sequences and recurrent networks)."""
