@@ -1,6 +1,5 @@
 """examples/mnist_cnn.py learns real MNIST: at least 0.95 validation accuracy on mnist-10k
 with its default settings (seeded), in about 5 s of training."""
-import importlib.util
 import os
 import re
 import subprocess
@@ -12,13 +11,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("MYTORCH_DATA", REPO.parent / "shared" / "data"))
 
-pytestmark = [
-    pytest.mark.skipif(not (SHARED_DATA / "mnist-10k").is_dir(),
-                       reason=f"shared data not found at {SHARED_DATA}"),
-    # The example runs on the shared command-line helper of the data issue's branch.
-    pytest.mark.skipif(importlib.util.find_spec("mytorch.cli") is None,
-                       reason="mytorch.cli (the shared command-line helper) is not merged yet"),
-]
+pytestmark = pytest.mark.skipif(not (SHARED_DATA / "mnist-10k").is_dir(),
+                                reason=f"shared data not found at {SHARED_DATA}")
 
 
 def test_the_cnn_reaches_its_accuracy_floor_on_mnist_10k(tmp_path):
