@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from mytorch import Tensor, nn
+from mytorch import Tensor, nn, optim
 from mytorch.gradcheck import gradcheck
 from mytorch.nn import functional as F
 
@@ -163,3 +163,25 @@ def test_flatten():
 def test_bad_input_names_the_layer_and_the_shapes(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_the_mnist_cnn_trains_in_float32_end_to_end():
+    from examples.mnist_cnn import build_model
+
+    np.random.seed(0)
+    model = build_model().float()
+    optimizer = optim.Adam(model.parameters(), lr=0.01)
+    rng = np.random.default_rng(0)
+    x = rng.random((5, 1, 28, 28), dtype=np.float32)
+    labels = rng.integers(0, 10, 5)
+    losses = []
+    for _ in range(3):
+        optimizer.zero_grad()
+        out = model(Tensor(x))
+        loss = nn.CrossEntropyLoss()(out, Tensor(labels))
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+        assert out.dtype == loss.dtype == np.float32
+        assert all(p.dtype == p.grad.dtype == np.float32 for p in model.parameters())
+    assert losses[-1] < losses[0]

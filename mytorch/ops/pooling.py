@@ -1,5 +1,6 @@
 """Max and average pooling over one or two spatial axes, read through a strided view of
 the input's windows (`common.unfold`); no Python loop over the batch, channels or windows."""
+import math
 from typing import Optional, Tuple
 
 import numpy as np
@@ -97,7 +98,7 @@ class _AvgPool(Function):
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
-        share = grad_output.data / np.prod(ctx.kernel)
+        share = grad_output.data / math.prod(ctx.kernel)  # a Python int keeps float32
         windows = np.broadcast_to(share.reshape(share.shape + (1,) * len(ctx.kernel)),
                                   share.shape + ctx.kernel)
         grad = fold(windows, ctx.shape, ctx.stride)
