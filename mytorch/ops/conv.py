@@ -29,6 +29,11 @@ def get_conv1d_output_size(input_size: int, kernel_size: int, stride: int, paddi
     return size
 
 
+def _swap_blocks(spatial: int) -> Tuple[int, ...]:
+    """The axes that turn (B, C, *out, *kernel) into (B, C, *kernel, *out) and back."""
+    return (0, 1) + tuple(range(2 + spatial, 2 + 2 * spatial)) + tuple(range(2, 2 + spatial))
+
+
 class _Convolution(Function):
     """The math both convolutions share, for any number of spatial axes:
 
@@ -54,8 +59,7 @@ class _Convolution(Function):
         # The windows (B, C, *out, *kernel) as one matrix per sample, (C * kernel, positions):
         # the one copy. Positions last keep each row of the copy reading contiguous input.
         windows = unfold(data, kernel, stride)
-        axes = (0, 1) + tuple(range(2 + spatial, 2 + 2 * spatial)) + tuple(range(2, 2 + spatial))
-        columns = windows.transpose(axes).reshape(batch, w[0].size, -1)
+        columns = windows.transpose(_swap_blocks(spatial)).reshape(batch, w[0].size, -1)
         out = np.matmul(w.reshape(out_channels, -1), columns)  # (B, out, positions), batched
         if bias is not None:
             out += float_data(bias)[:, None]
@@ -77,8 +81,7 @@ class _Convolution(Function):
             w = float_data(weight).reshape(out_channels, -1)
             columns = np.matmul(w.T, grad).reshape(
                 (batch, channels) + weight.shape[2:] + ctx.out_sizes)
-            axes = (0, 1) + tuple(range(2 + spatial, 2 + 2 * spatial)) + tuple(range(2, 2 + spatial))
-            padded = fold(columns.transpose(axes), ctx.padded_shape, ctx.stride)
+            padded = fold(columns.transpose(_swap_blocks(spatial)), ctx.padded_shape, ctx.stride)
             crop = tuple(slice(p, p + size) for p, size in zip(ctx.padding, ctx.x_shape[2:]))
             grad_x = Tensor(padded[(slice(None), slice(None)) + crop].astype(ctx.x_dtype, copy=False))
         if ctx.needs_input_grad[1]:
