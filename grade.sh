@@ -3,6 +3,9 @@
 #   ./grade.sh 1              the autograder: a score per problem (exit 0 only with full marks)
 #   ./grade.sh m [OPTIONS]    train the MNIST network and save the validation-accuracy plot;
 #                             OPTIONS go to `python3 -m hw1.mnist` (see ./grade.sh m --help)
+#   ./grade.sh 1b             the homework 1 bonus's autograder (Adam, Dropout, BatchNorm)
+#   ./grade.sh 2              homework 2's autograder (Conv1d, Flatten, scanning MLPs, CNN)
+#   ./grade.sh 2b             the homework 2 bonus's autograder (Conv2d, MaxPool2d, AvgPool2d)
 #   ./grade.sh 3              the homework 3 autograder (sequences and recurrent networks)
 #   ./grade.sh spring2020     the Spring 2020 handout tree's autograder (handouts/spring2020)
 #   ./grade.sh spring2025     the Spring 2025 handout tree's autograder (handouts/spring2025)
@@ -16,6 +19,9 @@ usage() {
 usage: ./grade.sh 1              run the autograder (a score per problem)
        ./grade.sh m [OPTIONS]    train the MNIST network and save the plot
                                  (OPTIONS: see ./grade.sh m --help)
+       ./grade.sh 1b             run the homework 1 bonus's autograder (25 points)
+       ./grade.sh 2              run homework 2's autograder (95 points)
+       ./grade.sh 2b             run the homework 2 bonus's autograder (15 points)
        ./grade.sh 3              run the homework 3 autograder (100 points)
        ./grade.sh spring2020     run the Spring 2020 tree's autograder (95 points)
        ./grade.sh spring2025     run the Spring 2025 tree's autograder (100 points)
@@ -30,6 +36,18 @@ case "${1:-}" in
     m)
         shift
         exec "$PYTHON" -m hw1.mnist "$@"
+        ;;
+    1b)
+        shift
+        exec "$PYTHON" autograder/hw1_bonus_autograder/runner.py "$@"
+        ;;
+    2)
+        shift
+        exec "$PYTHON" autograder/hw2_autograder/runner.py "$@"
+        ;;
+    2b)
+        shift
+        exec "$PYTHON" autograder/hw2_bonus_autograder/runner.py "$@"
         ;;
     3)
         shift

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Optional, Sequence, Tuple, Union
 import numpy as np
 
 Axis = Union[None, int, Sequence[int]]
+Sizes = Union[int, Sequence[int]]  # a kernel size, stride or padding: one int, or one per axis
 
 LOSS_REDUCTIONS = ("mean", "sum", "none")
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -245,6 +246,61 @@ def class_indices(op: str, labels: np.ndarray, classes: int, name: str = "target
         raise ValueError(f"{op}: {name} {labels[tuple(position)]} at index {where} is out of "
                          f"range for {classes} classes (expected 0 <= {name} < {classes})")
     return labels
+
+
+# ------------------------------------------- sliding windows: convolution and pooling
+
+def spatial_input(op: str, spatial: int, input_shape: Tuple[int, ...]) -> None:
+    """An input (batch, channels, *spatial sizes) with `spatial` spatial axes."""
+    if len(input_shape) != spatial + 2:
+        names = ", ".join(("D", "H", "W")[-spatial:]) if spatial <= 3 else "..."
+        raise ValueError(f"{op}: expected an input of {spatial + 2} dimensions (B, C, {names}), "
+                         f"got shape {input_shape}")
+
+
+def sizes(name: str, value: Any, count: int, minimum: int = 1) -> Tuple[int, ...]:
+    """An integer or a sequence of `count` integers, each >= `minimum`, as a tuple of
+    `count`: kernel sizes and strides (minimum 1), paddings (minimum 0), as PyTorch's
+    `kernel_size=5` or `kernel_size=(5, 3)`."""
+    values = (value,) * count if _is_int(value) else value
+    if (not isinstance(values, (tuple, list)) or len(values) != count
+            or not all(_is_int(v) and v >= minimum for v in values)):
+        kind = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{name} must be a {kind} integer or a sequence of {count} {kind} "
+                         f"integers, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def windows(op: str, input_shape: Tuple[int, ...], kernel: Tuple[int, ...],
+            stride: Tuple[int, ...], padding: Tuple[int, ...]) -> Tuple[int, ...]:
+    """The output's spatial sizes, (size + 2 * padding - kernel) // stride + 1 per axis, for
+    windows sliding over an input (batch, channels, *spatial) with one spatial axis per
+    kernel size. ValueError, naming the op and the shapes, for another number of axes or a
+    kernel larger than the padded input."""
+    spatial = len(kernel)
+    spatial_input(op, spatial, input_shape)
+    padded = tuple(size + 2 * pad for size, pad in zip(input_shape[2:], padding))
+    if any(k > size for k, size in zip(kernel, padded)):
+        raise ValueError(f"{op}: kernel size {kernel} is larger than the input's spatial size "
+                         f"{input_shape[2:]} (padding {padding}; input of shape {input_shape})")
+    return tuple((size - k) // s + 1 for size, k, s in zip(padded, kernel, stride))
+
+
+def conv_weight(op: str, spatial: int, input_shape: Tuple[int, ...], weight_shape: Tuple[int, ...],
+                bias_shape: Optional[Tuple[int, ...]]) -> None:
+    """A convolution over `spatial` axes: input (batch, in_channels, *spatial sizes), weight
+    (out_channels, in_channels, *kernel), bias (out_channels,) or None. ValueError naming
+    the op and the shapes otherwise."""
+    spatial_input(op, spatial, input_shape)
+    if len(weight_shape) != spatial + 2:
+        raise ValueError(f"{op}: expected a weight of {spatial + 2} dimensions (out_channels, "
+                         f"in_channels, {', '.join(['kernel'] * spatial)}), got shape {weight_shape}")
+    if weight_shape[1] != input_shape[1]:
+        raise ValueError(f"{op}: the input has {input_shape[1]} channels (shape {input_shape}) "
+                         f"but the weight of shape {weight_shape} expects {weight_shape[1]}")
+    if bias_shape is not None and bias_shape != weight_shape[:1]:
+        raise ValueError(f"{op}: bias of shape {bias_shape} for a weight of shape {weight_shape} "
+                         f"(expected ({weight_shape[0]},))")
 
 
 def features(op: str, shape: Tuple[int, ...], size: int, ndims: Sequence[int],

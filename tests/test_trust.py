@@ -349,6 +349,13 @@ def _ops():
         ("Dropout", lambda a: F.Dropout.apply(a, 0.5, True), [(2, 3)]),
         ("Linear", lambda a, w: F.Linear.apply(a, w), [(2, 3), (4, 3)]),
         ("MSE", lambda a, b: F.MSE.apply(a, b), [(2, 3), (2, 3)]),
+        # Convolutional networks (issue 9).
+        ("Conv1d", lambda a, w, b: F.Conv1d.apply(a, w, b, 2), [(2, 3, 7), (4, 3, 3), (4,)]),
+        ("Conv2d", lambda a, w: F.Conv2d.apply(a, w, None, 1, 1), [(2, 3, 5, 4), (4, 3, 3, 2)]),
+        ("MaxPool1d", lambda a: F.MaxPool1d.apply(a, 2), [(2, 3, 7)]),
+        ("MaxPool2d", lambda a: F.MaxPool2d.apply(a, (2, 3), 1), [(2, 3, 5, 6)]),
+        ("AvgPool1d", lambda a: F.AvgPool1d.apply(a, 3, 2), [(2, 3, 7)]),
+        ("AvgPool2d", lambda a: F.AvgPool2d.apply(a, 2), [(2, 3, 5, 6)]),
     ] + [  # sequences and recurrent networks (issue 10)
         ("Cat", lambda a, b: F.Cat.apply(a, b, 1), [(2, 3), (2, 1)]),
         ("Stack", lambda a, b: F.Stack.apply(a, b, 0), [(2, 3), (2, 3)]),
@@ -384,6 +391,9 @@ def test_every_op_takes_tensors_and_arrays_and_names_itself_for_bad_types(name, 
     (nn.Sigmoid(), (4, 3)), (nn.Tanh(), (4, 3)), (nn.GELU(), (4, 3)), (nn.Softmax(1), (4, 3)),
     (nn.LogSoftmax(1), (4, 3)), (nn.Dropout(0.5), (4, 3)),
     (nn.Sequential(nn.Linear(3, 2), nn.ReLU()), (4, 3)),
+    (nn.Conv1d(3, 2, 2), (4, 3, 5)), (nn.Conv2d(3, 2, 2), (4, 3, 5, 5)), (nn.Flatten(), (4, 3, 2)),
+    (nn.MaxPool1d(2), (4, 3, 5)), (nn.MaxPool2d(2), (4, 3, 5, 5)), (nn.AvgPool1d(2), (4, 3, 5)),
+    (nn.AvgPool2d(2), (4, 3, 5, 5)),
 ], ids=lambda value: type(value).__name__ if isinstance(value, nn.Module) else "")
 def test_every_module_takes_tensors_and_arrays_and_rejects_other_types(module, shape):
     x = np.random.default_rng(0).standard_normal(shape)

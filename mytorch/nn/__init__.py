@@ -16,9 +16,13 @@ from mytorch.nn.embedding import Embedding
 from mytorch.nn.gru import GRU, GRUUnit
 from mytorch.nn.lstm import LSTM, LSTMCell
 from mytorch.nn.rnn import RNN, RNNUnit, TimeIterator
+# Convolutional networks (issue 9).
+from mytorch.nn.conv import Conv1d, Conv2d, Flatten
+from mytorch.nn.pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 
 __all__ = ["functional", "init", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
            "Linear", "BatchNorm1d", "Dropout", "Identity", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
            "MSELoss", "NLLLoss", "CrossEntropyLoss", "SoftmaxCrossEntropy"]
 __all__ += ["util", "Embedding", "RNNUnit", "TimeIterator", "RNN", "GRUUnit", "GRU",
             "LSTMCell", "LSTM"]
+__all__ += ["Conv1d", "Conv2d", "Flatten", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d"]

@@ -111,3 +111,42 @@ def nll_loss(log_probs: Tensor, target: Any, reduction: str = "mean") -> Tensor:
         reduction: 'mean' (over the batch), 'sum' or 'none' (shape (N,)).
     """
     return NLL.apply(log_probs, _as_tensor(target), reduction)
+
+
+# ------------------------------------------------- convolutional networks (issue 9)
+from mytorch.ops import (AvgPool1d, AvgPool2d, Conv1d, Conv2d, MaxPool1d,  # noqa: E402
+                         MaxPool2d, get_conv1d_output_size)
+
+
+def conv1d(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: checks.Sizes = 1,
+           padding: checks.Sizes = 0) -> Tensor:
+    """1-d convolution (cross-correlation, as PyTorch's) of x (B, C_in, W) with weight
+    (C_out, C_in, K), as `torch.nn.functional.conv1d`; output (B, C_out, W_out)."""
+    return Conv1d.apply(x, weight, bias, stride, padding)
+
+
+def conv2d(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: checks.Sizes = 1,
+           padding: checks.Sizes = 0) -> Tensor:
+    """2-d convolution of x (B, C_in, H, W) with weight (C_out, C_in, K_h, K_w), as
+    `torch.nn.functional.conv2d`; stride and padding are an int or an (h, w) pair."""
+    return Conv2d.apply(x, weight, bias, stride, padding)
+
+
+def max_pool1d(x: Tensor, kernel_size: checks.Sizes, stride: Optional[checks.Sizes] = None) -> Tensor:
+    """The maximum of each window of x (B, C, W); stride defaults to kernel_size."""
+    return MaxPool1d.apply(x, kernel_size, stride)
+
+
+def max_pool2d(x: Tensor, kernel_size: checks.Sizes, stride: Optional[checks.Sizes] = None) -> Tensor:
+    """The maximum of each window of x (B, C, H, W); stride defaults to kernel_size."""
+    return MaxPool2d.apply(x, kernel_size, stride)
+
+
+def avg_pool1d(x: Tensor, kernel_size: checks.Sizes, stride: Optional[checks.Sizes] = None) -> Tensor:
+    """The mean of each window of x (B, C, W); stride defaults to kernel_size."""
+    return AvgPool1d.apply(x, kernel_size, stride)
+
+
+def avg_pool2d(x: Tensor, kernel_size: checks.Sizes, stride: Optional[checks.Sizes] = None) -> Tensor:
+    """The mean of each window of x (B, C, H, W); stride defaults to kernel_size."""
+    return AvgPool2d.apply(x, kernel_size, stride)

@@ -20,9 +20,15 @@ from mytorch.ops.shape import Expand, Index, Reshape, Transpose, View
 from mytorch.ops.shape import Cat, Slice, Squeeze, Stack, Unsqueeze
 from mytorch.ops.recurrent import GRUCell, LSTMCell, RNNCell
 
+# Convolutional networks (issue 9).
+from mytorch.ops.conv import Conv1d, Conv2d, get_conv1d_output_size
+from mytorch.ops.pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+
 __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Exp", "Log", "Sqrt", "Abs",
            "Clamp", "Maximum", "Minimum", "Where", "Cast", "Sum", "Mean", "Max", "Var",
            "Transpose", "Reshape", "View", "Expand", "Index", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax",
            "LogSoftmax", "Dropout", "Linear", "BatchNorm", "CrossEntropy", "NLL", "MSE",
            "unbroadcast"]
+__all__ += ["Conv1d", "Conv2d", "get_conv1d_output_size", "MaxPool1d", "MaxPool2d", "AvgPool1d",
+            "AvgPool2d"]
 __all__ += ["Cat", "Slice", "Stack", "Unsqueeze", "Squeeze", "RNNCell", "GRUCell", "LSTMCell"]

@@ -47,3 +47,42 @@ def float_data(x: Tensor) -> np.ndarray:
     """
     data = x.data
     return data if data.dtype.kind == "f" else data.astype(tensor.get_default_dtype())
+
+
+def unfold(x: np.ndarray, kernel: Tuple[int, ...], stride: Tuple[int, ...],
+           writeable: bool = False) -> np.ndarray:
+    """The windows of `x` (B, C, *spatial) as a view (B, C, *out, *kernel), no copy:
+
+        view[b, c, *o, *k] = x[b, c, *(o * stride + k)],  out = (spatial - kernel) // stride + 1
+
+    Convolution and pooling read their inputs through it (im2col without a Python loop).
+    Read-only unless `writeable`: overlapping windows share elements, so a write through
+    the view can land in several windows at once.
+    """
+    out = tuple((size - k) // s + 1 for size, k, s in zip(x.shape[2:], kernel, stride))
+    steps = x.strides[2:]
+    strides = x.strides[:2] + tuple(step * s for step, s in zip(steps, stride)) + steps
+    return np.lib.stride_tricks.as_strided(x, x.shape[:2] + out + tuple(kernel), strides,
+                                           writeable=writeable)
+
+
+def fold(windows: np.ndarray, shape: Tuple[int, ...], stride: Tuple[int, ...]) -> np.ndarray:
+    """The adjoint of `unfold`: a new array of `shape` (B, C, *spatial) in which each value
+    of `windows` (B, C, *out, *kernel) is added where `unfold` read it from, so an element
+    shared by overlapping windows gets the sum, and one no window covers gets 0.
+
+    Windows that do not overlap (stride >= kernel, as in most pooling) are written in one
+    assignment through the same strided view. Overlapping ones take one strided add per
+    kernel offset (25 for a 5 x 5 kernel), never one per window or channel: for a fixed
+    offset the windows' elements are distinct, so each add is a plain slice add.
+    """
+    spatial = len(stride)
+    out, kernel = windows.shape[2:2 + spatial], windows.shape[2 + spatial:]
+    x = np.zeros(shape, dtype=windows.dtype)
+    if all(s >= k for s, k in zip(stride, kernel)):
+        unfold(x, kernel, stride, writeable=True)[...] = windows
+        return x
+    for offset in np.ndindex(*kernel):
+        target = tuple(slice(k, k + s * (o - 1) + 1, s) for k, s, o in zip(offset, stride, out))
+        x[(slice(None), slice(None)) + target] += windows[(Ellipsis,) + offset]
+    return x

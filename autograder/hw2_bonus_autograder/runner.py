@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""The local autograder of the homework 2 bonus (Conv2d, MaxPool2d, AvgPool2d): a score per problem.
+
+    python3 autograder/hw2_bonus_autograder/runner.py        # every problem
+    python3 autograder/hw2_bonus_autograder/runner.py -v     # also list every test
+
+Prints `Total score: N/15`; exits 0 only at full marks. Needs only NumPy.
+"""
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))  # run from a checkout, without installing
+
+from autograder.grading import Problem, Tests, grade, tests_of  # noqa: E402
+
+# The handout's problems and point values.
+PROBLEMS = (
+    Problem("1 Conv2d", 5, (("test_conv2d_forward", 2), ("test_conv2d_backward", 3))),
+    Problem("2 MaxPool2d", 5, (("test_maxpool2d_forward", 2), ("test_maxpool2d_backward", 3))),
+    Problem("3 AvgPool2d", 5, (("test_avgpool2d_forward", 2), ("test_avgpool2d_backward", 3))),
+)
+
+
+def load_tests() -> Tests:
+    from autograder.hw2_bonus_autograder import test_bonus
+
+    return tests_of(test_bonus)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    return grade(argv, title="the homework 2 bonus: Conv2d, MaxPool2d and AvgPool2d",
+                 prog="runner.py", problems=PROBLEMS, load_tests=load_tests)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
