@@ -12,7 +12,7 @@ matrix per image and one batched `np.matmul` each way (the input gradient folds 
 columns back with one slice add per kernel offset; the first convolution computes no
 input gradient); the 2 x 2 pools take the maximum of 4 strided slices of a reshaped view. (A channel-last variant,
 (N, H, W, C) activations with (N * positions, C * k * k) rows, was 1.1-1.4x slower.)
-PyTorch runs eagerly on one thread.
+PyTorch runs eagerly; it and BLAS run on one thread (bench/timing.py).
 Alternating rounds, median per-round ratios, as bench/run.py.
 """
 import argparse
@@ -20,13 +20,12 @@ import cProfile
 import io
 import math
 import pstats
-import statistics
-import time
-from typing import Callable, Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from mytorch import Tensor, nn, optim
+from bench import timing
+from mytorch import nn, optim
 
 BATCH, CLASSES, LR = 100, 10, 0.01
 BETAS, EPS = (0.9, 0.999), 1e-8
@@ -88,7 +87,7 @@ def _unpool(grad: np.ndarray, arg: np.ndarray) -> np.ndarray:
     return out.reshape(n, c, 2 * ho, 2 * wo)
 
 
-def numpy_stepper(params: List[np.ndarray]) -> Callable[[np.ndarray, np.ndarray], float]:
+def numpy_stepper(params: List[np.ndarray]) -> timing.Step:
     weights = [params[0].reshape(8, -1).copy(), params[1][:, None].copy(),
                params[2].reshape(16, -1).copy(), params[3][:, None].copy(),
                params[4].copy(), params[5].copy()]
@@ -143,30 +142,19 @@ def mytorch_model() -> nn.Sequential:
                          nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 10))
 
 
-def mytorch_stepper(params: List[np.ndarray]) -> Callable[[np.ndarray, np.ndarray], float]:
+def mytorch_stepper(params: List[np.ndarray]) -> timing.Step:
     model = mytorch_model()
     for param, value in zip(model.parameters(), params):
         param.data = value.copy()
     optimizer = optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
-    criterion = nn.CrossEntropyLoss()
-
-    def step(x: np.ndarray, labels: np.ndarray) -> float:
-        optimizer.zero_grad()
-        loss = criterion(model(Tensor(x)), Tensor(labels))
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
+    return timing.mytorch_stepper(model, optimizer)
 
 
-def torch_stepper(params: List[np.ndarray]):
+def torch_stepper(params: List[np.ndarray]) -> Optional[timing.Step]:
     """The same network in PyTorch's CPU eager mode on one thread, or None without torch."""
-    try:
-        import torch
-    except ImportError:
+    torch = timing.import_torch()
+    if torch is None:
         return None
-    torch.set_num_threads(1)
     dtype = getattr(torch, params[0].dtype.name)
     model = torch.nn.Sequential(
         torch.nn.Conv2d(1, 8, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Conv2d(8, 16, 5),
@@ -174,16 +162,7 @@ def torch_stepper(params: List[np.ndarray]):
     for param, value in zip(model.parameters(), params):
         param.data = torch.tensor(value.copy())
     optimizer = torch.optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
-    criterion = torch.nn.CrossEntropyLoss()
-
-    def step(x: np.ndarray, labels: np.ndarray) -> float:
-        optimizer.zero_grad()
-        loss = criterion(model(torch.from_numpy(x)), torch.from_numpy(labels))
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
+    return timing.torch_stepper(torch, model, optimizer)
 
 
 def _batches(rng: np.random.Generator, steps: int, dtype: np.dtype):
@@ -195,10 +174,8 @@ def check_same_losses(dtype: np.dtype) -> float:
     """The three steppers' losses over 3 steps agree (the largest relative difference)."""
     rng = np.random.default_rng(1)
     params = [p.astype(dtype) for p in init_params(rng)]
-    steppers = [numpy_stepper(params), mytorch_stepper(params)]
-    torch_step = torch_stepper(params)
-    if torch_step is not None:
-        steppers.append(torch_step)
+    steppers = [step for step in (numpy_stepper(params), mytorch_stepper(params),
+                                  torch_stepper(params)) if step is not None]
     worst = 0.0
     for x, labels in _batches(rng, 3, dtype):
         losses = [step(x, labels) for step in steppers]
@@ -211,26 +188,9 @@ def measure(repeats: int, steps: int, dtype: np.dtype) -> Dict[str, float]:
     rng = np.random.default_rng(0)
     params = [p.astype(dtype) for p in init_params(rng)]
     batches = _batches(rng, steps, dtype)
-    steppers = {"numpy": numpy_stepper(params), "mytorch": mytorch_stepper(params)}
-    torch_step = torch_stepper(params)
-    if torch_step is not None:
-        steppers["torch"] = torch_step
-    times: Dict[str, List[float]] = {key: [] for key in steppers}
-    for round_index in range(repeats + 1):
-        for key, step in steppers.items():
-            start = time.perf_counter()
-            for x, labels in batches:
-                step(x, labels)
-            if round_index:  # the first round warms caches and allocators up
-                times[key].append((time.perf_counter() - start) / steps * 1e3)
-    result = {f"{key}_ms": statistics.median(values) for key, values in times.items()}
-    for key in steppers:
-        if key != "numpy":
-            result[f"{key}_ratio"] = statistics.median(t / n for t, n in zip(times[key], times["numpy"]))
-    print(f"MNIST CNN {dtype.name}: " + ", ".join(
-        f"{key} {value:.2f} ms/step" if key.endswith("_ms") else f"{key} {value:.2f}x"
-        for key, value in result.items()))
-    return result
+    steppers = {"numpy": numpy_stepper(params), "mytorch": mytorch_stepper(params),
+                "torch": torch_stepper(params)}
+    return timing.compare(f"MNIST CNN {dtype.name}", steppers, batches, repeats, unit="ms")
 
 
 def profile(dtype: np.dtype, steps: int = 20) -> str:
@@ -265,9 +225,10 @@ def main(argv: List[str] = None) -> None:
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.steps < 1:
         parser.error(f"--repeats and --steps must be positive, got {args.repeats} and {args.steps}")
-    run(args.repeats, args.steps)
-    if args.profile:
-        print(profile(np.dtype(np.float32)))
+    with timing.one_thread():
+        run(args.repeats, args.steps)
+        if args.profile:
+            print(profile(np.dtype(np.float32)))
 
 
 if __name__ == "__main__":

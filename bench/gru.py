@@ -5,12 +5,11 @@ Batch 100 of 28 time steps x 28 features, GRU(28, 64), the last hidden state int
 Linear(64, 10), cross-entropy, and a plain SGD step (lr 0.1, as the other benchmarks: the
 optimizer is not what is measured). PyTorch runs on one thread, as BLAS does.
 """
-import statistics
-import time
-from typing import Callable, Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 
+from bench import timing
 from bench.run import BATCH, CLASSES, LR, cross_entropy_and_grad
 from mytorch import Tensor, nn, optim
 
@@ -93,28 +92,16 @@ def mytorch_model(params: List[np.ndarray]) -> GRUClassifier:
     return model
 
 
-def mytorch_stepper(params: List[np.ndarray]) -> Callable[[np.ndarray, np.ndarray], float]:
+def mytorch_stepper(params: List[np.ndarray]) -> timing.Step:
     model = mytorch_model(params)
-    optimizer = optim.SGD(model.parameters(), lr=LR)
-    criterion = nn.CrossEntropyLoss()
-
-    def step(x: np.ndarray, labels: np.ndarray) -> float:
-        optimizer.zero_grad()
-        loss = criterion(model(Tensor(x)), Tensor(labels))
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
+    return timing.mytorch_stepper(model, optim.SGD(model.parameters(), lr=LR))
 
 
-def torch_stepper(params: List[np.ndarray]):
+def torch_stepper(params: List[np.ndarray]) -> Optional[timing.Step]:
     """The same step with `torch.nn.GRU` on one thread, or None without torch."""
-    try:
-        import torch
-    except ImportError:
+    torch = timing.import_torch()
+    if torch is None:
         return None
-    torch.set_num_threads(1)
     dtype = getattr(torch, params[0].dtype.name)
     gru = torch.nn.GRU(FEATURES, HIDDEN, batch_first=True).to(dtype)
     fc = torch.nn.Linear(HIDDEN, CLASSES).to(dtype)
@@ -123,17 +110,7 @@ def torch_stepper(params: List[np.ndarray]):
                                   fc.weight, fc.bias], params):
             target.copy_(torch.from_numpy(value))
     optimizer = torch.optim.SGD(list(gru.parameters()) + list(fc.parameters()), lr=LR)
-    criterion = torch.nn.CrossEntropyLoss()
-
-    def step(x: np.ndarray, labels: np.ndarray) -> float:
-        optimizer.zero_grad()
-        _, last = gru(torch.from_numpy(x))
-        loss = criterion(fc(last[0]), torch.from_numpy(labels))
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
+    return timing.torch_stepper(torch, lambda x: fc(gru(x)[1][0]), optimizer)
 
 
 def measure_dtype(dtype: np.dtype, repeats: int, steps: int) -> Dict[str, float]:
@@ -144,26 +121,9 @@ def measure_dtype(dtype: np.dtype, repeats: int, steps: int) -> Dict[str, float]
                 rng.integers(0, CLASSES, BATCH)) for _ in range(steps)]
     numpy_params = [p.copy() for p in params]
     steppers = {"numpy": lambda x, y: numpy_gru_step(numpy_params, x, y),
-                "mytorch": mytorch_stepper(params)}
-    torch_step = torch_stepper(params)
-    if torch_step is not None:
-        steppers["torch"] = torch_step
-    times: Dict[str, List[float]] = {key: [] for key in steppers}
-    for round_index in range(repeats + 1):
-        for key, step in steppers.items():
-            start = time.perf_counter()
-            for x, labels in batches:
-                step(x, labels)
-            if round_index:  # the first round warms caches and allocators up
-                times[key].append((time.perf_counter() - start) / steps * 1e6)
-    result = {f"{key}_us": statistics.median(values) for key, values in times.items()}
-    for key in steppers:
-        if key != "numpy":
-            result[f"{key}_ratio"] = statistics.median(t / n for t, n in zip(times[key], times["numpy"]))
-    print(f"GRU(28, 64) + Linear(64, 10), 28 steps, {dtype.name}: " + ", ".join(
-        f"{key} {value:.1f} us/step" if key.endswith("_us") else f"{key} {value:.2f}x"
-        for key, value in result.items()))
-    return result
+                "mytorch": mytorch_stepper(params), "torch": torch_stepper(params)}
+    return timing.compare(f"GRU(28, 64) + Linear(64, 10), 28 steps, {dtype.name}", steppers,
+                          batches, repeats)
 
 
 def measure(repeats: int, steps: int) -> Dict[str, Dict[str, float]]:

@@ -9,23 +9,21 @@ an autograd library on NumPy can approach. The two (and PyTorch's CPU eager mode
 torch is importable) alternate in one process, `--repeats` rounds of `--steps` steps
 each, and the median per-round ratio is reported, since these machines are noisy.
 
-Two settings apply to every side alike. BLAS runs one thread (bench/__init__.py sets
-OPENBLAS_NUM_THREADS before NumPy loads): on two cores, threads that spin between
-these small matrix products made every timing depend on what else the machine ran.
+Two settings apply to every side alike. BLAS and PyTorch run one thread (bench/timing.py,
+with threadpoolctl): on two cores, threads that spin between these small matrix products
+made every timing depend on what else the machine ran.
 And glibc is asked to keep freed memory (`--system-malloc` skips this): by default it
 hands each freed megabyte-sized array back to the kernel, so every step of the wide
 network page-faults its temporaries in afresh and the timings measure the kernel.
 """
 import argparse
 import ctypes
-import os
-import statistics
-import time
-from typing import Callable, Dict, List
+from typing import Dict, List
 
 import numpy as np
 
-from mytorch import Tensor, nn, optim
+from bench import timing
+from mytorch import nn, optim
 
 BATCH, CLASSES, LR, EPS = 100, 10, 0.1, 1e-5
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -113,25 +111,10 @@ def mytorch_model(sizes: List[int], batch_norm: bool, params: List[np.ndarray]) 
     return model
 
 
-def mytorch_stepper(model: nn.Sequential) -> Callable[[np.ndarray, np.ndarray], float]:
-    optimizer = optim.SGD(model.parameters(), lr=LR)
-    criterion = nn.CrossEntropyLoss()
-
-    def step(x: np.ndarray, labels: np.ndarray) -> float:
-        optimizer.zero_grad()
-        loss = criterion(model(Tensor(x)), Tensor(labels))
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
-
-
 def torch_stepper(sizes: List[int], batch_norm: bool, params: List[np.ndarray]):
     """The same network in PyTorch's CPU eager mode, in the params' dtype, or None without torch."""
-    try:
-        import torch
-    except ImportError:
+    torch = timing.import_torch()
+    if torch is None:
         return None
     dtype = getattr(torch, params[0].dtype.name)
     layers = []
@@ -144,17 +127,7 @@ def torch_stepper(sizes: List[int], batch_norm: bool, params: List[np.ndarray]):
             layers += [torch.nn.BatchNorm1d(fan_out).to(dtype)] if batch_norm else []
             layers.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*layers)
-    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
-    criterion = torch.nn.CrossEntropyLoss()
-
-    def step(x: np.ndarray, labels: np.ndarray) -> float:
-        optimizer.zero_grad()
-        loss = criterion(model(torch.from_numpy(x)), torch.from_numpy(labels))
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
+    return timing.torch_stepper(torch, model, torch.optim.SGD(model.parameters(), lr=LR))
 
 
 def measure(name: str, sizes: List[int], batch_norm: bool, repeats: int,
@@ -180,29 +153,13 @@ def measure_dtype(name: str, sizes: List[int], batch_norm: bool, repeats: int, s
     else:
         state = []
         numpy_step = numpy_mlp_step
+    model = mytorch_model(sizes, batch_norm, params).to(dtype)
     steppers = {
         "numpy": lambda x, y: numpy_step(numpy_params, state, x, y),
-        "mytorch": mytorch_stepper(mytorch_model(sizes, batch_norm, params).to(dtype)),
+        "mytorch": timing.mytorch_stepper(model, optim.SGD(model.parameters(), lr=LR)),
+        "torch": torch_stepper(sizes, batch_norm, params),
     }
-    torch_step = torch_stepper(sizes, batch_norm, params)
-    if torch_step is not None:
-        steppers["torch"] = torch_step
-    times: Dict[str, List[float]] = {key: [] for key in steppers}
-    for round_index in range(repeats + 1):
-        for key, step in steppers.items():
-            start = time.perf_counter()
-            for x, labels in batches:
-                step(x, labels)
-            if round_index:  # the first round warms caches and allocators up
-                times[key].append((time.perf_counter() - start) / steps * 1e6)
-    result = {f"{key}_us": statistics.median(values) for key, values in times.items()}
-    for key in steppers:
-        if key != "numpy":
-            result[f"{key}_ratio"] = statistics.median(
-                t / n for t, n in zip(times[key], times["numpy"]))
-    print(f"{name}: " + ", ".join(f"{key} {value:.1f} us/step" if key.endswith("_us")
-                                  else f"{key} {value:.2f}x" for key, value in result.items()))
-    return result
+    return timing.compare(name, steppers, batches, repeats)
 
 
 def retain_freed_memory() -> bool:
@@ -226,20 +183,21 @@ def main(argv: List[str] = None) -> None:
     if args.repeats < 1 or args.steps < 1:
         parser.error(f"--repeats and --steps must be positive, got {args.repeats} and {args.steps}")
     retained = not args.system_malloc and retain_freed_memory()
-    print(f"batch {BATCH}, float64 then float32, SGD lr {LR}; median of {args.repeats} alternating rounds "
-          f"of {args.steps} steps; ratios are against the hand-written NumPy step")
-    print(f"BLAS threads: OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; "
-          f"malloc: {'freed memory retained' if retained else 'system default'}")
-    measure("handout 784-20(BatchNorm1d)-10", [784, 20, 10], True, args.repeats, args.steps)
-    measure("wide 784-256-256-10", [784, 256, 256, 10], False, args.repeats, args.steps)
-    # Convolutional networks (issue 9): the MNIST CNN's step costs ~100x an MLP step, so
-    # it runs a tenth of the steps per round.
-    from bench import cnn
-    cnn.run(args.repeats, max(1, args.steps // 10))
-    # Sequences (issue 10): the GRU step of examples/mnist_gru.py.
-    from bench import gru
-    gru.measure(args.repeats, max(1, args.steps // 5))
-
+    with timing.one_thread():
+        print(f"batch {BATCH}, float64 then float32, SGD lr {LR}; median of {args.repeats} "
+              f"alternating rounds of {args.steps} steps; ratios are against the hand-written "
+              f"NumPy step")
+        print(f"threads: {timing.describe_threads()}, PyTorch 1; "
+              f"malloc: {'freed memory retained' if retained else 'system default'}")
+        measure("handout 784-20(BatchNorm1d)-10", [784, 20, 10], True, args.repeats, args.steps)
+        measure("wide 784-256-256-10", [784, 256, 256, 10], False, args.repeats, args.steps)
+        # Convolutional networks (issue 9): the MNIST CNN's step costs ~100x an MLP step, so
+        # it runs a tenth of the steps per round.
+        from bench import cnn
+        cnn.run(args.repeats, max(1, args.steps // 10))
+        # Sequences (issue 10): the GRU step of examples/mnist_gru.py.
+        from bench import gru
+        gru.measure(args.repeats, max(1, args.steps // 5))
 
 if __name__ == "__main__":
     main()
