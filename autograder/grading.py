@@ -1,17 +1,23 @@
 """The machinery every local autograder shares: problems worth points, a score per
 problem, a total, and an exit status that is 0 only at full marks.
 
-An autograder lists its `Problem`s, says how to load its test functions, and calls
-`grade`:
+An autograder's runner lists its `Problem`s, names the modules of its test functions,
+and makes its `main` with `runner_main`:
 
-    sys.exit(grade(argv, title="homework 1: Autograd and MLPs", prog="runner.py",
-                   problems=PROBLEMS, load_tests=load_tests))
+    PROBLEMS = (Problem("1.1.1 Subtraction", 5, (("test_sub", 5),)), ...)
+    load_tests = tests_in("autograder.hw1_autograder.test_autograd", ...)
+    main = runner_main("homework 1: Autograd and MLPs", PROBLEMS, load_tests)
+
+    if __name__ == "__main__":
+        sys.exit(main())
 
 It prints each problem's score, failing tests with what differs and by how much,
 `Total score: N/M` and a JSON line `{"scores": {...}}`. Exit status: 0 at full marks, 1
 otherwise, 2 for bad arguments.
 """
 import argparse
+import functools
+import importlib
 import json
 import sys
 import time
@@ -42,6 +48,25 @@ def tests_of(*modules) -> Tests:
         tests.update({name: getattr(module, name) for name in dir(module)
                       if name.startswith("test_")})
     return tests
+
+
+def tests_in(*module_names: str) -> Callable[[], Tests]:
+    """A `load_tests` for `grade`: every test function of the named modules, by name.
+
+    The modules are imported only when it is called, inside `grade`, so that a MyTorch that
+    cannot be imported (ImportError, or whatever importing it raises) is reported and
+    scored 0 rather than crashing the runner.
+    """
+    def load_tests() -> Tests:
+        return tests_of(*(importlib.import_module(name) for name in module_names))
+    return load_tests
+
+
+def runner_main(title: str, problems: Sequence[Problem], load_tests: Callable[[], Tests],
+                not_autograded: str = NOT_AUTOGRADED) -> Callable[..., int]:
+    """A runner's `main(argv=None)`: `grade` with this autograder's settings."""
+    return functools.partial(grade, title=title, prog="runner.py", problems=problems,
+                             load_tests=load_tests, not_autograded=not_autograded)
 
 
 def run_test(test: Callable[[], object]) -> Optional[str]:
@@ -92,8 +117,8 @@ def run_problems(problems: Sequence[Problem], tests: Dict[str, Callable[[], obje
     return scores
 
 
-def grade(argv: Optional[Sequence[str]], *, title: str, prog: str, problems: Sequence[Problem],
-          load_tests: Callable[[], Tests], not_autograded: str = NOT_AUTOGRADED) -> int:
+def grade(argv: Optional[Sequence[str]] = None, *, title: str, prog: str,
+          problems: Sequence[Problem], load_tests: Callable[[], Tests], not_autograded: str = NOT_AUTOGRADED) -> int:
     """Parse the command line, run the chosen problems and return the exit status."""
     all_problems = problems
     parser = argparse.ArgumentParser(

@@ -11,13 +11,12 @@ autograded problem gets full marks, 1 otherwise, 2 for bad arguments. Needs only
 """
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))  # run from a checkout, without installing
+REPO_ROOT = str(Path(__file__).resolve().parents[2])
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)  # run from a checkout, without installing
 
-from autograder.grading import Problem, Tests, grade, tests_of  # noqa: E402
+from autograder.grading import Problem, runner_main, tests_in  # noqa: E402
 
 # The handout's problems and point values; each problem's tests share its points.
 PROBLEMS = (
@@ -62,24 +61,10 @@ PROBLEMS = (
     Problem("3 MNIST", 10, None),
 )
 
-
-def load_tests() -> Tests:
-    """Every test function of the problems, by name.
-
-    Raises:
-        ImportError (or whatever importing MyTorch raises) when the library cannot be
-        imported; `grade` reports it.
-    """
-    from autograder.hw1_autograder import test_autograd, test_mlp
-
-    return tests_of(test_autograd, test_mlp)
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    return grade(argv, title="homework 1: Autograd and MLPs", prog="runner.py",
-                 problems=PROBLEMS, load_tests=load_tests,
-                 not_autograded="not autograded (run ./grade.sh m)")
-
+load_tests = tests_in("autograder.hw1_autograder.test_autograd",
+                      "autograder.hw1_autograder.test_mlp")
+main = runner_main("homework 1: Autograd and MLPs", PROBLEMS, load_tests,
+                   not_autograded="not autograded (run ./grade.sh m)")
 
 if __name__ == "__main__":
     sys.exit(main())

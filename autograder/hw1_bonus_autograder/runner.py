@@ -9,13 +9,12 @@ Prints `Total score: N/25`; exits 0 only at full marks. Needs only NumPy.
 """
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))  # run from a checkout, without installing
+REPO_ROOT = str(Path(__file__).resolve().parents[2])
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)  # run from a checkout, without installing
 
-from autograder.grading import Problem, Tests, grade, tests_of  # noqa: E402
+from autograder.grading import Problem, runner_main, tests_in  # noqa: E402
 
 # The handout's problems and point values.
 PROBLEMS = (
@@ -34,18 +33,9 @@ PROBLEMS = (
     )),
 )
 
-
-def load_tests() -> Tests:
-    from autograder.hw1_autograder import test_mlp
-    from autograder.hw1_bonus_autograder import test_bonus
-
-    return tests_of(test_mlp, test_bonus)
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    return grade(argv, title="the homework 1 bonus: Adam, Dropout and BatchNorm",
-                 prog="runner.py", problems=PROBLEMS, load_tests=load_tests)
-
+load_tests = tests_in("autograder.hw1_autograder.test_mlp",
+                      "autograder.hw1_bonus_autograder.test_bonus")
+main = runner_main("the homework 1 bonus: Adam, Dropout and BatchNorm", PROBLEMS, load_tests)
 
 if __name__ == "__main__":
     sys.exit(main())

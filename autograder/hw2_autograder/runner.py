@@ -9,13 +9,12 @@ Prints `Total score: N/95`; exits 0 only at full marks. Needs only NumPy.
 """
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))  # run from a checkout, without installing
+REPO_ROOT = str(Path(__file__).resolve().parents[2])
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)  # run from a checkout, without installing
 
-from autograder.grading import Problem, Tests, grade, tests_of  # noqa: E402
+from autograder.grading import Problem, runner_main, tests_in  # noqa: E402
 
 # The handout's problems and point values.
 PROBLEMS = (
@@ -27,17 +26,9 @@ PROBLEMS = (
     Problem("4 CNN", 15, (("test_cnn", 15),)),
 )
 
-
-def load_tests() -> Tests:
-    from autograder.hw2_autograder import test_conv, test_models
-
-    return tests_of(test_conv, test_models)
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    return grade(argv, title="homework 2: convolutional networks", prog="runner.py",
-                 problems=PROBLEMS, load_tests=load_tests)
-
+load_tests = tests_in("autograder.hw2_autograder.test_conv",
+                      "autograder.hw2_autograder.test_models")
+main = runner_main("homework 2: convolutional networks", PROBLEMS, load_tests)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,13 +8,12 @@ Prints `Total score: N/15`; exits 0 only at full marks. Needs only NumPy.
 """
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))  # run from a checkout, without installing
+REPO_ROOT = str(Path(__file__).resolve().parents[2])
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)  # run from a checkout, without installing
 
-from autograder.grading import Problem, Tests, grade, tests_of  # noqa: E402
+from autograder.grading import Problem, runner_main, tests_in  # noqa: E402
 
 # The handout's problems and point values.
 PROBLEMS = (
@@ -23,17 +22,8 @@ PROBLEMS = (
     Problem("3 AvgPool2d", 5, (("test_avgpool2d_forward", 2), ("test_avgpool2d_backward", 3))),
 )
 
-
-def load_tests() -> Tests:
-    from autograder.hw2_bonus_autograder import test_bonus
-
-    return tests_of(test_bonus)
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    return grade(argv, title="the homework 2 bonus: Conv2d, MaxPool2d and AvgPool2d",
-                 prog="runner.py", problems=PROBLEMS, load_tests=load_tests)
-
+load_tests = tests_in("autograder.hw2_bonus_autograder.test_bonus")
+main = runner_main("the homework 2 bonus: Conv2d, MaxPool2d and AvgPool2d", PROBLEMS, load_tests)
 
 if __name__ == "__main__":
     sys.exit(main())

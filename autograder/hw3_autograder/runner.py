@@ -12,13 +12,12 @@ checked by central differences.
 """
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))  # run from a checkout, without installing
+REPO_ROOT = str(Path(__file__).resolve().parents[2])
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)  # run from a checkout, without installing
 
-from autograder.grading import Problem, Tests, grade, tests_of  # noqa: E402
+from autograder.grading import Problem, runner_main, tests_in  # noqa: E402
 
 # The handout's problems and point values (100 in all).
 PROBLEMS = (
@@ -40,18 +39,10 @@ PROBLEMS = (
     Problem("2.2 GRU", 5, (("test_gru_forward", 5),)),
 )
 
-
-def load_tests() -> Tests:
-    """Every test function of the problems, by name."""
-    from autograder.hw3_autograder import test_functional, test_gru, test_rnn
-
-    return tests_of(test_functional, test_rnn, test_gru)
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    return grade(argv, title="homework 3: sequences and recurrent networks", prog="runner.py",
-                 problems=PROBLEMS, load_tests=load_tests)
-
+load_tests = tests_in("autograder.hw3_autograder.test_functional",
+                      "autograder.hw3_autograder.test_rnn",
+                      "autograder.hw3_autograder.test_gru")
+main = runner_main("homework 3: sequences and recurrent networks", PROBLEMS, load_tests)
 
 if __name__ == "__main__":
     sys.exit(main())
