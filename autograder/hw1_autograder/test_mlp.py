@@ -2,170 +2,25 @@
 
 Each test builds a MyTorch model and a NumPy reference with the same parameters, runs
 both, and compares outputs, losses, gradients, parameters after optimizer steps and
-BatchNorm's running statistics. The reference (`Reference*` below) writes out the
+BatchNorm's running statistics. The reference (reference.py) writes out the
 write-up's formulas for every layer's forward and backward; its gradients are also
 checked against central differences of its own forward pass. The tests also check
 the bookkeeping: parameters stay trainable leaves, gradients are constant Tensors,
 non-leaf tensors keep no gradient and the optimizer step adds nothing to the graph.
 """
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
 from autograder.helpers import (assert_close, assert_numerically_close, check_flags,
                                 check_grad, check_no_grad, check_parameter, numerical_grads)
+from autograder.hw1_autograder.reference import (ReferenceMLP, ReferenceSGD,
+                                                 reference_cross_entropy)
 from mytorch import Tensor
 from mytorch.nn import BatchNorm1d, CrossEntropyLoss, Linear, ReLU, Sequential
 from mytorch.optim import SGD
 
 MODEL_SEED = 11785  # the handout's seed for the initial parameters
-
-
-# ------------------------------------------------------------- the NumPy reference
-
-class ReferenceLinear:
-    """y = x W^T + b;  dx = dy W,  dW = dy^T x,  db = sum_i dy_i."""
-
-    def __init__(self, weight: np.ndarray, bias: np.ndarray) -> None:
-        self.weight, self.bias = weight.copy(), bias.copy()
-        self.params = [self.weight, self.bias]
-
-    def forward(self, x: np.ndarray, training: bool) -> Tuple[np.ndarray, Any]:
-        return x @ self.weight.T + self.bias, x
-
-    def backward(self, cache: Any, dy: np.ndarray) -> Tuple[np.ndarray, List[np.ndarray]]:
-        x = cache
-        return dy @ self.weight, [dy.T @ x, dy.sum(axis=0)]
-
-
-class ReferenceReLU:
-    """y = max(z, 0);  dz = dy where z > 0, else 0."""
-
-    params: List[np.ndarray] = []
-
-    def forward(self, z: np.ndarray, training: bool) -> Tuple[np.ndarray, Any]:
-        return np.maximum(z, 0.0), z
-
-    def backward(self, cache: Any, dy: np.ndarray) -> Tuple[np.ndarray, List[np.ndarray]]:
-        z = cache
-        return dy * (z > 0), []
-
-
-class ReferenceBatchNorm:
-    """The write-up's batch normalisation over a batch of m rows.
-
-    Training: mu = mean(x), var = mean((x - mu)^2), x_hat = (x - mu) / sqrt(var + eps),
-    y = gamma x_hat + beta; the running statistics move towards mu and the unbiased
-    variance var * m / (m - 1) by `momentum`. Eval: x_hat uses the running statistics.
-    """
-
-    def __init__(self, gamma: np.ndarray, beta: np.ndarray, running_mean: np.ndarray,
-                 running_var: np.ndarray, eps: float, momentum: float) -> None:
-        self.gamma, self.beta = gamma.copy(), beta.copy()
-        self.running_mean, self.running_var = running_mean.copy(), running_var.copy()
-        self.eps, self.momentum = eps, momentum
-        self.params = [self.gamma, self.beta]
-
-    def forward(self, x: np.ndarray, training: bool) -> Tuple[np.ndarray, Any]:
-        if training:
-            mu = x.mean(axis=0)
-            var = ((x - mu) ** 2).mean(axis=0)
-        else:
-            mu, var = self.running_mean, self.running_var
-        x_hat = (x - mu) / np.sqrt(var + self.eps)
-        return self.gamma * x_hat + self.beta, (training, x, mu, var, x_hat)
-
-    def update_running_stats(self, cache: Any) -> None:
-        training, x, mu, var, _ = cache
-        if training:
-            m = x.shape[0]
-            self.running_mean[...] = (1 - self.momentum) * self.running_mean + self.momentum * mu
-            self.running_var[...] = ((1 - self.momentum) * self.running_var
-                                     + self.momentum * var * m / (m - 1))
-
-    def backward(self, cache: Any, dy: np.ndarray) -> Tuple[np.ndarray, List[np.ndarray]]:
-        training, x, mu, var, x_hat = cache
-        dgamma = (dy * x_hat).sum(axis=0)
-        dbeta = dy.sum(axis=0)
-        dx_hat = dy * self.gamma
-        if not training:
-            return dx_hat / np.sqrt(var + self.eps), [dgamma, dbeta]
-        m = x.shape[0]
-        # The write-up's chain rule, term by term.
-        dvar = np.sum(dx_hat * (x - mu) * -0.5 * (var + self.eps) ** -1.5, axis=0)
-        dmu = (-np.sum(dx_hat / np.sqrt(var + self.eps), axis=0)
-               - 2.0 / m * dvar * np.sum(x - mu, axis=0))
-        dx = dx_hat / np.sqrt(var + self.eps) + dvar * 2.0 * (x - mu) / m + dmu / m
-        return dx, [dgamma, dbeta]
-
-
-def reference_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> Tuple[float, np.ndarray]:
-    """Mean over the batch of -log softmax(logits)[label], and its gradient
-    (softmax - one_hot) / N. Softmax is computed after subtracting each row's max."""
-    n = logits.shape[0]
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = -log_softmax[np.arange(n), labels].mean()
-    one_hot = np.zeros_like(logits)
-    one_hot[np.arange(n), labels] = 1.0
-    return float(loss), (np.exp(log_softmax) - one_hot) / n
-
-
-class ReferenceMLP:
-    """The NumPy twin of a MyTorch Sequential of Linear, ReLU and BatchNorm1d layers."""
-
-    def __init__(self, model: Sequential) -> None:
-        self.layers = []
-        for index, layer in enumerate(model):
-            if isinstance(layer, Linear):
-                self.layers.append(ReferenceLinear(_array(layer.weight), _array(layer.bias)))
-            elif isinstance(layer, ReLU):
-                self.layers.append(ReferenceReLU())
-            elif isinstance(layer, BatchNorm1d):
-                self.layers.append(ReferenceBatchNorm(
-                    _array(layer.gamma), _array(layer.beta), _array(layer.running_mean),
-                    _array(layer.running_var), layer.eps, layer.momentum))
-            else:
-                raise TypeError(f"layer {index}: no reference for {type(layer).__name__}")
-
-    def params(self) -> List[np.ndarray]:
-        return [param for layer in self.layers for param in layer.params]
-
-    def forward(self, x: np.ndarray, training: bool) -> Tuple[np.ndarray, List[Any]]:
-        caches = []
-        for layer in self.layers:
-            x, cache = layer.forward(x, training)
-            caches.append(cache)
-        return x, caches
-
-    def backward(self, caches: List[Any], dy: np.ndarray) -> Tuple[np.ndarray, List[np.ndarray]]:
-        grads: List[List[np.ndarray]] = []
-        for layer, cache in zip(reversed(self.layers), reversed(caches)):
-            dy, layer_grads = layer.backward(cache, dy)
-            grads.insert(0, layer_grads)
-        return dy, [grad for layer_grads in grads for grad in layer_grads]
-
-    def update_running_stats(self, caches: List[Any]) -> None:
-        for layer, cache in zip(self.layers, caches):
-            if isinstance(layer, ReferenceBatchNorm):
-                layer.update_running_stats(cache)
-
-
-class ReferenceSGD:
-    """The write-up's SGD with momentum: v = momentum * v - lr * grad; p = p + v."""
-
-    def __init__(self, params: Sequence[np.ndarray], lr: float, momentum: float) -> None:
-        self.params, self.lr, self.momentum = list(params), lr, momentum
-        self.velocities = [np.zeros_like(param) for param in self.params]
-
-    def step(self, grads: Sequence[np.ndarray]) -> None:
-        for param, velocity, grad in zip(self.params, self.velocities, grads):
-            velocity[...] = self.momentum * velocity - self.lr * grad
-            param += velocity
-
-
-def _array(tensor: Tensor) -> np.ndarray:
-    return np.array(tensor.data, dtype=np.float64)
 
 
 # ------------------------------------------------------------------ the procedures
@@ -264,21 +119,36 @@ def check_forward(model: Sequential, in_features: int, batch_size: int, seed: in
     _check_running_stats(model, reference, f"{what}: after one forward")
 
 
+def _seed_masks(mask_seed: Optional[int]) -> None:
+    """Seed np.random with `mask_seed` (unless None) before a training-mode forward pass:
+    seeded alike before MyTorch's and the reference's, dropout draws the same mask in both."""
+    if mask_seed is not None:
+        np.random.seed(mask_seed)
+
+
 def check_forward_backward(model: Sequential, in_features: int, batch_size: int, seed: int,
-                           criterion: Optional[CrossEntropyLoss] = None) -> None:
+                           criterion: Optional[CrossEntropyLoss] = None, *,
+                           reference: Optional[ReferenceMLP] = None,
+                           mask_seed: Optional[int] = None) -> None:
     """One training-mode forward and backward pass: the input's and every parameter's
-    gradient against the write-up's closed forms and against central differences."""
+    gradient against the write-up's closed forms and against central differences.
+
+    `reference` defaults to ReferenceMLP(model); `mask_seed`: see `_seed_masks` (the
+    central differences then hold the mask fixed)."""
     what = f"{_describe(model)}, batch {batch_size}"
     _check_model_parameters(model, what)
-    reference = ReferenceMLP(model)
+    reference = ReferenceMLP(model) if reference is None else reference
     rng = np.random.default_rng(seed)
     out_features = _out_features(model)
     x_data, target = _batch(rng, batch_size, in_features, out_features, criterion is not None)
 
     x = Tensor(x_data.copy(), requires_grad=True)
+    _seed_masks(mask_seed)
     out = model(x)
+    _seed_masks(mask_seed)
     expected, caches = reference.forward(x_data, training=True)
     assert_close(out, expected, f"{what}: forward output")
+    check_flags(out, f"{what}: output", requires_grad=True, is_leaf=False)
     grad_out = _backward(out, expected, target, criterion, what)
     check_no_grad(out, f"{what}: output")
     grad_x, grads = reference.backward(caches, grad_out)
@@ -287,6 +157,7 @@ def check_forward_backward(model: Sequential, in_features: int, batch_size: int,
     x_fd = x_data.copy()
 
     def loss_of_reference() -> float:
+        _seed_masks(mask_seed)
         output, _ = reference.forward(x_fd, training=True)
         if criterion is not None:
             return reference_cross_entropy(output, target)[0]
@@ -309,13 +180,23 @@ def check_forward_backward(model: Sequential, in_features: int, batch_size: int,
 def check_step(model: Sequential, optimizer: SGD, lr: float, momentum: float, in_features: int,
                batch_size: int, seed: int, train_steps: int = 5, eval_steps: int = 5,
                criterion: Optional[CrossEntropyLoss] = None) -> None:
-    """`train_steps` steps of zero_grad / forward / backward / step in training mode, then
-    `eval_steps` forward passes in eval mode, each checked against the reference:
-    outputs, losses, gradients, parameters after each step and running statistics."""
-    name = f"{_describe(model)}, SGD(lr={lr}, momentum={momentum}), batch {batch_size}"
-    _check_model_parameters(model, name)
+    """`check_training` with SGD against the write-up's SGD."""
     reference = ReferenceMLP(model)
-    reference_sgd = ReferenceSGD(reference.params(), lr, momentum)
+    check_training(model, optimizer, reference, ReferenceSGD(reference.params(), lr, momentum),
+                   f"{_describe(model)}, SGD(lr={lr}, momentum={momentum}), batch {batch_size}",
+                   in_features, batch_size, seed, train_steps, eval_steps, criterion)
+
+
+def check_training(model: Sequential, optimizer: Any, reference: ReferenceMLP,
+                   reference_optimizer: Any, name: str, in_features: int, batch_size: int,
+                   seed: int, train_steps: int, eval_steps: int,
+                   criterion: Optional[CrossEntropyLoss], mask_seed: Optional[int] = None) -> None:
+    """`train_steps` steps of zero_grad / forward / backward / step in training mode, then
+    `eval_steps` forward passes in eval mode, each checked against the reference and its
+    optimizer (anything with `step(grads)`): outputs, losses, gradients, parameters after
+    each step and running statistics. Eval mode must draw no random numbers. With
+    `mask_seed`, training step k seeds np.random with mask_seed + k (see `_seed_masks`)."""
+    _check_model_parameters(model, name)
     rng = np.random.default_rng(seed)
     out_features = _out_features(model)
     named = _named_parameters(model)
@@ -328,7 +209,9 @@ def check_step(model: Sequential, optimizer: SGD, lr: float, momentum: float, in
         for label, param in named:
             if param.grad is not None and np.any(param.grad.data):
                 raise AssertionError(f"{what}: {label}.grad is not None or zero after zero_grad()")
+        _seed_masks(None if mask_seed is None else mask_seed + step)
         out = model(Tensor(x.copy()))
+        _seed_masks(None if mask_seed is None else mask_seed + step)
         expected, caches = reference.forward(x, training=True)
         assert_close(out, expected, f"{what}: forward output")
         grad_out = _backward(out, expected, target, criterion, what)
@@ -339,7 +222,7 @@ def check_step(model: Sequential, optimizer: SGD, lr: float, momentum: float, in
             assert_close(param.grad, grad, f"{what}: {label}.grad")
 
         optimizer.step()
-        reference_sgd.step(grads)
+        reference_optimizer.step(grads)
         for (label, param), ref_param in zip(named, reference.params()):
             assert_close(param, ref_param, f"{what}: {label} after optimizer.step()")
             # The step is outside the graph: gradients stay constants (an optimizer may
@@ -354,7 +237,11 @@ def check_step(model: Sequential, optimizer: SGD, lr: float, momentum: float, in
     for step in range(1, eval_steps + 1):
         what = f"{name}: eval forward {step}"
         x, target = _batch(rng, batch_size, in_features, out_features, criterion is not None)
+        before = np.random.get_state()
         out = model(Tensor(x.copy()))
+        after = np.random.get_state()
+        if not (np.array_equal(before[1], after[1]) and before[2] == after[2]):
+            raise AssertionError(f"{what}: eval mode drew random numbers (dropout must be off)")
         expected, _ = reference.forward(x, training=False)
         assert_close(out, expected, f"{what}: output (eval mode uses the running statistics)")
         if criterion is not None:

@@ -10,9 +10,8 @@ Prints `Total score: N/25`; exits 0 only at full marks. Needs only NumPy.
 import sys
 from pathlib import Path
 
-REPO_ROOT = str(Path(__file__).resolve().parents[2])
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)  # run from a checkout, without installing
+# The checkout first: run from it, without installing.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from autograder.grading import Problem, runner_main, tests_in  # noqa: E402
 

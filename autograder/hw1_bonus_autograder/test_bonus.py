@@ -10,11 +10,10 @@ from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from autograder.helpers import (assert_close, assert_numerically_close, check_flags,
-                                check_grad, check_no_grad, numerical_grads)
-from autograder.hw1_autograder.test_mlp import (MODEL_SEED, ReferenceMLP, _check_model_parameters,
-                                                _check_running_stats, _describe, _named_parameters,
-                                                _out_features, reference_cross_entropy)
+from autograder.helpers import assert_close
+from autograder.hw1_autograder import test_mlp as mlp
+from autograder.hw1_autograder.reference import ReferenceMLP
+from autograder.hw1_autograder.test_mlp import MODEL_SEED
 from mytorch import Tensor
 from mytorch.autograd_engine import ContextManager
 from mytorch.nn import BatchNorm1d, CrossEntropyLoss, Dropout, Linear, ReLU, Sequential
@@ -82,111 +81,27 @@ class ReferenceAdam:
 
 # ---------------------------------------------------------------------- procedures
 
-def _batch(rng: np.random.Generator, batch: int, n_in: int, n_out: int,
-           criterion: Optional[CrossEntropyLoss]) -> Tuple[np.ndarray, np.ndarray]:
-    x = rng.standard_normal((batch, n_in))
-    target = (rng.integers(0, n_out, batch) if criterion is not None
-              else rng.standard_normal((batch, n_out)))
-    return x, target
-
-
-def _backward(out: Tensor, expected: np.ndarray, target: np.ndarray,
-              criterion: Optional[CrossEntropyLoss], what: str) -> np.ndarray:
-    """Backpropagate from the loss (or the upstream gradient `target`); return dL/d(out)."""
-    if criterion is None:
-        out.backward(Tensor(target.copy()))
-        return target
-    loss = criterion(out, Tensor(target))
-    expected_loss, grad_out = reference_cross_entropy(expected, target)
-    assert_close(loss, expected_loss, f"{what}: loss")
-    loss.backward()
-    return grad_out
-
-
 def check_forward_backward(model: Sequential, n_in: int, batch: int, seed: int,
                            criterion: Optional[CrossEntropyLoss] = None) -> None:
-    """One training-mode pass: output, input and parameter gradients against the
-    reference (same dropout mask) and central differences (the mask held fixed)."""
-    what = f"{_describe(model)}, batch {batch}"
-    reference = ReferenceNet(model)
-    rng = np.random.default_rng(seed)
-    x_data, target = _batch(rng, batch, n_in, _out_features(model), criterion)
-    x = Tensor(x_data.copy(), requires_grad=True)
-    np.random.seed(MASK_SEED)
-    out = model(x)
-    np.random.seed(MASK_SEED)
-    expected, caches = reference.forward(x_data, training=True)
-    assert_close(out, expected, f"{what}: forward output (the same seeded dropout mask)")
-    check_flags(out, f"{what}: output", requires_grad=True, is_leaf=False)
-    grad_out = _backward(out, expected, target, criterion, what)
-    grad_x, grads = reference.backward(caches, grad_out)
-    x_fd = x_data.copy()
-
-    def loss_of_reference() -> float:
-        np.random.seed(MASK_SEED)  # the same mask at every perturbation
-        output, _ = reference.forward(x_fd, training=True)
-        if criterion is not None:
-            return reference_cross_entropy(output, target)[0]
-        return float(np.sum(grad_out * output))
-
-    numeric = numerical_grads(loss_of_reference, [x_fd] + reference.params())
-    check_grad(x, f"{what}: input x")
-    assert_close(x.grad, grad_x, f"{what}: input x.grad")
-    assert_numerically_close(x.grad, numeric[0], f"{what}: input x.grad")
-    for (label, param), grad, numeric_grad in zip(_named_parameters(model), grads, numeric[1:]):
-        check_grad(param, f"{what}: {label}")
-        assert_close(param.grad, grad, f"{what}: {label}.grad")
-        assert_numerically_close(param.grad, numeric_grad, f"{what}: {label}.grad")
+    """Homework 1's check, with Dropout: the reference draws the same dropout mask, and
+    the central differences hold it fixed."""
+    mlp.check_forward_backward(model, n_in, batch, seed, criterion,
+                               reference=ReferenceNet(model), mask_seed=MASK_SEED)
 
 
 def check_adam_steps(model: Sequential, n_in: int, batch: int, seed: int, *, lr: float = 1e-3,
                      betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                      weight_decay: float = 0.0, train_steps: int = 5, eval_steps: int = 3,
                      criterion: Optional[CrossEntropyLoss] = None) -> None:
-    """Training steps with Adam, then eval-mode passes, each against the reference:
-    outputs, losses, gradients, parameters after every step, running statistics."""
-    name = (f"{_describe(model)}, Adam(lr={lr}, betas={betas}, eps={eps}, "
-            f"weight_decay={weight_decay}), batch {batch}")
-    _check_model_parameters(model, name)
+    """Homework 1's training check with Adam against the handout's Adam, Dropout drawing
+    the same masks in MyTorch and the reference."""
     optimizer = Adam(model.parameters(), lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
     reference = ReferenceNet(model)
-    reference_adam = ReferenceAdam(reference.params(), lr, betas, eps, weight_decay)
-    rng = np.random.default_rng(seed)
-    named = _named_parameters(model)
-    model.train()
-    for step in range(1, train_steps + 1):
-        what = f"{name}: training step {step}"
-        x, target = _batch(rng, batch, n_in, _out_features(model), criterion)
-        optimizer.zero_grad()
-        np.random.seed(MASK_SEED + step)
-        out = model(Tensor(x.copy()))
-        np.random.seed(MASK_SEED + step)
-        expected, caches = reference.forward(x, training=True)
-        assert_close(out, expected, f"{what}: forward output")
-        grad_out = _backward(out, expected, target, criterion, what)
-        _, grads = reference.backward(caches, grad_out)
-        reference.update_running_stats(caches)
-        for (label, param), grad in zip(named, grads):
-            check_grad(param, f"{what}: {label}")
-            assert_close(param.grad, grad, f"{what}: {label}.grad")
-        optimizer.step()
-        reference_adam.step(grads)
-        for (label, param), ref_param in zip(named, reference.params()):
-            assert_close(param, ref_param, f"{what}: {label} after optimizer.step()")
-        _check_model_parameters(model, f"{what}: after optimizer.step()")
-        _check_running_stats(model, reference, what)
-        check_no_grad(out, f"{what}: output")
-    model.eval()
-    for step in range(1, eval_steps + 1):
-        what = f"{name}: eval forward {step}"
-        x, _ = _batch(rng, batch, n_in, _out_features(model), criterion)
-        state = np.random.get_state()
-        out = model(Tensor(x.copy()))
-        if not all(np.array_equal(a, b) for a, b in zip(state[1:2], np.random.get_state()[1:2])):
-            raise AssertionError(f"{what}: eval mode drew random numbers (dropout must be off)")
-        expected, _ = reference.forward(x, training=False)
-        assert_close(out, expected, f"{what}: output (dropout off, running statistics)")
-    model.train()
+    name = (f"{mlp._describe(model)}, Adam(lr={lr}, betas={betas}, eps={eps}, "
+            f"weight_decay={weight_decay}), batch {batch}")
+    mlp.check_training(model, optimizer, reference,
+                       ReferenceAdam(reference.params(), lr, betas, eps, weight_decay), name,
+                       n_in, batch, seed, train_steps, eval_steps, criterion, mask_seed=MASK_SEED)
 
 
 # ------------------------------------------------------------------------ 1.1 Adam
