@@ -5,7 +5,7 @@ reference's hand-derived gradients, themselves checked by central differences. T
 iterator: the packed outputs and final hidden states against the reference run one
 sequence at a time, and gradients through time against central differences.
 """
-from typing import List
+from typing import Iterator, List
 
 import numpy as np
 
@@ -25,7 +25,10 @@ def set_params(module, params: reference.Params) -> None:
         getattr(module, name).data = value.copy()
 
 
-def check_unit_forward(unit_class, cell, shapes, seed: int) -> None:
+def unit_cases(unit_class, shapes, seed: int) -> Iterator[tuple]:
+    """Each of CASES as (rng, params, unit, x, h, what): the reference's random parameters,
+    a `unit_class` unit holding them, an input and a hidden state batch as long as the
+    first sequence, a description, and the generator for further draws."""
     rng = np.random.default_rng(seed)
     for input_size, hidden_size, lengths in CASES:
         params = reference.random_params(rng, shapes(input_size, hidden_size))
@@ -33,23 +36,20 @@ def check_unit_forward(unit_class, cell, shapes, seed: int) -> None:
         set_params(unit, params)
         x = rng.standard_normal((lengths[0], input_size))
         h = rng.standard_normal((lengths[0], hidden_size))
-        what = f"{unit_class.__name__}({input_size}, {hidden_size})"
+        yield rng, params, unit, x, h, f"{unit_class.__name__}({input_size}, {hidden_size})"
+
+
+def check_unit_forward(unit_class, cell, shapes, seed: int) -> None:
+    for _, params, unit, x, h, what in unit_cases(unit_class, shapes, seed):
         assert_close(unit(Tensor(x)), cell(params, x, np.zeros_like(h)), f"{what} without hidden")
         assert_close(unit(Tensor(x), Tensor(h)), cell(params, x, h), f"{what} with hidden")
 
 
 def check_unit_backward(unit_class, cell, cell_grads, shapes, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    for input_size, hidden_size, lengths in CASES:
-        params = reference.random_params(rng, shapes(input_size, hidden_size))
-        unit = unit_class(input_size, hidden_size)
-        set_params(unit, params)
-        x = rng.standard_normal((lengths[0], input_size))
-        h = rng.standard_normal((lengths[0], hidden_size))
-        weights = rng.standard_normal((lengths[0], hidden_size))
+    for rng, params, unit, x, h, what in unit_cases(unit_class, shapes, seed):
+        weights = rng.standard_normal(h.shape)
         x_tensor, h_tensor = Tensor(x.copy(), requires_grad=True), Tensor(h.copy(), requires_grad=True)
         (unit(x_tensor, h_tensor) * Tensor(weights)).sum().backward()
-        what = f"{unit_class.__name__}({input_size}, {hidden_size})"
         dx, dh, grads = reference.check_cell_grads(cell, cell_grads, params, x, h, weights, what)
         for name, tensor, expected in [("input", x_tensor, dx), ("hidden", h_tensor, dh)] + \
                 [(name, getattr(unit, name), grads[name]) for name in sorted(params)]:
