@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Pack a submission: mytorch/ and hw1/ code, with the MNIST plot if it exists, nothing else.
+# Pack a submission: the code of mytorch/ and hw1/ (and hw2/, hw3/ when present), with the
+# MNIST plot if it exists, nothing else.
 #   ./create_tarball.sh [OUTPUT]     OUTPUT: a .tar file, or a folder to put handin.tar in;
 #                                    handin.tar beside this script by default
 set -euo pipefail
@@ -7,7 +8,8 @@ set -euo pipefail
 usage() {
     cat <<'USAGE'
 usage: ./create_tarball.sh [OUTPUT]
-Pack mytorch/ and hw1/ (code, and hw1/validation_accuracy.png if present) into a tar file.
+Pack mytorch/ and hw1/ (code, and hw1/validation_accuracy.png if present), and hw2/
+and hw3/ when they exist, into a tar file.
 OUTPUT is the archive to write, or an existing folder to write handin.tar in
 (default: handin.tar beside this script). A relative OUTPUT is relative to where
 the script is run from.
@@ -42,6 +44,13 @@ for folder in mytorch hw1; do
         exit 1
     fi
 done
+# The later homeworks extend the same library; their folders go in when they exist.
+folders=(mytorch hw1)
+for folder in hw2 hw3; do
+    if [[ -d "$folder" ]]; then
+        folders+=("$folder")
+    fi
+done
 
 # Written under a temporary name beside OUTPUT and renamed when complete, so an
 # interrupted run never leaves a truncated archive that looks like a submission.
@@ -58,7 +67,7 @@ tar -cf "$tmp" \
     --exclude='*.npy' --exclude='*.npz' --exclude='*.gz' --exclude='*-ubyte' \
     --exclude='.DS_Store' --exclude='*.swp' --exclude='*~' --exclude='*.part' \
     --exclude='*.png' \
-    mytorch hw1
+    "${folders[@]}"
 if [[ -f hw1/validation_accuracy.png ]]; then
     tar -rf "$tmp" hw1/validation_accuracy.png
 fi

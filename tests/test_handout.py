@@ -239,6 +239,14 @@ def test_create_tarball_packs_code_and_plot_only(tmp_path):
     assert result.returncode == 0, result.stderr
     assert tarfile.is_tarfile(tmp_path / "out" / "submission.tar")
 
+    # The later homeworks' folders go in when they exist.
+    shutil.copytree(REPO / "hw2", tree / "hw2", ignore=shutil.ignore_patterns("__pycache__"))
+    result = run(["bash", "create_tarball.sh"], cwd=tree)
+    assert result.returncode == 0, result.stderr
+    with tarfile.open(tree / "handin.tar") as archive:
+        names = archive.getnames()
+    assert "hw2/hw2.py" in names and "hw2/mlp_scan.py" in names and "hw1/mnist.py" in names
+
 
 def test_create_tarball_takes_a_folder_and_explains_bad_arguments(tmp_path):
     script = str(REPO / "create_tarball.sh")
