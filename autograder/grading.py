@@ -19,6 +19,7 @@ import argparse
 import functools
 import importlib
 import json
+import os
 import sys
 import time
 import traceback
@@ -27,6 +28,9 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, TextIO,
 Tests = Dict[str, Callable[[], object]]
 
 NOT_AUTOGRADED = "not autograded"
+# Where importlib's own frames come from (`tests_in` imports through import_module): they
+# say nothing about an error, so tracebacks leave them out.
+IMPORT_MACHINERY = ("<frozen importlib", os.path.dirname(importlib.__file__))
 WIDTH = 72
 
 
@@ -58,7 +62,7 @@ def tests_in(*module_names: str) -> Callable[[], Tests]:
     scored 0 rather than crashing the runner.
     """
     def load_tests() -> Tests:
-        return tests_of(*(importlib.import_module(name) for name in module_names))
+        return tests_of(*map(importlib.import_module, module_names))
     return load_tests
 
 
@@ -178,5 +182,6 @@ def _points(points: int) -> str:
 
 def _traceback_tail(exc: BaseException, limit: int = 3) -> str:
     """The last `limit` frames of the exception's traceback: where it happened."""
-    frames = traceback.extract_tb(exc.__traceback__)[-limit:]
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
+              if not frame.filename.startswith(IMPORT_MACHINERY)][-limit:]
     return "".join(traceback.format_list(frames)).rstrip()
