@@ -122,7 +122,8 @@ def run_problems(problems: Sequence[Problem], tests: Dict[str, Callable[[], obje
 
 
 def grade(argv: Optional[Sequence[str]] = None, *, title: str, prog: str,
-          problems: Sequence[Problem], load_tests: Callable[[], Tests], not_autograded: str = NOT_AUTOGRADED) -> int:
+          problems: Sequence[Problem], load_tests: Callable[[], Tests],
+          not_autograded: str = NOT_AUTOGRADED) -> int:
     """Parse the command line, run the chosen problems and return the exit status."""
     all_problems = problems
     parser = argparse.ArgumentParser(

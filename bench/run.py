@@ -112,7 +112,8 @@ def mytorch_model(sizes: List[int], batch_norm: bool, params: List[np.ndarray]) 
 
 
 def torch_stepper(sizes: List[int], batch_norm: bool, params: List[np.ndarray]):
-    """The same network in PyTorch's CPU eager mode, in the params' dtype, or None without torch."""
+    """The same network in PyTorch's CPU eager mode on one thread, in the params' dtype, or
+    None without torch."""
     torch = timing.import_torch()
     if torch is None:
         return None
