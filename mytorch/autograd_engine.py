@@ -251,7 +251,8 @@ class BackwardFunction:
 
 def _graph_node(value: Any) -> Any:
     """The node a gradient for `value` flows into: AccumulateGrad, its grad_fn, or None."""
-    if not isinstance(value, tensor.Tensor) or not value.requires_grad:
+    # `_requires_grad` is what the property returns, read directly: this runs per op input.
+    if not isinstance(value, tensor.Tensor) or not value._requires_grad:
         return None
     if not value.is_leaf:
         return value.grad_fn
