@@ -79,11 +79,12 @@ class _Keeps(Function):
 
 @pytest.mark.parametrize("mode", ["attribute", "leaf data", "shared"])
 def test_a_leaf_copies_any_gradient_array_someone_else_may_hold(mode):
-    a = Tensor(np.ones(3), requires_grad=True)
-    b = Tensor(np.ones(3), requires_grad=True)
+    # 80 KB each: large enough that the engine checks instead of copying by size alone.
+    a = Tensor(np.ones(10_000), requires_grad=True)
+    b = Tensor(np.ones(10_000), requires_grad=True)
     out = _Keeps.apply(a, b, mode)
     ctx = out.grad_fn.ctx
-    out.backward(np.ones(3))
+    out.backward(np.ones(10_000))
     for leaf in (a, b):
         if leaf.grad is None:
             continue
@@ -108,14 +109,19 @@ def test_a_fresh_gradient_array_becomes_the_leafs_grad_without_a_copy(monkeypatc
         return grads
 
     monkeypatch.setattr(mytorch.ops.Linear, "backward", staticmethod(recording))
-    w = Tensor(np.ones((2, 3)), requires_grad=True)
-    F.linear(Tensor(np.ones((4, 3))), w).sum().backward()
+    # 128 KiB: below 64 KiB the engine copies, which costs less than its checks.
+    w = Tensor(np.ones((64, 256)), requires_grad=True)
+    x = Tensor(np.ones((4, 256)))
+    F.linear(x, w).sum().backward()
     assert w.grad.data is returned[0]
+    small = Tensor(np.ones((2, 256)), requires_grad=True)
+    F.linear(x, small).sum().backward()
+    assert small.grad.data is not returned[1] and not np.shares_memory(small.grad.data, returned[1])
     # With a hook, which saw a view of the array and may keep it, the leaf copies.
     w.grad = None
     w.register_hook(lambda grad: None)
-    F.linear(Tensor(np.ones((4, 3))), w).sum().backward()
-    assert not np.shares_memory(w.grad.data, returned[1])
+    F.linear(x, w).sum().backward()
+    assert not np.shares_memory(w.grad.data, returned[2])
 
 
 # ------------------------------------------------------------- in-place changes
