@@ -192,11 +192,10 @@ def main(argv: List[str] = None) -> None:
               f"malloc: {'freed memory retained' if retained else 'system default'}")
         measure("handout 784-20(BatchNorm1d)-10", [784, 20, 10], True, args.repeats, args.steps)
         measure("wide 784-256-256-10", [784, 256, 256, 10], False, args.repeats, args.steps)
-        # Convolutional networks (issue 9): the MNIST CNN's step costs ~100x an MLP step, so
-        # it runs a tenth of the steps per round.
+        # The MNIST CNN's step costs ~100x an MLP step, so it runs a tenth of the steps per round.
         from bench import cnn
         cnn.run(args.repeats, max(1, args.steps // 10))
-        # Sequences (issue 10): the GRU step of examples/mnist_gru.py.
+        # The GRU step of examples/mnist_gru.py.
         from bench import gru
         gru.measure(args.repeats, max(1, args.steps // 5))
 

@@ -12,7 +12,7 @@ allowed, a dropout probability may be 1.
 import numbers
 import os
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence, Tuple, Union
+from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
 

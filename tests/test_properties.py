@@ -13,7 +13,6 @@ import os
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

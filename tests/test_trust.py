@@ -418,14 +418,27 @@ def _ops():
         ("Dropout", lambda a: F.Dropout.apply(a, 0.5, True), [(2, 3)]),
         ("Linear", lambda a, w: F.Linear.apply(a, w), [(2, 3), (4, 3)]),
         ("MSE", lambda a, b: F.MSE.apply(a, b), [(2, 3), (2, 3)]),
-        # Convolutional networks (issue 9).
+        ("Sqrt", lambda a: F.Sqrt.apply(a), [(2, 3)]),
+        ("Abs", lambda a: F.Abs.apply(a), [(2, 3)]),
+        ("Clamp", lambda a: F.Clamp.apply(a, 0.8, 1.5), [(2, 3)]),
+        ("Maximum", lambda a, b: F.Maximum.apply(a, b), [(2, 3), (3,)]),
+        ("Minimum", lambda a, b: F.Minimum.apply(a, b), [(2, 3), (2, 3)]),
+        ("Where", lambda a, b: F.Where.apply(np.eye(2, 3, dtype=bool), a, b), [(2, 3), (2, 3)]),
+        ("Cast", lambda a: F.Cast.apply(a, np.float32), [(2, 3)]),
+        ("Var", lambda a: F.Var.apply(a, 1), [(2, 3)]),
+        ("View", lambda a: F.View.apply(a, (3, 2)), [(2, 3)]),
+        ("Expand", lambda a: F.Expand.apply(a, (4, 3)), [(1, 3)]),
+        ("BatchNorm", lambda x, w, b: F.BatchNorm.apply(x, np.zeros(3), np.ones(3), w, b, True, 0.1, 1e-5),
+         [(4, 3), (3,), (3,)]),
+        ("CrossEntropy", lambda a: F.CrossEntropy.apply(a, np.array([0, 2])), [(2, 3)]),
+        ("NLL", lambda a: F.NLL.apply(a, np.array([1, 2])), [(2, 3)]),
         ("Conv1d", lambda a, w, b: F.Conv1d.apply(a, w, b, 2), [(2, 3, 7), (4, 3, 3), (4,)]),
         ("Conv2d", lambda a, w: F.Conv2d.apply(a, w, None, 1, 1), [(2, 3, 5, 4), (4, 3, 3, 2)]),
         ("MaxPool1d", lambda a: F.MaxPool1d.apply(a, 2), [(2, 3, 7)]),
         ("MaxPool2d", lambda a: F.MaxPool2d.apply(a, (2, 3), 1), [(2, 3, 5, 6)]),
         ("AvgPool1d", lambda a: F.AvgPool1d.apply(a, 3, 2), [(2, 3, 7)]),
         ("AvgPool2d", lambda a: F.AvgPool2d.apply(a, 2), [(2, 3, 5, 6)]),
-    ] + [  # sequences and recurrent networks (issue 10)
+        # Sequences and recurrent networks.
         ("Cat", lambda a, b: F.Cat.apply(a, b, 1), [(2, 3), (2, 1)]),
         ("Stack", lambda a, b: F.Stack.apply(a, b, 0), [(2, 3), (2, 3)]),
         ("Slice", lambda a: F.Slice.apply(a, (slice(None), 1)), [(2, 3)]),
@@ -438,6 +451,12 @@ def _ops():
         ("LSTMCell", lambda x, s, wi, wh, bi, bh: F.LSTMCell.apply(x, s, wi, wh, bi, bh),
          [(2, 3), (2, 8), (16, 3), (16, 4), (16,), (16,)]),
     ]
+
+
+def test_the_op_list_covers_every_op_the_library_exports():
+    ops = {name for name in mytorch.ops.__all__
+           if isinstance(getattr(mytorch.ops, name), type) and issubclass(getattr(mytorch.ops, name), Function)}
+    assert ops == {name for name, _, _ in _ops()}
 
 
 @pytest.mark.parametrize("name, op, shapes", _ops(), ids=[name for name, _, _ in _ops()])

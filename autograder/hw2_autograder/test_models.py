@@ -15,7 +15,7 @@ from autograder.hw2_autograder import reference
 from hw2.hw2 import CNN, get_final_conv_output_size
 from hw2.mlp_scan import CNN_DistributedScanningMLP, CNN_SimpleScanningMLP
 from mytorch import Tensor
-from mytorch.nn import Conv1d, Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
+from mytorch.nn import Conv1d, Flatten, Linear, ReLU, Sigmoid, Tanh
 
 WINDOW, STRIDE, CHANNELS = 8, 4, 24
 

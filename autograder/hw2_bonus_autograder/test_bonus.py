@@ -1,7 +1,6 @@
 """The homework 2 bonus: Conv2d, MaxPool2d and AvgPool2d against the plain NumPy
 references of homework 2's autograder (`hw2_autograder/reference.py`), whose gradients
 are checked against central differences on the small cases."""
-from typing import Any, Sequence
 
 import numpy as np
 
