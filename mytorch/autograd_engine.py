@@ -267,6 +267,17 @@ class BackwardFunction:
         return f"<BackwardFunction({self.function_name})>"
 
 
+def tensor_input(op: str, name: str, value: Any) -> "tensor.Tensor":
+    """`value` as a tensor input of `op` (an op or a layer), by the library's one rule: a
+    Tensor as it is, an ndarray as a constant Tensor, anything else a TypeError naming
+    the op and the argument."""
+    if isinstance(value, tensor.Tensor):
+        return value
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{op}: {name} must be a Tensor or an ndarray, got {type(value).__name__}")
+    return tensor.Tensor(value)
+
+
 def _graph_node(value: Any) -> Any:
     """The node a gradient for `value` flows into: AccumulateGrad, its grad_fn, or None."""
     # `_requires_grad` is what the property returns, read directly: this runs per op input.
@@ -362,10 +373,7 @@ class Function:
 
     @classmethod
     def _as_input(cls, name: str, value: Any) -> "tensor.Tensor":
-        if not isinstance(value, np.ndarray):
-            raise TypeError(f"{cls.__name__}: {name} must be a Tensor or an ndarray, "
-                            f"got {type(value).__name__}")
-        return tensor.Tensor(value)
+        return tensor_input(cls.__name__, name, value)
 
     @classmethod
     def apply(cls, *args: Any) -> "tensor.Tensor":

@@ -482,16 +482,21 @@ def test_every_op_takes_tensors_and_arrays_and_names_itself_for_bad_types(name, 
     (nn.Conv1d(3, 2, 2), (4, 3, 5)), (nn.Conv2d(3, 2, 2), (4, 3, 5, 5)), (nn.Flatten(), (4, 3, 2)),
     (nn.MaxPool1d(2), (4, 3, 5)), (nn.MaxPool2d(2), (4, 3, 5, 5)), (nn.AvgPool1d(2), (4, 3, 5)),
     (nn.AvgPool2d(2), (4, 3, 5, 5)),
+    (nn.RNNUnit(3, 2), (4, 3)), (nn.GRUUnit(3, 2), (4, 3)), (nn.LSTMCell(3, 2), (4, 3)),
+    (nn.RNN(3, 2), (5, 4, 3)), (nn.GRU(3, 2), (5, 4, 3)), (nn.LSTM(3, 2, batch_first=True), (4, 5, 3)),
 ], ids=lambda value: type(value).__name__ if isinstance(value, nn.Module) else "")
 def test_every_module_takes_tensors_and_arrays_and_rejects_other_types(module, shape):
     x = np.random.default_rng(0).standard_normal(shape)
+    def output(value):  # the recurrent layers return (output, state) and the LSTM cell (h, c)
+        return value[0] if isinstance(value, tuple) else value
+
     np.random.seed(2)
-    from_tensor = module(Tensor(x))
+    from_tensor = output(module(Tensor(x)))
     np.random.seed(2)
-    from_array = module(x)
+    from_array = output(module(x))
     np.testing.assert_array_equal(from_array.data, from_tensor.data)
     for bad in (x.tolist(), "x", None):
-        with pytest.raises(TypeError, match="must be a Tensor or an ndarray, got"):
+        with pytest.raises(TypeError, match=r"^\w+: .*Tensor or an ndarray, got"):  # names the layer or its op
             module(bad)
 
 

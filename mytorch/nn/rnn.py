@@ -11,6 +11,7 @@ from typing import Any, List, Optional, Tuple, Union
 import numpy as np
 
 from mytorch import checks
+from mytorch.autograd_engine import tensor_input
 from mytorch.grad_mode import is_grad_enabled
 from mytorch.nn.module import Module
 from mytorch.nn.util import PackedSequence
@@ -46,6 +47,7 @@ class RecurrentUnit(Module):
 
     def forward(self, input: Tensor, hidden: Any = None) -> Any:
         """One step: input (B, I) and the hidden value (zeros when None) give the next one."""
+        input = tensor_input(type(self).__name__, "input", input)
         checks.features(type(self).__name__, input.shape, self.input_size, (2,), "(batch, input_size)")
         state = self.initial_state(hidden, input.shape[0], input.dtype)
         return self.final(self.cell(input, state, self.fused_weights()))
@@ -147,9 +149,10 @@ class TimeIterator(Module):
             checks.features(name, data.shape, unit.input_size, (2,), "packed data (rows, input_size)")
             out, final = self._run(data, np.asarray(batch_sizes), hidden)
             return PackedSequence(out, sorted_indices, batch_sizes), final
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: input must be a PackedSequence or a Tensor, "
+        if not isinstance(input, (Tensor, np.ndarray)):
+            raise TypeError(f"{name}: input must be a PackedSequence, a Tensor or an ndarray, "
                             f"got {type(input).__name__}")
+        input = tensor_input(name, "input", input)
         layout = "(batch, time, input_size)" if self.batch_first else "(time, batch, input_size)"
         checks.features(name, input.shape, unit.input_size, (3,), layout)
         x = input.transpose(0, 1) if self.batch_first else input
