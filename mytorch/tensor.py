@@ -6,7 +6,7 @@ from typing import Any, Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from mytorch import autograd_engine, checks
+from mytorch import autograd_engine, checks, hooks
 from mytorch.tensor_methods import TensorMethods, shape_arg
 
 
@@ -210,7 +210,7 @@ class Tensor(TensorMethods):
         autograd_engine.backward(autograd_engine._graph_node(self), gradient)
 
     def register_hook(self, hook: Callable[["Tensor"], Optional["Tensor"]]
-                      ) -> "autograd_engine.RemovableHandle":
+                      ) -> "hooks.RemovableHandle":
         """Call `hook(grad)` with the gradient that flows into this tensor during backward,
         as `torch.Tensor.register_hook`.
 
@@ -233,7 +233,7 @@ class Tensor(TensorMethods):
         self._hooks[key] = hook
         if self.grad_fn is not None:
             self.grad_fn.hooks = self._hooks
-        return autograd_engine.RemovableHandle(self._hooks, key)
+        return hooks.RemovableHandle(self._hooks, key)
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in `.grad` after backward (leaves always do).
