@@ -473,8 +473,9 @@ def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
             previous = grads.get(parent)
             if previous is None:
                 grads[parent] = parent_grad
-                if type(parent) is AccumulateGrad and _made_by(node, parent_grad.data, grad, parent, taken):
-                    taken.append(parent_grad.data)
+                array = parent_grad.data
+                if type(parent) is AccumulateGrad and _made_by(node, array, grad, parent, taken):
+                    taken.append(array)
                     owned.add(parent)
             else:
                 grads[parent] = tensor.Tensor(previous.data + parent_grad.data)
@@ -484,8 +485,8 @@ def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
         node.check(grad)
     for reference, grad in retained:
         _retain(reference(), grad)
-    for node, grad, owned in leaves:
-        node.accumulate(grad, owned)
+    for node, grad, unshared in leaves:
+        node.accumulate(grad, unshared)
 
 
 # Below this size a copy costs less than `_made_by`'s checks (biases, small weights).
