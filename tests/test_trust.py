@@ -61,7 +61,10 @@ class _Keeps(Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor, mode: str) -> Tensor:
-        ctx.mode, ctx.a = mode, a
+        ctx.mode = mode
+        if mode == "leaf data":
+            ctx.a = a
+        _Keeps.last_input = a
         ctx.kept = [np.full(a.shape, 2.0)]
         ctx.save_for_backward(b)
         return Tensor(a.data + b.data)
@@ -73,11 +76,13 @@ class _Keeps(Function):
             return Tensor(ctx.kept[0]), Tensor(b.data), None
         if ctx.mode == "leaf data":  # the input's own data (grad 1 * a, say)
             return Tensor(ctx.a.data), None, None
+        if ctx.mode == "leaf data kept elsewhere":  # not on ctx: the engine can't see it there
+            return Tensor(_Keeps.last_input.data), None, None
         shared = grad_output.data * 3.0  # fresh, but given to both inputs
         return Tensor(shared), Tensor(shared), None
 
 
-@pytest.mark.parametrize("mode", ["attribute", "leaf data", "shared"])
+@pytest.mark.parametrize("mode", ["attribute", "leaf data", "leaf data kept elsewhere", "shared"])
 def test_a_leaf_copies_any_gradient_array_someone_else_may_hold(mode):
     # 80 KB each: large enough that the engine checks instead of copying by size alone.
     a = Tensor(np.ones(10_000), requires_grad=True)
