@@ -162,12 +162,12 @@ class BackwardFunction:
         self.ctx = ctx
         self.next_functions = next_functions
         self.function = function
-        self.function_name = function.__name__
-        self._arg_names = function._arg_names
-        self._inputs = function._inputs
-        self._backward: Callable = function.backward
         # (index, shape, dtype) of each argument that needs a gradient, to check backward's result.
         self._expected = expected
+
+    @property
+    def function_name(self) -> str:
+        return self.function.__name__
 
     def apply(self, grad_output: "tensor.Tensor") -> Tuple[Optional["tensor.Tensor"], ...]:
         """Run the op's backward and check that it returned one well-formed gradient per input.
@@ -184,7 +184,7 @@ class BackwardFunction:
                     f"pass saved it: it is at version {saved._version}, expected version "
                     f"{version}. Make in-place changes (such as optimizer.step()) after "
                     "backward, or run the forward pass again.")
-        grads = self._backward(self.ctx, grad_output)
+        grads = self.function.backward(self.ctx, grad_output)
         if not isinstance(grads, (tuple, list)):
             grads = (grads,)
         count = len(self.next_functions)
@@ -218,14 +218,14 @@ class BackwardFunction:
         saved = self.ctx._saved[index][0]
         if saved is getattr(self.ctx, "saved_output", None):
             return "its output"
-        names = self._arg_names
+        names = self.function._arg_names
         for position, parent in enumerate(self.next_functions):
             if parent is not None and (getattr(parent, "variable", None) is saved
                                        or saved.grad_fn is parent):
                 return f"its input {names[position]!r}" if position < len(names) else f"its input {position}"
         # Not an input that requires grad: one of the constant tensor inputs.
         count = len(self.next_functions)
-        constants = [name for position, name, _ in self._inputs
+        constants = [name for position, name, _ in self.function._inputs
                      if position < count and self.next_functions[position] is None]
         if len(constants) == 1:
             return f"its input {constants[0]!r}"

@@ -5,7 +5,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 import numpy as np
 
 from mytorch import checks
-from mytorch.autograd_engine import ContextManager, Function
+from mytorch.autograd_engine import ContextManager, Function, tensor_input
 from mytorch.ops.common import unbroadcast
 from mytorch.tensor import Tensor
 
@@ -142,8 +142,7 @@ def _sequence(op: type, args: Tuple[Any, ...]) -> Tuple[List[Tensor], int]:
     *seq, dim = args
     if not seq:
         raise ValueError(f"{name}: expected a non-empty sequence of tensors")
-    seq = [value if isinstance(value, Tensor) else op._as_input(f"seq_{index}", value)
-           for index, value in enumerate(seq)]
+    seq = [tensor_input(name, f"seq_{index}", value) for index, value in enumerate(seq)]
     return seq, checks.integer(f"{name}: dim", dim)
 
 

@@ -44,8 +44,6 @@ class Optimizer:
                 raise ValueError(f"optimizer got the same parameter (shape {param.shape}) twice, "
                                  f"at indices {seen[id(param)]} and {index}")
             seen[id(param)] = index
-        # The dtype each parameter's state arrays have (`_match_dtype` follows changes).
-        self._state_dtypes = [param.data.dtype for param in self.params]
 
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (set `.grad` to None)."""
@@ -65,21 +63,18 @@ class Optimizer:
                     f".grad of shape {getattr(grad, 'shape', None)} ({type(grad).__name__}); "
                     "nothing was updated")
             updates.append((index, param, grad.data))
-        state_dtypes = self._state_dtypes
         for index, param, grad in updates:
-            if param.data.dtype != state_dtypes[index]:
-                self._match_dtype(index, param.data.dtype)
+            self._match_dtype(index, param.data.dtype)
             self._update(index, param.data, grad)
             param._counter().value += 1
 
     def _match_dtype(self, index: int, dtype: np.dtype) -> None:
-        """Convert parameter `index`'s state arrays to its dtype, after `Module.to` changed
-        it since the state was made, so a float32 model keeps float32 state."""
+        """Convert parameter `index`'s state arrays to its dtype, if `Module.to` changed it
+        since the state was made, so a float32 model keeps float32 state."""
         for attribute in self._state_attributes.values():
             values = getattr(self, attribute)
             if isinstance(values[index], np.ndarray) and values[index].dtype != dtype:
                 values[index] = values[index].astype(dtype)
-        self._state_dtypes[index] = dtype
 
     def _update(self, index: int, param: np.ndarray, grad: np.ndarray) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not define _update()")
@@ -140,7 +135,6 @@ class Optimizer:
         self._set_hyperparameters(**hyperparameters)
         for attribute, values in loaded.items():
             setattr(self, attribute, values)
-        self._state_dtypes = [param.data.dtype for param in self.params]
 
 
 def _copied(value: Any) -> Any:
