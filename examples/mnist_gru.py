@@ -18,6 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from mytorch import Tensor, cli, nn  # noqa: E402
 
+# Beside this file, wherever it is run from (as the CNN example's).
+DEFAULT_PLOT = Path(__file__).resolve().parent / "mnist_gru.png"
+
 ROWS = COLUMNS = 28
 HIDDEN, CLASSES = 64, 10
 
@@ -45,7 +48,7 @@ def main(argv=None) -> int:
         argv, description="A GRU(28, 64) reading each MNIST image as 28 rows of 28 pixels, "
                           "then Linear(64, 10).",
         build_model=RowGRU, prepare=lambda x: x.reshape(-1, ROWS, COLUMNS), epochs=3,
-        batch_size=100, lr=0.01, dtype="float32", plot="mnist_gru.png")
+        batch_size=100, lr=0.01, dtype="float32", plot=DEFAULT_PLOT)
 
 
 if __name__ == "__main__":
