@@ -354,7 +354,10 @@ class Function:
         parents = [_graph_node(arg) for arg in args] if is_grad_enabled() else []
         records = parents.count(None) != len(parents)
         if records:
-            ctx.needs_input_grad = tuple([parent is not None for parent in parents])
+            # One entry per forward parameter, passed or not, so an op may ask about an
+            # optional argument (a bias) its caller left out.
+            ctx.needs_input_grad = tuple([parent is not None for parent in parents]
+                                         + [False] * (len(cls._arg_names) - len(parents)))
         output = cls.forward(ctx, *args)
         if not isinstance(output, tensor.Tensor):
             raise TypeError(f"{cls.__name__}.forward returned a {type(output).__name__}, "
