@@ -1,8 +1,9 @@
 """The process group: which rank this process is, among how many, and ending them together."""
+import os
 import sys
 import traceback
 import types
-from typing import Callable, Optional, Type
+from typing import Callable, NoReturn, Optional, Type
 
 from mpi4py import MPI
 
@@ -104,7 +105,7 @@ def get_world_size() -> int:
     return default_group().size
 
 
-def abort(errorcode: int = 1) -> None:
+def abort(errorcode: int = 1) -> NoReturn:
     """End every process of the job at once (MPI_Abort), with exit code `errorcode`.
 
     For a rank that has failed while the others may be waiting for it: a rank that just
@@ -113,6 +114,8 @@ def abort(errorcode: int = 1) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     MPI.COMM_WORLD.Abort(errorcode)
+    # MPICH's Abort can return before mpiexec ends this process: it must not go on.
+    os._exit(errorcode)
 
 
 def _abort_on_uncaught(kind: Type[BaseException], value: BaseException,
