@@ -129,11 +129,11 @@ def report(rounds: List[Dict[int, Dict[str, float]]], batch: int) -> None:
     size = rounds[0][2]["gradient_bytes"]
     step_ms = statistics.median(r[2]["step_ms"] for r in rounds)
     print(f"\nA step all-reduces {size} bytes of gradients ({size // 4} float32 values). Across "
-          f"machines a ring all-reduce sends and receives 2 (K - 1) / K of that per rank and "
-          f"step, {size} bytes for K = 2 (about {2 * size} for large K):")
+          f"machines a ring all-reduce sends (and receives) 2 (K - 1) / K of that per rank and "
+          f"step: {size} bytes for K = 2, nearly {2 * size} for many machines. For K = 2:")
     for link, speed in LINKS.items():
-        print(f"  {link}: {1e3 * 2 * size / speed:.3f} ms a step at most, against a "
-              f"{step_ms:.1f} ms step (plus the network's latency, tens of microseconds a message)")
+        print(f"  {link}: about {1e3 * size / speed:.3f} ms a step, against a {step_ms:.1f} ms "
+              "step (plus the network's latency, tens of microseconds a message)")
 
 
 def main() -> None:

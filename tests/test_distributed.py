@@ -375,3 +375,34 @@ def test_sync_batchnorm_errors_and_conversion():
     assert converted is model and type(model[1]) is nn.SyncBatchNorm
     assert model[1].gamma is gamma and model[1].running_var is running and not model[1].is_train
     assert list(dict(model.named_parameters())) == ["0.weight", "0.bias", "1.gamma", "1.beta"]
+
+
+# ------------------------------------------------------------------ the docs
+
+DOCS = REPO / "docs" / "distributed.md"
+BLOCKS = re.findall(r"```(\w+)\n(.*?)```", DOCS.read_text(), flags=re.DOTALL)
+
+
+def test_every_code_block_in_the_docs_is_python_or_bash():
+    assert [language for language, _ in BLOCKS if language not in ("python", "bash")] == []
+    assert len(BLOCKS) >= 5
+
+
+@needs_mpi
+@pytest.mark.skipif(not (SHARED_DATA / "mnist-10k").is_dir(), reason=f"no shared data at {SHARED_DATA}")
+def test_every_code_block_in_the_docs_runs(tmp_path):
+    """Python blocks are saved under the name their first line gives; bash blocks run in
+    order in the same folder, with this checkout importable and this Python's mpiexec."""
+    environment = dict(os.environ, PYTHONPATH=str(REPO), MYTORCH_DATA=str(SHARED_DATA),
+                       MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+                       PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    for language, code in BLOCKS:
+        if language == "python":
+            name = re.match(r"# (\w+\.py):", code).group(1)
+            (tmp_path / name).write_text(code)
+            continue
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", code], cwd=tmp_path,
+                                env=environment, capture_output=True, text=True, timeout=JOB_TIMEOUT)
+        assert result.returncode == 0, code + result.stdout + result.stderr
+        if "ddp_hello.py" in code:  # each run prints the learnt weight once, from rank 0
+            assert result.stdout.count("learnt weight: [[ 1.  -2.   0.5  3. ]]") == code.count("ddp_hello")
