@@ -96,16 +96,8 @@ def _fit(model: DistributedDataParallel, args: argparse.Namespace, train_set: Te
         for epoch in range(1, args.epochs + 1):
             bar.set_description(f"epoch {epoch}/{args.epochs}")
             sampler.set_epoch(epoch)
-            model.train()
-            loss_sum = 0.0
             started = time.perf_counter()
-            for inputs, labels in loader:
-                optimizer.zero_grad()
-                loss = criterion(model(inputs), labels)
-                loss.backward()
-                optimizer.step()
-                loss_sum += loss.item() * len(labels.data)
-                bar.update()
+            loss_sum = cli.train_epoch(model, loader, criterion, optimizer, bar)
             seconds += time.perf_counter() - started
             accuracy, held_out_loss = cli.evaluate(model.module, *held_out, criterion=criterion)
             count = len(held_out[1])

@@ -24,7 +24,6 @@ import mytorch
 from mytorch import Tensor, autograd_engine, nn
 from mytorch.data import DataLoader, DistributedSampler, TensorDataset
 from mytorch.gradcheck import gradcheck
-from mytorch.nn.parallel.sync_batchnorm import SyncBatchNormFunction
 from mytorch.ops import BatchNorm
 
 REPO = Path(__file__).resolve().parents[1]
@@ -305,7 +304,7 @@ def test_queue_callback_outside_backward_and_after_a_failed_pass():
         autograd_engine.queue_callback(lambda: None)  # the failed pass left no queue behind
 
 
-# ------------------------------------------------------ SyncBatchNorm's math
+# ------------------------------------------- SyncBatchNorm's math (BatchNorm's group_sum)
 
 def identity_sum(array):
     """The sum over a world of one rank."""
@@ -313,13 +312,13 @@ def identity_sum(array):
 
 
 @pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5)])
-def test_sync_batchnorm_op_on_one_rank_is_batchnorm(shape):
+def test_batchnorm_summed_over_a_group_of_one_is_batchnorm(shape):
     rng = np.random.default_rng(1)
     x = Tensor(rng.standard_normal(shape), requires_grad=True)
     weight = Tensor(rng.standard_normal(3), requires_grad=True)
     bias = Tensor(rng.standard_normal(3), requires_grad=True)
     stats = [Tensor(np.zeros(3)), Tensor(np.ones(3)), Tensor(np.zeros(3)), Tensor(np.ones(3))]
-    ours = SyncBatchNormFunction.apply(x, stats[0], stats[1], weight, bias, 0.1, 1e-5, identity_sum)
+    ours = BatchNorm.apply(x, stats[0], stats[1], weight, bias, True, 0.1, 1e-5, identity_sum)
     upstream = rng.standard_normal(shape)
     ours.backward(upstream)
     grads = [t.grad.data.copy() for t in (x, weight, bias)]
@@ -332,18 +331,17 @@ def test_sync_batchnorm_op_on_one_rank_is_batchnorm(shape):
         np.testing.assert_allclose(ours_grad, t.grad.data, rtol=0, atol=1e-12)
     np.testing.assert_allclose(stats[0].data, stats[2].data, rtol=0, atol=1e-15)
     np.testing.assert_allclose(stats[1].data, stats[3].data, rtol=0, atol=1e-15)
-    assert gradcheck(lambda a, w, b: SyncBatchNormFunction.apply(
-        a, Tensor(np.zeros(3)), Tensor(np.ones(3)), w, b, 0.1, 1e-5, identity_sum), x, weight, bias)
+    assert gradcheck(lambda a, w, b: BatchNorm.apply(
+        a, Tensor(np.zeros(3)), Tensor(np.ones(3)), w, b, True, 0.1, 1e-5, identity_sum), x, weight, bias)
 
 
-def test_sync_batchnorm_op_against_pytorch_batch_norm():
+def test_batchnorm_summed_over_a_group_against_pytorch_batch_norm():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(2)
     data, gamma, beta = rng.standard_normal((5, 4, 3)), rng.standard_normal(4), rng.standard_normal(4)
     x, weight, bias = (Tensor(a, requires_grad=True) for a in (data, gamma, beta))
     running_mean, running_var = Tensor(np.zeros(4)), Tensor(np.ones(4))
-    out = SyncBatchNormFunction.apply(x, running_mean, running_var, weight, bias, 0.1, 1e-5,
-                                      identity_sum)
+    out = BatchNorm.apply(x, running_mean, running_var, weight, bias, True, 0.1, 1e-5, identity_sum)
     upstream = rng.standard_normal(out.shape)
     out.backward(upstream)
     reference = torch.nn.BatchNorm1d(4).double()
@@ -362,13 +360,10 @@ def test_sync_batchnorm_op_against_pytorch_batch_norm():
 
 
 def test_sync_batchnorm_errors_and_conversion():
-    with pytest.raises(ValueError, match=r"SyncBatchNorm: expected input of shape \(N, 3\) or "
-                                         r"\(N, 3, L\), got \(2, 4\)"):
-        SyncBatchNormFunction.apply(Tensor(np.ones((2, 4))), Tensor(np.zeros(3)), Tensor(np.ones(3)),
-                                    Tensor(np.ones(3)), Tensor(np.zeros(3)), 0.1, 1e-5, identity_sum)
-    with pytest.raises(ValueError, match="more than 1 value per channel over all ranks"):
-        SyncBatchNormFunction.apply(Tensor(np.ones((1, 3))), Tensor(np.zeros(3)), Tensor(np.ones(3)),
-                                    Tensor(np.ones(3)), Tensor(np.zeros(3)), 0.1, 1e-5, identity_sum)
+    with pytest.raises(ValueError, match=r"more than 1 value per channel when training, got "
+                                         r"input of shape \(1, 3\) \(1 over all ranks\)"):
+        BatchNorm.apply(Tensor(np.ones((1, 3))), Tensor(np.zeros(3)), Tensor(np.ones(3)),
+                        Tensor(np.ones(3)), Tensor(np.zeros(3)), True, 0.1, 1e-5, identity_sum)
     model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3), nn.ReLU()).eval()
     gamma, running = model[1].gamma, model[1].running_var
     converted = nn.SyncBatchNorm.convert_sync_batchnorm(model)
