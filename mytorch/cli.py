@@ -332,16 +332,25 @@ def _fit(model: Module, args: argparse.Namespace, train: TensorDataset,
     with progress_bar(len(loader) * args.epochs) as bar:
         for epoch in range(1, args.epochs + 1):
             bar.set_description(f"epoch {epoch}/{args.epochs}")
-            model.train()
-            loss_sum = 0.0
-            for inputs, labels in loader:
-                optimizer.zero_grad()
-                loss = criterion(model(inputs), labels)
-                loss.backward()
-                optimizer.step()
-                loss_sum += loss.item() * len(labels.data)
-                bar.update()
+            loss_sum = train_epoch(model, loader, criterion, optimizer, bar)
             accuracy, held_out_loss = evaluate(model, *held_out, criterion=criterion)
             history.append((epoch, loss_sum / len(train), held_out_loss, accuracy))
             bar.set_postfix(loss=f"{history[-1][1]:.4f}", accuracy=f"{accuracy:.4f}")
     return history
+
+
+def train_epoch(model: Module, loader: DataLoader, criterion: Module, optimizer: Any,
+                bar: tqdm) -> float:
+    """One pass over `loader` in training mode, one optimizer step per batch, each counted
+    on `bar`. Returns the sum over the samples of their loss (each batch's mean loss
+    times its size)."""
+    model.train()
+    loss_sum = 0.0
+    for inputs, labels in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(inputs), labels)
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss.item() * len(labels.data)
+        bar.update()
+    return loss_sum
