@@ -1,0 +1,352 @@
+"""The engine's contract with ops and callers, pinned down where one-line bugs survived
+(issue 21): what a backward may return, leaves whose data changed, gradients that must
+never alias the caller's arrays, saved tensors, and ops called without their optional
+arguments."""
+import numpy as np
+import pytest
+
+import mytorch
+from mytorch import Tensor, nn, optim
+from mytorch import ops
+from mytorch.autograd_engine import ContextManager, Function
+
+
+def _returning(make_grad):
+    """A Function y = 2a whose backward returns `make_grad(grad_output)`."""
+
+    class Returning(Function):
+        @staticmethod
+        def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+            return Tensor(a.data * 2)
+
+        @staticmethod
+        def backward(ctx: ContextManager, grad_output: Tensor):
+            return make_grad(grad_output)
+
+    return Returning
+
+
+def test_a_backward_returning_the_wrong_dtype_is_refused_and_changes_no_grad():
+    op = _returning(lambda g: Tensor((2 * g.data).astype(np.float32)))
+    x = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Returning\.backward returned a gradient of shape "
+                                           r"\(3,\) and dtype float32 for input 0; expected "
+                                           r"shape \(3,\) and dtype float64"):
+        op.apply(x).sum().backward()
+    assert x.grad is None
+
+
+def test_a_backward_returning_the_wrong_shape_is_refused():
+    op = _returning(lambda g: Tensor(np.ones(4)))
+    x = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"gradient of shape \(4,\).*expected shape \(3,\)"):
+        op.apply(x).sum().backward()
+    assert x.grad is None
+
+
+def test_a_backward_returning_an_ndarray_is_a_type_error_naming_the_op():
+    op = _returning(lambda g: 2 * g.data)
+    x = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(TypeError, match=r"Returning\.backward returned a ndarray for input 0; "
+                                        "gradients must be Tensors"):
+        op.apply(x).sum().backward()
+    assert x.grad is None
+
+
+def test_a_backward_returning_too_many_gradients_is_refused():
+    op = _returning(lambda g: (Tensor(2 * g.data), Tensor(g.data)))
+    x = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"Returning\.backward returned 2 gradients for 1 "
+                                           "forward arguments"):
+        op.apply(x).sum().backward()
+    # Extra Nones are fine: an op answers for optional arguments nobody passed.
+    _returning(lambda g: (Tensor(2 * g.data), None, None)).apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2, 2, 2])
+
+
+def test_a_lone_gradient_counts_as_a_one_tuple():
+    x = Tensor(np.ones(3), requires_grad=True)
+    _returning(lambda g: Tensor(2 * g.data)).apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2, 2, 2])
+
+
+def test_forward_returning_an_ndarray_is_a_type_error_naming_the_op():
+    class Raw(Function):
+        @staticmethod
+        def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+            return a.data * 2
+
+    with pytest.raises(TypeError, match=r"Raw\.forward returned a ndarray, not a Tensor"):
+        Raw.apply(Tensor(np.ones(2), requires_grad=True))
+
+
+def test_a_leaf_whose_data_changed_shape_before_backward_is_refused():
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = (x + 1).sum()
+    x.data = np.ones(4)
+    with pytest.raises(RuntimeError, match=r"AccumulateGrad: gradient of shape \(3,\) for a "
+                                           r"leaf of shape \(4,\)"):
+        y.backward()
+    assert x.grad is None
+
+
+def test_a_leaf_whose_data_changed_dtype_gets_a_grad_of_its_new_dtype():
+    # Exp's backward makes a new float64 array, large enough for the engine to hand it
+    # over without a copy when the dtypes agree: here they do not.
+    x = Tensor(np.zeros((100, 100)), requires_grad=True)
+    y = x.exp().sum()
+    x.data = x.data.astype(np.float32)
+    y.backward()
+    assert x.grad.dtype == np.float32 and x.grad.shape == (100, 100)
+    np.testing.assert_array_equal(x.grad.data, 1)
+
+
+def test_a_leaf_whose_data_changed_dtype_under_an_op_that_reads_it_is_refused():
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = (x * Tensor(np.full(3, 2.0))).sum()
+    x.data = x.data.astype(np.float32)
+    with pytest.raises(RuntimeError, match=r"Mul\.backward returned a gradient .* dtype float32 "
+                                           r"for input 0; expected .* dtype float64"):
+        y.backward()
+    assert x.grad is None
+
+
+def test_a_grad_of_the_wrong_shape_set_by_hand_is_refused_before_anything_changes():
+    x = Tensor(np.ones(3), requires_grad=True)
+    w = Tensor(np.ones(3), requires_grad=True)
+    x.grad = Tensor(np.ones(2))
+    with pytest.raises(RuntimeError, match=r"AccumulateGrad: the leaf of shape \(3,\) has a "
+                                           r"\.grad of shape \(2,\)"):
+        (x * w).sum().backward()
+    assert w.grad is None
+    np.testing.assert_array_equal(x.grad.data, [1, 1])
+
+
+@pytest.mark.parametrize("size", [3, 20000])  # below and above the engine's no-copy size
+def test_retain_grad_never_aliases_the_callers_gradient(size):
+    x = Tensor(np.ones(size), requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    gradient = np.full(size, 1.5)
+    y.backward(gradient)
+    assert not np.shares_memory(y.grad.data, gradient)
+    y.backward(gradient)
+    np.testing.assert_array_equal(gradient, 1.5)
+    np.testing.assert_array_equal(y.grad.data, 3.0)
+    np.testing.assert_array_equal(x.grad.data, 6.0)
+
+
+@pytest.mark.parametrize("size", [3, 20000])
+def test_a_leafs_grad_never_aliases_the_callers_gradient(size):
+    x = Tensor(np.ones(size), requires_grad=True)
+    gradient = np.full(size, 1.5)
+    x.backward(gradient)
+    x.backward(gradient)
+    np.testing.assert_array_equal(gradient, 1.5)
+    np.testing.assert_array_equal(x.grad.data, 3.0)
+    # Through an op that passes its gradient on unchanged (Add returns grad_output's array).
+    z = Tensor(np.ones(size), requires_grad=True)
+    (z + 1).backward(gradient)
+    (z + 1).backward(gradient)
+    np.testing.assert_array_equal(gradient, 1.5)
+    np.testing.assert_array_equal(z.grad.data, 3.0)
+
+
+def test_a_grad_made_by_an_op_is_not_shared_between_two_leaves():
+    # One backward's array may become one leaf's .grad without a copy, never two leaves'.
+    class Same(Function):
+        @staticmethod
+        def forward(ctx: ContextManager, a: Tensor, b: Tensor) -> Tensor:
+            return Tensor(a.data + b.data)
+
+        @staticmethod
+        def backward(ctx: ContextManager, grad_output: Tensor):
+            shared = Tensor(grad_output.data * 1.0)
+            return shared, shared
+
+    a = Tensor(np.zeros(20000), requires_grad=True)
+    b = Tensor(np.zeros(20000), requires_grad=True)
+    Same.apply(a, b).sum().backward()
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.data += 1
+    np.testing.assert_array_equal(b.grad.data, 1.0)
+
+
+def test_a_grad_never_aliases_an_array_the_op_keeps():
+    class Keeps(Function):
+        @staticmethod
+        def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+            ctx.kept = np.full(a.shape, 3.0)
+            return Tensor(a.data * 3)
+
+        @staticmethod
+        def backward(ctx: ContextManager, grad_output: Tensor):
+            return Tensor(ctx.kept)
+
+    a = Tensor(np.zeros(20000), requires_grad=True)
+    out = Keeps.apply(a)
+    out.sum().backward()
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, 6.0)
+    np.testing.assert_array_equal(out.grad_fn.ctx.kept, 3.0)
+
+
+def test_two_save_for_backward_calls_add_up():
+    class Twice(Function):
+        @staticmethod
+        def forward(ctx: ContextManager, a: Tensor, b: Tensor) -> Tensor:
+            ctx.save_for_backward(a)
+            ctx.save_for_backward(b)
+            return Tensor(a.data * b.data)
+
+        @staticmethod
+        def backward(ctx: ContextManager, grad_output: Tensor):
+            a, b = ctx.saved_tensors
+            return Tensor(grad_output.data * b.data), Tensor(grad_output.data * a.data)
+
+    a = Tensor(np.array([2.0]), requires_grad=True)
+    b = Tensor(np.array([3.0]), requires_grad=True)
+    out = Twice.apply(a, b)
+    assert out.grad_fn.ctx.saved_tensors == (a, b)
+    out.backward()
+    assert (a.grad.item(), b.grad.item()) == (3.0, 2.0)
+    # The second call's tensor is version-checked like the first's.
+    out = Twice.apply(a, b)
+    with mytorch.no_grad():
+        b.add_(1)
+    with pytest.raises(RuntimeError, match=r"Twice\.backward: its input 'b' .* modified by an "
+                                           "in-place operation"):
+        out.backward()
+
+
+def test_save_for_backward_takes_only_tensors():
+    ctx = ContextManager()
+    with pytest.raises(TypeError, match="save_for_backward takes Tensors, got ndarray"):
+        ctx.save_for_backward(Tensor(1.0), np.ones(2))
+    assert ctx.saved_tensors == ()
+
+
+def test_a_saved_output_changed_in_place_is_named():
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = x.exp()
+    with mytorch.no_grad():
+        y.add_(1)
+    with pytest.raises(RuntimeError, match=r"Exp\.backward: its output \(shape \(3,\)\) was "
+                                           "modified .* at version 1, expected version 0"):
+        y.sum().backward()
+
+
+def test_a_saved_constant_input_changed_in_place_is_named():
+    x = Tensor(np.ones(3), requires_grad=True)
+    c = Tensor(np.full(3, 2.0))
+    y = x * c
+    c.add_(1)
+    with pytest.raises(RuntimeError, match=r"Mul\.backward: its input 'b' \(shape \(3,\)\)"):
+        y.sum().backward()
+
+
+# -------------------------------------------------- ops called without optional arguments
+
+def _rng():
+    return np.random.default_rng(21)
+
+
+def _leaf(*shape):
+    return Tensor(_rng().standard_normal(shape), requires_grad=True)
+
+
+def _recurrent_args(gates, state):
+    rng = _rng()
+    hidden, size = 3, 2
+    return [Tensor(rng.standard_normal(s), requires_grad=True) for s in
+            [(4, size), (4, state * hidden), (gates * hidden, size), (gates * hidden, hidden),
+             (gates * hidden,), (gates * hidden,)]]
+
+
+# (op, its required arguments, the defaults of the optional ones it may leave out)
+OPTIONAL = [
+    (ops.Linear, lambda: [_leaf(4, 3), _leaf(2, 3)], [None]),
+    (ops.Conv1d, lambda: [_leaf(2, 3, 7), _leaf(4, 3, 3)], [None, 1, 0]),
+    (ops.Conv2d, lambda: [_leaf(2, 3, 5, 5), _leaf(4, 3, 3, 3)], [None, 1, 0]),
+    (ops.RNNCell, lambda: _recurrent_args(1, 1), ["tanh", None]),
+    (ops.GRUCell, lambda: _recurrent_args(3, 1), [None]),
+    (ops.LSTMCell, lambda: _recurrent_args(4, 2), [None]),
+    (ops.Softmax, lambda: [_leaf(3, 4)], [-1]),
+    (ops.LogSoftmax, lambda: [_leaf(3, 4)], [-1]),
+    (ops.GELU, lambda: [_leaf(3, 4)], ["none"]),
+    (ops.Dropout, lambda: [_leaf(3, 4)], [0.5, False]),
+    (ops.Clamp, lambda: [_leaf(3, 4), -0.5], [None]),
+    (ops.Sum, lambda: [_leaf(3, 4)], [None, False]),
+    (ops.Mean, lambda: [_leaf(3, 4)], [None, False]),
+    (ops.Max, lambda: [_leaf(3, 4)], [None, False]),
+    (ops.Var, lambda: [_leaf(3, 4)], [None, False, 1]),
+    (ops.Transpose, lambda: [_leaf(3, 4)], [None]),
+    (ops.Unsqueeze, lambda: [_leaf(3, 4)], [0]),
+    (ops.Squeeze, lambda: [_leaf(3, 1)], [None]),
+    (ops.MaxPool1d, lambda: [_leaf(2, 3, 8), 2], [None]),
+    (ops.AvgPool1d, lambda: [_leaf(2, 3, 8), 2], [None]),
+    (ops.MaxPool2d, lambda: [_leaf(2, 3, 4, 4), 2], [None]),
+    (ops.AvgPool2d, lambda: [_leaf(2, 3, 4, 4), 2], [None]),
+    (ops.CrossEntropy, lambda: [_leaf(3, 4), Tensor(np.array([0, 3, 1]))], ["mean"]),
+    (ops.NLL, lambda: [_leaf(3, 4), Tensor(np.array([0, 3, 1]))], ["mean"]),
+    (ops.MSE, lambda: [_leaf(3, 4), _leaf(3, 4)], ["mean"]),
+]
+
+
+@pytest.mark.parametrize("op, required, defaults", OPTIONAL, ids=[o[0].__name__ for o in OPTIONAL])
+def test_an_op_without_its_optional_arguments_runs_backward_as_with_them(op, required, defaults):
+    """The conv-without-bias crash (issue 21) for every op: backward may ask
+    `needs_input_grad` about arguments the caller left out."""
+    short, full = required(), required()
+    op.apply(*short).sum().backward()
+    op.apply(*full, *defaults).sum().backward()
+    assert len(op.apply(*short).grad_fn.ctx.needs_input_grad) == len(op._arg_names)
+    for left, right in zip(short, full):
+        if isinstance(left, Tensor) and left.requires_grad:
+            np.testing.assert_array_equal(left.grad.data, right.grad.data)
+
+
+def test_a_handmade_context_asks_for_every_gradient():
+    """The handout's tests call forward and backward directly with a context they made."""
+    ctx = ContextManager()
+    assert ctx.needs_input_grad[0] and ctx.needs_input_grad[7]
+    x, w = _leaf(4, 3), _leaf(2, 3)
+    out = ops.Linear.forward(ctx, x, w)
+    grad_x, grad_w, grad_b = ops.Linear.backward(ctx, Tensor(np.ones(out.shape)))
+    np.testing.assert_allclose(grad_x.data, np.ones((4, 2)) @ w.data)
+    np.testing.assert_allclose(grad_w.data, np.ones((2, 4)) @ x.data)
+
+
+def test_tied_weights_are_listed_once_and_an_optimizer_builds():
+    a, b = nn.Linear(3, 3), nn.Linear(3, 3)
+    b.weight = a.weight
+    model = nn.Sequential(a, b)
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["0.weight", "0.bias", "1.bias"]
+    assert len(list(model.parameters())) == 3
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    x = Tensor(np.ones((2, 3)))
+    model(x).sum().backward()
+    # The tied weight gets both uses' gradients, once: the sum of what each layer alone gives.
+    grad = a.weight.grad.data.copy()
+    before = a.weight.data.copy()
+    optimizer.step()
+    np.testing.assert_allclose(a.weight.data, before - 0.1 * grad)
+    assert b.weight is a.weight
+    with pytest.raises(ValueError, match="the same parameter .* twice"):
+        optim.SGD([a.weight, b.weight], lr=0.1)
+
+
+def test_assigning_a_tensor_that_requires_grad_into_a_constant_is_refused():
+    x = Tensor(np.zeros(3))
+    y = Tensor(np.array(5.0), requires_grad=True)
+    for value in (y, y * 2):
+        with pytest.raises(RuntimeError, match="__setitem__: assigning a tensor that requires "
+                                               "grad into another tensor is not supported"):
+            x[0] = value
+    np.testing.assert_array_equal(x.data, 0)
+    assert x._version == 0 and not x.requires_grad
+    with mytorch.no_grad():  # outside the graph it is an ordinary write
+        x[0] = y
+    np.testing.assert_array_equal(x.data, [5, 0, 0])
+    assert x._version == 1

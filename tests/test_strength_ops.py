@@ -1,0 +1,231 @@
+"""Op behaviours that one-line bugs broke without a test noticing (issue 21): edge values of
+Pow, messages of shape errors, repeated advanced indices, mixed dtypes, a recurrent cell's
+precomputed projection, soft cross-entropy targets, and checkpoint headers. Each is
+compared with PyTorch (float64) or central differences where a value is asserted."""
+import json
+
+import numpy as np
+import pytest
+
+import mytorch
+from mytorch import Tensor, ops
+from mytorch.gradcheck import gradcheck
+from mytorch.nn import functional as F
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def _grads(*tensors):
+    return [t.grad.data for t in tensors]
+
+
+# ---------------------------------------------------------------------------- Pow
+
+BASES = np.array([0.0, 0.0, 0.0, 0.0, 2.0, 0.5, 3.0])
+EXPONENTS = np.array([-1.0, -2.5, 0.0, 1.5, -1.0, 0.0, 2.0])
+
+
+def test_pow_gradients_at_zero_base_match_pytorch():
+    torch = _torch()
+    a, b = Tensor(BASES.copy(), requires_grad=True), Tensor(EXPONENTS.copy(), requires_grad=True)
+    (a ** b).sum().backward()
+    ta = torch.tensor(BASES, requires_grad=True)
+    tb = torch.tensor(EXPONENTS, requires_grad=True)
+    (ta ** tb).sum().backward()
+    # 0 ** b for b < 0: d/db is -inf (PyTorch's value), not 0 and not nan.
+    np.testing.assert_allclose(b.grad.data, tb.grad.numpy(), rtol=1e-14)
+    np.testing.assert_allclose(a.grad.data, ta.grad.numpy(), rtol=1e-14)
+    assert b.grad.data[0] == -np.inf and b.grad.data[2] == 0 and b.grad.data[3] == 0
+
+
+def test_pow_with_a_number_exponent_matches_pytorch_at_zero():
+    torch = _torch()
+    for exponent in (0.0, 1.0, 2.0, 0.5, -1.0):
+        a = Tensor(np.array([0.0, 1.5]), requires_grad=True)
+        (a ** exponent).sum().backward()
+        ta = torch.tensor([0.0, 1.5], dtype=torch.float64, requires_grad=True)
+        (ta ** exponent).sum().backward()
+        np.testing.assert_allclose(a.grad.data, ta.grad.numpy(), rtol=1e-14, err_msg=str(exponent))
+
+
+def test_pow_away_from_zero_against_central_differences():
+    rng = np.random.default_rng(0)
+    a = Tensor(rng.uniform(0.5, 2.0, (3, 1)), requires_grad=True)
+    b = Tensor(rng.uniform(-2.0, 2.0, (4,)), requires_grad=True)
+    assert gradcheck(lambda x, y: x ** y, a, b)
+    assert gradcheck(lambda x: x ** 2.5, a)
+    assert gradcheck(lambda y: 2.0 ** y, b)
+
+
+def test_matmul_shape_errors_say_not_aligned():
+    cases = [((2, 3), (2, 3)), ((3,), (4,)), ((), (3,)), ((3,), ()), ((2, 3), (4,))]
+    for left, right in cases:
+        with pytest.raises(ValueError, match=rf"MatMul: shapes {re_shape(left)} and "
+                                             rf"{re_shape(right)} are not aligned for a @ b"):
+            Tensor(np.ones(left)) @ Tensor(np.ones(right))
+
+
+def re_shape(shape):
+    return str(shape).replace("(", r"\(").replace(")", r"\)")
+
+
+def test_matmul_of_vectors_and_batches_matches_pytorch():
+    torch = _torch()
+    rng = np.random.default_rng(1)
+    for left, right in [((3,), (3,)), ((3,), (3, 2)), ((2, 3), (3,)), ((4, 2, 3), (3, 5)),
+                        ((2, 3), (4, 3, 5)), ((1, 2, 3), (4, 3, 2))]:
+        x, y = rng.standard_normal(left), rng.standard_normal(right)
+        a, b = Tensor(x, requires_grad=True), Tensor(y, requires_grad=True)
+        out = a @ b
+        out.backward(np.ones(out.shape))
+        ta, tb = torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)
+        (ta @ tb).sum().backward()
+        np.testing.assert_allclose(out.data, (ta @ tb).detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(a.grad.data, ta.grad.numpy(), rtol=1e-12, err_msg=str(left))
+        np.testing.assert_allclose(b.grad.data, tb.grad.numpy(), rtol=1e-12, err_msg=str(right))
+
+
+def test_matmul_with_a_transposed_weight_keeps_values_and_layout():
+    """`x @ W.T` takes a faster path for W's gradient; it must give the same numbers."""
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((5, 3)), rng.standard_normal((4, 3))
+    weight = Tensor(w.copy(), requires_grad=True)
+    (Tensor(x) @ weight.T).sum().backward()
+    np.testing.assert_allclose(weight.grad.data, np.ones((4, 5)) @ x, rtol=1e-12)
+    assert weight.grad.data.flags.c_contiguous
+
+
+# ------------------------------------------------------------------------ indexing
+
+def test_a_mixed_index_with_repeated_entries_accumulates():
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    x[0, [1, 1]].sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[0, 2, 0], [0, 0, 0]])
+    y = Tensor(np.ones((3, 2)), requires_grad=True)
+    y[[2, 0, 2], 1].sum().backward()
+    np.testing.assert_array_equal(y.grad.data, [[0, 1], [0, 0], [0, 2]])
+    z = Tensor(np.ones(4), requires_grad=True)
+    z[Tensor(np.array([3, 3, 3]))].sum().backward()  # a Tensor index
+    np.testing.assert_array_equal(z.grad.data, [0, 0, 0, 3])
+
+
+def test_indexing_gradients_match_pytorch():
+    torch = _torch()
+    rng = np.random.default_rng(3)
+    data = rng.standard_normal((3, 4, 5))
+    for index in [(0, [1, 1]), (slice(None), [0, 2, 0]), ([1, 1], slice(1, 3), 2), (Ellipsis, 1),
+                  (None, 1), ([[0, 1], [1, 1]],), (data[:, 0, 0] > 0,), (-1, slice(None, None, 2))]:
+        x = Tensor(data.copy(), requires_grad=True)
+        out = x[index]
+        weights = rng.standard_normal(out.shape)
+        (out * Tensor(weights)).sum().backward()
+        tx = torch.tensor(data, requires_grad=True)
+        (tx[index] * torch.tensor(weights)).sum().backward()
+        np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-12, err_msg=str(index))
+
+
+# ------------------------------------------------------------------------ conv
+
+@pytest.mark.parametrize("op, x_shape, w_shape", [(ops.Conv1d, (2, 3, 9), (4, 3, 3)),
+                                                  (ops.Conv2d, (2, 3, 6, 5), (4, 3, 3, 2))])
+def test_a_mixed_dtype_convolution_gives_each_gradient_its_inputs_dtype(op, x_shape, w_shape):
+    torch = _torch()
+    rng = np.random.default_rng(4)
+    x32 = rng.standard_normal(x_shape).astype(np.float32)
+    w64, b64 = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+    x, w, b = (Tensor(v.copy(), requires_grad=True) for v in (x32, w64, b64))
+    out = op.apply(x, w, b, 2, 1)
+    out.backward(np.ones(out.shape))
+    assert (x.grad.dtype, w.grad.dtype, b.grad.dtype) == (np.float32, np.float64, np.float64)
+    conv = torch.nn.functional.conv1d if op is ops.Conv1d else torch.nn.functional.conv2d
+    tx = torch.tensor(x32.astype(np.float64), requires_grad=True)
+    tw, tb = torch.tensor(w64, requires_grad=True), torch.tensor(b64, requires_grad=True)
+    conv(tx, tw, tb, stride=2, padding=1).sum().backward()
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(w.grad.data, tw.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(b.grad.data, tb.grad.numpy(), rtol=1e-10)
+
+
+# ------------------------------------------------------------------------ recurrent
+
+def _cell_inputs(gates, state, seed=5):
+    rng = np.random.default_rng(seed)
+    hidden, size, batch = 3, 2, 4
+    shapes = [(batch, size), (batch, state * hidden), (gates * hidden, size),
+              (gates * hidden, hidden), (gates * hidden,), (gates * hidden,)]
+    return [Tensor(rng.standard_normal(s), requires_grad=True) for s in shapes]
+
+
+CELLS = [(ops.RNNCell, 1, 1, ["tanh"]), (ops.GRUCell, 3, 1, []), (ops.LSTMCell, 4, 2, [])]
+
+
+@pytest.mark.parametrize("op, gates, state, extra", CELLS, ids=[c[0].__name__ for c in CELLS])
+def test_a_wrong_shaped_input_projection_is_the_ops_value_error(op, gates, state, extra):
+    args = _cell_inputs(gates, state)
+    for shape in [(4, gates * 3 + 1), (3, gates * 3), (gates * 3,)]:
+        with pytest.raises(ValueError, match=rf"{op.__name__}: input_projection of shape "
+                                             rf"{re_shape(shape)}, expected \(4, {gates * 3}\)"):
+            op.apply(*args, *extra, np.zeros(shape))
+
+
+@pytest.mark.parametrize("op, gates, state, extra", CELLS, ids=[c[0].__name__ for c in CELLS])
+def test_a_cell_against_central_differences(op, gates, state, extra):
+    args = _cell_inputs(gates, state, seed=6)
+    assert gradcheck(lambda *a: op.apply(*a, *extra), *args)
+
+
+# ------------------------------------------------------------------------ losses
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_with_soft_targets_that_do_not_sum_to_one_matches_pytorch(reduction):
+    torch = _torch()
+    rng = np.random.default_rng(7)
+    logits, targets = rng.standard_normal((3, 4)), rng.random((3, 4)) * 2  # rows sum to ~4
+    x, p = Tensor(logits.copy(), requires_grad=True), Tensor(targets.copy(), requires_grad=True)
+    loss = F.cross_entropy(x, p, reduction=reduction)
+    weights = rng.standard_normal(loss.shape)
+    (loss * Tensor(weights)).sum().backward()
+    tx, tp = torch.tensor(logits, requires_grad=True), torch.tensor(targets, requires_grad=True)
+    tloss = torch.nn.functional.cross_entropy(tx, tp, reduction=reduction)
+    (tloss * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(loss.data, tloss.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_losses_against_central_differences(reduction):
+    rng = np.random.default_rng(8)
+    x = Tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    p = Tensor(rng.random((3, 4)), requires_grad=True)
+    labels = Tensor(np.array([2, 0, 3]))
+    assert gradcheck(lambda a, b: F.cross_entropy(a, b, reduction=reduction), x, p)
+    assert gradcheck(lambda a: F.cross_entropy(a, labels, reduction=reduction), x)
+    assert gradcheck(lambda a: ops.NLL.apply(a, labels, reduction), x)
+    assert gradcheck(lambda a, b: ops.MSE.apply(a, b, reduction), x, p)
+
+
+# ------------------------------------------------------------------------ checkpoints
+
+def _rewrite_header(path, change):
+    """Rewrite the checkpoint at `path` with its header passed through `change`."""
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    header = json.loads(str(arrays.pop("__mytorch__")))
+    np.savez(path, __mytorch__=np.array(json.dumps(change(header))), **arrays)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda h: dict(h, format="mytorch checkpoint 2"), "unknown format 'mytorch checkpoint 2'"),
+    (lambda h: {"object": h["object"]}, "unknown format None"),
+    (lambda h: dict(h, object={"pickle": "x"}), "unknown entry 'pickle'"),
+])
+def test_an_unknown_checkpoint_header_is_refused(tmp_path, change, message):
+    path = tmp_path / "checkpoint.npz"
+    mytorch.save({"w": np.arange(3.0), "step": 2}, path)
+    assert mytorch.load(path)["step"] == 2
+    _rewrite_header(path, change)
+    with pytest.raises(ValueError, match=rf"load: .*checkpoint\.npz' is damaged: {message}"):
+        mytorch.load(path)
