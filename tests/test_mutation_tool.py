@@ -1,5 +1,7 @@
 """The mutation tool's mutants: each changes one thing, compiles, and leaves docstrings,
 messages and annotations alone."""
+import json
+import subprocess
 import textwrap
 
 import pytest
@@ -62,3 +64,68 @@ def test_bad_arguments_are_usage_errors(capsys):
     with pytest.raises(SystemExit) as exit_info:
         mutation.main(["--sample", "-1"])
     assert exit_info.value.code == 2 and "--sample must be 0 or more" in capsys.readouterr().err
+
+
+CALC = textwrap.dedent('''\
+    def clamp(x):
+        if x > 10:
+            return 10
+        return x
+    ''')
+TEST_CALC = textwrap.dedent('''\
+    from calc import clamp
+
+
+    def test_clamp():
+        assert clamp(11) == 10 and clamp(4) == 4
+    ''')
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A one-function repository with its own list of equivalents."""
+    repo = tmp_path / "repo"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "calc.py").write_text(CALC)
+    (repo / "tests" / "test_calc.py").write_text(TEST_CALC)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    monkeypatch.setattr(mutation, "REPO", repo)
+    monkeypatch.setattr(mutation, "CORE", ["calc.py"])
+    monkeypatch.setattr(mutation, "EQUIVALENTS", repo / "equivalents.txt")
+    return repo
+
+
+def test_a_run_catches_mutants_and_leaves_listed_equivalents_out(project, tmp_path, capsys):
+    """`x >= 10` for `x > 10` survives (clamp(10) is 10 either way): listed as equivalent,
+    it is left out of the score; the three other mutants are caught."""
+    mutation.EQUIVALENTS.write_text("calc.py | if x > 10: | > -> >= | clamp(10) is 10 either way\n")
+    report = tmp_path / "report.json"
+    score = mutation.run(["calc.py"], sample=0, seed=0, timeout=60, jobs=2, report=report)
+    statuses = {row["key"]: row["status"] for row in json.loads(report.read_text())}
+    assert statuses == {"calc.py | if x > 10: | > -> >=": "equivalent",
+                        "calc.py | if x > 10: | 10 -> 11": "caught",
+                        "calc.py | if x > 10: | condition negated": "caught",
+                        "calc.py | return 10 | 10 -> 11": "caught"}
+    assert score == 1.0
+    out = capsys.readouterr().out
+    assert "Survivors" not in out and "\nall " in out and "4       1       3  100.0%" in out
+
+
+def test_survivors_are_listed_in_the_form_of_the_equivalents_file(project, capsys):
+    mutant = next(m for m in mutation.mutants("calc.py") if m.description == "> -> >=")
+    score = mutation._summarise([(mutant, "SURVIVED", 1)], {}, None)
+    assert score == 0.0
+    assert "calc.py | if x > 10: | > -> >=   (calc.py:2)" in capsys.readouterr().out
+
+
+def test_the_line_map_is_reused_until_a_file_changes(project, monkeypatch):
+    made = []
+    monkeypatch.setattr(mutation, "_coverage_map",
+                        lambda workdir, paths: made.append(paths) or {"calc.py": {2: [str(len(made))]}})
+    monkeypatch.setattr(mutation.tempfile, "tempdir", str(project.parent))
+    first = mutation._cached_coverage_map(project, ["calc.py"])
+    mutation.EQUIVALENTS.write_text("# edited\n")  # not a reason to map again
+    assert mutation._cached_coverage_map(project, ["calc.py"]) == first == {"calc.py": {2: ["1"]}}
+    (project / "tests" / "test_calc.py").write_text(TEST_CALC + "\n")
+    assert mutation._cached_coverage_map(project, ["calc.py"]) == {"calc.py": {2: ["2"]}}
+    assert made == [["calc.py"], ["calc.py"]]

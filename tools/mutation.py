@@ -13,7 +13,10 @@ each mutant in a scratch copy of the repository; a mutant is caught when a test 
 Only the tests that run the mutated line are run against it: one run of the suite under
 coverage (`coverage` from PyPI) maps each line to the tests that execute it. A mutant
 that survives them is run against the whole suite before it counts as a survivor, since
-some tests run the library in a subprocess, out of coverage's sight.
+some tests run the library in a subprocess, out of coverage's sight. The map is kept in
+the temporary folder, keyed by a digest of the repository's files, so a second run of an
+unchanged tree (another --seed, another file) starts at once. `--jobs N` runs N mutants
+at a time, each in its own scratch copy.
 
 A survivor is a missing assertion or an equivalent mutant (one that changes no
 behaviour, such as `x >= 0` for `x > 0` where x is never 0). Equivalent mutants are
@@ -21,6 +24,7 @@ listed, with the reason, in `tools/mutation_equivalents.txt` and left out of the
 """
 import argparse
 import ast
+import hashlib
 import json
 import os
 import random
@@ -29,6 +33,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from queue import Queue
 from pathlib import Path
 from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
@@ -186,16 +192,19 @@ def _compiles(mutant: Mutant) -> bool:
 # ---------------------------------------------------------------------- running
 
 
-def _copy_repo(destination: Path) -> None:
-    """The repository's files (tracked and new, not ignored) copied to `destination`."""
+def _repo_files() -> List[str]:
+    """The repository's files, tracked and new (not ignored), relative to it."""
     listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
                             cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
-    for name in listed:
-        source = REPO / name
-        if source.is_file():
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
+    return [name for name in listed if (REPO / name).is_file()]
+
+
+def _copy_repo(destination: Path) -> None:
+    """The repository's files copied to `destination`."""
+    for name in _repo_files():
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, target)
 
 
 def _pytest(workdir: Path, tests: Sequence[str], timeout: float) -> Tuple[str, float]:
@@ -207,6 +216,26 @@ def _pytest(workdir: Path, tests: Sequence[str], timeout: float) -> Tuple[str, f
     except subprocess.TimeoutExpired:
         return "timeout", time.perf_counter() - start
     return ("passed" if result.returncode == 0 else "failed"), time.perf_counter() - start
+
+
+def _cached_coverage_map(workdir: Path, paths: Sequence[str]) -> Dict[str, Dict[int, List[str]]]:
+    """`_coverage_map` of `paths` and the core, kept in the temporary folder under a digest
+    of the repository's files but the list of equivalents: any other edit makes a new map,
+    and a run over one file reuses the map of a run over the core."""
+    paths = sorted(set(paths) | set(_expand(CORE)))
+    digest = hashlib.sha256("\n".join(paths).encode())
+    for name in sorted(set(_repo_files()) - {str(EQUIVALENTS.relative_to(REPO))}):
+        digest.update(name.encode() + b"\0" + (REPO / name).read_bytes())
+    cache = Path(tempfile.gettempdir()) / f"mytorch-mutation-coverage-{digest.hexdigest()[:16]}.json"
+    if cache.exists():
+        print(f"lines mapped to tests: reusing {cache}", flush=True)
+        stored = json.loads(cache.read_text())
+        return {path: {int(line): tests for line, tests in lines.items()}
+                for path, lines in stored.items()}
+    print("mapping lines to tests (one run of the suite under coverage) ...", flush=True)
+    mapping = _coverage_map(workdir, paths)
+    cache.write_text(json.dumps(mapping))
+    return mapping
 
 
 def _coverage_map(workdir: Path, paths: Sequence[str]) -> Dict[str, Dict[int, List[str]]]:
@@ -249,7 +278,7 @@ def _read_equivalents() -> Dict[str, str]:
     return equivalents
 
 
-def run(paths: Sequence[str], sample: int, seed: int, timeout: float,
+def run(paths: Sequence[str], sample: int, seed: int, timeout: float, jobs: int,
         report: Optional[Path]) -> float:
     """Run the mutants of `paths` and print the score per file; return the overall score."""
     equivalents = _read_equivalents()
@@ -261,30 +290,47 @@ def run(paths: Sequence[str], sample: int, seed: int, timeout: float,
                            key=lambda m: m.line)
         chosen += every
     with tempfile.TemporaryDirectory(prefix="mytorch-mutation-") as scratch:
-        workdir = Path(scratch)
-        _copy_repo(workdir)
-        print("mapping lines to tests (one run of the suite under coverage) ...", flush=True)
-        mapping = _coverage_map(workdir, paths)
-        results = []
-        for number, mutant in enumerate(chosen, 1):
-            target = workdir / mutant.path
-            original = target.read_text()
-            target.write_text(mutant.source)
+        workdirs: "Queue[Path]" = Queue()
+        for index in range(jobs):
+            workdir = Path(scratch) / str(index)
+            _copy_repo(workdir)
+            workdirs.put(workdir)
+        mapping = _cached_coverage_map(Path(scratch) / "0", paths)
+
+        def attempt(mutant: Mutant) -> Tuple[bool, int]:
+            workdir = workdirs.get()  # a copy no other mutant is using
             try:
-                tests = _tests_for(mutant, mapping.get(mutant.path, {}))
-                outcome = "failed"
-                if tests:
-                    outcome, _ = _pytest(workdir, tests, timeout)
-                if outcome == "passed" or not tests:
-                    outcome, _ = _pytest(workdir, ["tests"], timeout * 4)
+                return _caught(workdir, mutant, _tests_for(mutant, mapping.get(mutant.path, {})),
+                               timeout)
             finally:
-                target.write_text(original)
-            caught = outcome != "passed"
-            status = "caught" if caught else ("equivalent" if mutant.key in equivalents else "SURVIVED")
-            results.append((mutant, status, len(tests)))
-            print(f"[{number}/{len(chosen)}] {status:10} {mutant.path}:{mutant.line} "
-                  f"{mutant.description} ({len(tests)} tests)", flush=True)
+                workdirs.put(workdir)
+
+        results = []
+        with ThreadPoolExecutor(jobs) as pool:
+            for number, (mutant, (caught, tests)) in enumerate(zip(chosen, pool.map(attempt, chosen)), 1):
+                status = "caught" if caught else ("equivalent" if mutant.key in equivalents else "SURVIVED")
+                results.append((mutant, status, tests))
+                print(f"[{number}/{len(chosen)}] {status:10} {mutant.path}:{mutant.line} "
+                      f"{mutant.description} ({tests} tests)", flush=True)
     return _summarise(results, equivalents, report)
+
+
+def _caught(workdir: Path, mutant: Mutant, tests: List[str], timeout: float) -> Tuple[bool, int]:
+    """Whether the suite in `workdir` fails with `mutant` in place: first the tests that run
+    its line, then, if they pass (or there are none), the whole suite. Also how many tests
+    ran its line."""
+    target = workdir / mutant.path
+    original = target.read_text()
+    target.write_text(mutant.source)
+    try:
+        outcome = "failed"
+        if tests:
+            outcome, _ = _pytest(workdir, tests, timeout)
+        if outcome == "passed" or not tests:
+            outcome, _ = _pytest(workdir, ["tests"], timeout * 4)
+    finally:
+        target.write_text(original)
+    return outcome != "passed", len(tests)
 
 
 def _summarise(results: list, equivalents: Dict[str, str], report: Optional[Path]) -> float:
@@ -317,6 +363,12 @@ def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
 
+def _expand(patterns: Sequence[str]) -> List[str]:
+    """The Python files (not `__init__.py`) that match `patterns`, relative to the repository."""
+    return sorted({str(p.relative_to(REPO)) for pattern in patterns for p in REPO.glob(pattern)
+                   if p.suffix == ".py" and p.name != "__init__.py"})
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python3 -m tools.mutation",
@@ -330,13 +382,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="which sample to draw; default 0")
     parser.add_argument("--timeout", type=float, default=120, metavar="SECONDS",
                         help="per mutant's test run (the full-suite rerun gets 4x); default 120")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="mutants run at a time, each in its own copy; default 1")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results here")
     args = parser.parse_args(argv)
     if args.sample < 0:
         parser.error(f"--sample must be 0 or more, got {args.sample}")
-    paths = sorted({str(p.relative_to(REPO)) for pattern in (args.paths or CORE)
-                    for p in REPO.glob(pattern) if p.suffix == ".py" and p.name != "__init__.py"})
+    if args.jobs < 1:
+        parser.error(f"--jobs must be 1 or more, got {args.jobs}")
+    paths = _expand(args.paths or CORE)
     if not paths:
         parser.error(f"no Python files match {args.paths}")
     if args.list:
@@ -344,7 +399,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             for mutant in mutants(path):
                 print(f"{path}:{mutant.line}: {mutant.description}")
         return 0
-    score = run(paths, args.sample, args.seed, args.timeout, args.json)
+    score = run(paths, args.sample, args.seed, args.timeout, args.jobs, args.json)
     print(f"\nscore: {100 * score:.1f}% of behaviour-changing mutants caught")
     return 0
 
