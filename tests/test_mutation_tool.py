@@ -58,6 +58,8 @@ def test_a_default_argument_is_tested_through_its_function(module):
 def test_keys_name_the_original_line(module):
     mutant = next(m for m in mutation.mutants(module) if m.description == "> -> >=")
     assert mutant.key == "m.py | if x > 1 and flag: | > -> >="
+    (mutation.REPO / module).write_text("\n" + SOURCE)  # the file changes during a run
+    assert mutant.key == "m.py | if x > 1 and flag: | > -> >="
 
 
 def test_bad_arguments_are_usage_errors(capsys):

@@ -63,13 +63,13 @@ class Mutant(NamedTuple):
     description: str   # what changed, e.g. "+ -> -"
     source: str        # the whole mutated file
     scope: Tuple[int, int]  # lines of the enclosing function (its tests, if the line has none)
+    original: str      # the line's text before the change, stripped
 
     @property
     def key(self) -> str:
         """An identity that survives edits elsewhere in the file: path, the original
         line's text and the change."""
-        original = (REPO / self.path).read_text().splitlines()[self.line - 1].strip()
-        return f"{self.path} | {original} | {self.description}"
+        return f"{self.path} | {self.original} | {self.description}"
 
 
 def _skipped(tree: ast.Module) -> Set[int]:
@@ -157,19 +157,21 @@ def mutants(path: str) -> List[Mutant]:
         if not hasattr(node, "lineno") or id(node) in skipped:
             continue
         scope = scopes.get(id(node), (node.lineno, node.lineno))
+        original = lines[node.lineno - 1].strip()
         if isinstance(node, ast.expr) and not isinstance(getattr(node, "ctx", None), (ast.Store, ast.Del)):
             for replacement, description in _changes(node):
                 found.append(Mutant(path, node.lineno, description,
-                                    _replace(lines, node, f"({ast.unparse(replacement)})"), scope))
+                                    _replace(lines, node, f"({ast.unparse(replacement)})"), scope,
+                                    original))
         if isinstance(node, (ast.If, ast.While)):
             negated = f"(not ({ast.get_source_segment(source, node.test)}))"
             found.append(Mutant(path, node.lineno, "condition negated",
-                                _replace(lines, node.test, negated), scope))
+                                _replace(lines, node.test, negated), scope, original))
         dropped = (isinstance(node, (ast.Raise, ast.AugAssign))
                    or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)))
         if dropped and lines[node.lineno - 1][:node.col_offset].strip() == "":
             found.append(Mutant(path, node.lineno, f"{type(node).__name__.lower()} dropped",
-                                _replace(lines, node, "pass"), scope))
+                                _replace(lines, node, "pass"), scope, original))
     return sorted(found, key=lambda m: (m.line, m.description))
 
 
