@@ -17,7 +17,7 @@ SOURCE = textwrap.dedent('''\
         y = -x * 2
         y += 1
         check(y)
-        return not y.copy()
+        return not y.copy() + y.astype(int, copy=False)
     ''')
 
 
@@ -47,6 +47,9 @@ def test_docstrings_messages_and_annotations_are_left_alone(module):
     assert 1 not in lines and 3 not in lines  # docstrings
     messages = [m for m in mutation.mutants(module) if m.line == 5]
     assert [m.description for m in messages] == ["raise dropped"]  # not `x + 1` in the f-string
+    # `copy=False -> True` only adds a copy; `y.copy()` dropped may alias, so it stays.
+    assert {m.description for m in mutation.mutants(module) if m.line == 9} == {
+        "not dropped", ".copy() dropped", "+ -> -"}
 
 
 def test_a_default_argument_is_tested_through_its_function(module):

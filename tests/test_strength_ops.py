@@ -229,3 +229,38 @@ def test_an_unknown_checkpoint_header_is_refused(tmp_path, change, message):
     _rewrite_header(path, change)
     with pytest.raises(ValueError, match=rf"load: .*checkpoint\.npz' is damaged: {message}"):
         mytorch.load(path)
+
+
+# ------------------------------------------------------------------------ dropout, linear
+
+def test_the_dropout_op_checks_p_itself():
+    x = Tensor(np.ones(4), requires_grad=True)
+    for p in (1.5, -0.1):
+        with pytest.raises(ValueError, match=rf"dropout: p must be a number in \[0, 1\], got {p}"):
+            ops.Dropout.apply(x, p, True)
+
+
+def test_the_dropout_op_defaults_to_p_one_half_called_as_the_handout_calls_it():
+    """The handout's tests call forward with a context they made, keyword arguments and all."""
+    np.random.seed(0)
+    x = Tensor(np.ones(20000))
+    out = ops.Dropout.forward(mytorch.autograd_engine.ContextManager(), x, is_train=True)
+    assert set(np.unique(out.data)) == {0.0, 2.0}
+    assert abs((out.data == 0).mean() - 0.5) < 0.02
+    assert ops.Dropout.forward(mytorch.autograd_engine.ContextManager(), x) is x  # eval by default
+
+
+@pytest.mark.parametrize("x_grad, w_grad, b_grad", [(True, False, False), (False, True, False),
+                                                     (False, False, True), (True, False, True)])
+def test_linear_gives_exactly_the_gradients_asked_for(x_grad, w_grad, b_grad):
+    rng = np.random.default_rng(9)
+    x = Tensor(rng.standard_normal((5, 3)), requires_grad=x_grad)
+    w = Tensor(rng.standard_normal((2, 3)), requires_grad=w_grad)
+    b = Tensor(rng.standard_normal(2), requires_grad=b_grad)
+    ops.Linear.apply(x, w, b).backward(np.ones((5, 2)))
+    expected = {"x": np.ones((5, 2)) @ w.data, "w": np.ones((2, 5)) @ x.data, "b": np.full(2, 5.0)}
+    for name, tensor, wanted in [("x", x, x_grad), ("w", w, w_grad), ("b", b, b_grad)]:
+        if wanted:
+            np.testing.assert_allclose(tensor.grad.data, expected[name], rtol=1e-12, err_msg=name)
+        else:
+            assert tensor.grad is None, name

@@ -74,7 +74,7 @@ class Mutant(NamedTuple):
 
 def _skipped(tree: ast.Module) -> Set[int]:
     """ids of the nodes that hold no behaviour worth mutating: docstrings, annotations,
-    messages (f-strings), `__all__` and `if TYPE_CHECKING:` blocks."""
+    messages (f-strings), `__all__`, `if TYPE_CHECKING:` blocks and `copy=False`."""
     roots: List[ast.AST] = []
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
@@ -91,6 +91,10 @@ def _skipped(tree: ast.Module) -> Set[int]:
             roots.append(node)
         if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
             roots.append(node)
+        # `copy=False` made True only adds a copy: the same values, never a behaviour.
+        if isinstance(node, ast.keyword) and node.arg == "copy" \
+                and isinstance(node.value, ast.Constant) and node.value.value is False:
+            roots.append(node.value)
     return {id(inner) for root in roots for inner in ast.walk(root)}
 
 
