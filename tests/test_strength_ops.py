@@ -2,6 +2,7 @@
 Pow, messages of shape errors, repeated advanced indices, mixed dtypes, a recurrent cell's
 precomputed projection, soft cross-entropy targets, and checkpoint headers. Each is
 compared with PyTorch (float64) or central differences where a value is asserted."""
+import itertools
 import json
 
 import numpy as np
@@ -264,3 +265,102 @@ def test_linear_gives_exactly_the_gradients_asked_for(x_grad, w_grad, b_grad):
             np.testing.assert_allclose(tensor.grad.data, expected[name], rtol=1e-12, err_msg=name)
         else:
             assert tensor.grad is None, name
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_gives_each_input_its_own_gradient_and_dtype(reduction):
+    torch = _torch()
+    rng = np.random.default_rng(10)
+    a32, b64 = rng.standard_normal((3, 2)).astype(np.float32), rng.standard_normal((3, 2))
+    for a_grad, b_grad in [(True, True), (False, True), (True, False)]:
+        a = Tensor(a32.copy(), requires_grad=a_grad)
+        b = Tensor(b64.copy(), requires_grad=b_grad)
+        loss = ops.MSE.apply(a, b, reduction)
+        loss.backward(np.ones(loss.shape))
+        ta = torch.tensor(a32.astype(np.float64), requires_grad=True)
+        tb = torch.tensor(b64, requires_grad=True)
+        torch.nn.functional.mse_loss(ta, tb, reduction=reduction).sum().backward()
+        for tensor, wanted, expected, dtype in [(a, a_grad, ta, np.float32), (b, b_grad, tb, np.float64)]:
+            if wanted:
+                assert tensor.grad.dtype == dtype
+                np.testing.assert_allclose(tensor.grad.data, expected.grad.numpy(), rtol=1e-6)
+            else:
+                assert tensor.grad is None
+
+
+# ------------------------------------- every op: the gradients asked for, in their dtypes
+
+def _normal(*shape):
+    return np.random.default_rng(sum(shape) + len(shape)).standard_normal(shape)
+
+
+def _cell(gates, state):
+    hidden = 3
+    return [_normal(4, 2), _normal(4, state * hidden), _normal(gates * hidden, 2),
+            _normal(gates * hidden, hidden), _normal(gates * hidden), _normal(gates * hidden + 0) * 0.5]
+
+
+# name -> (op, arrays (None: a non-tensor argument given in `extra`), extra arguments,
+# the positions of the inputs that take gradients)
+MULTI_INPUT = {
+    "add": (ops.Add, [_normal(3, 1), _normal(4)], [], [0, 1]),
+    "sub": (ops.Sub, [_normal(3, 1), _normal(4)], [], [0, 1]),
+    "mul": (ops.Mul, [_normal(3, 1), _normal(4)], [], [0, 1]),
+    "div": (ops.Div, [_normal(3, 1), _normal(4) + 3], [], [0, 1]),
+    "pow": (ops.Pow, [np.abs(_normal(3, 1)) + 0.5, _normal(4)], [], [0, 1]),
+    "matmul": (ops.MatMul, [_normal(2, 3, 4), _normal(4, 5)], [], [0, 1]),
+    "maximum": (ops.Maximum, [_normal(3, 1), _normal(4)], [], [0, 1]),
+    "minimum": (ops.Minimum, [_normal(3, 1), _normal(4)], [], [0, 1]),
+    "where": (ops.Where, [_normal(3, 4) > 0, _normal(3, 1), _normal(4)], [], [1, 2]),
+    "linear": (ops.Linear, [_normal(5, 3), _normal(2, 3), _normal(2)], [], [0, 1, 2]),
+    "conv1d": (ops.Conv1d, [_normal(2, 3, 7), _normal(4, 3, 3), _normal(4)], [2, 1], [0, 1, 2]),
+    "conv2d": (ops.Conv2d, [_normal(2, 3, 5, 6), _normal(4, 3, 2, 3), _normal(4)], [1, (1, 0)],
+               [0, 1, 2]),
+    "cross_entropy": (ops.CrossEntropy, [_normal(3, 4), np.abs(_normal(3, 4))], ["sum"], [0, 1]),
+    "mse": (ops.MSE, [_normal(3, 4), _normal(4, 3).T], ["mean"], [0, 1]),
+    "batchnorm": (ops.BatchNorm, [_normal(6, 3), np.zeros(3), np.ones(3), _normal(3), _normal(3)],
+                  [True, 0.1, 1e-5], [0, 3, 4]),
+    "rnn_cell": (ops.RNNCell, _cell(1, 1), ["tanh"], [0, 1, 2, 3, 4, 5]),
+    "gru_cell": (ops.GRUCell, _cell(3, 1), [], [0, 1, 2, 3, 4, 5]),
+    "lstm_cell": (ops.LSTMCell, _cell(4, 2), [], [0, 1, 2, 3, 4, 5]),
+    "cat": (ops.Cat, [_normal(2, 3), _normal(1, 3), _normal(4, 3)], [0], [0, 1, 2]),
+    "stack": (ops.Stack, [_normal(2, 3), _normal(3, 2).T, _normal(2, 3) + 1], [1], [0, 1, 2]),
+}
+
+
+def _run(op, arrays, extra, wanted, dtypes):
+    """The op on fresh tensors, `wanted` positions requiring grad; backward through a fixed
+    weighting of the output. Returns the tensors."""
+    tensors = [Tensor(array.astype(dtypes.get(i, array.dtype)), requires_grad=i in wanted)
+               for i, array in enumerate(arrays)]
+    out = op.apply(*tensors, *extra)
+    weights = np.random.default_rng(11).standard_normal(out.shape)
+    (out * Tensor(weights)).sum().backward()
+    return tensors
+
+
+@pytest.mark.parametrize("name", list(MULTI_INPUT))
+def test_each_input_gets_its_own_gradient_whichever_others_require_grad(name):
+    op, arrays, extra, inputs = MULTI_INPUT[name]
+    reference = _run(op, arrays, extra, set(inputs), {})
+    for count in range(1, len(inputs)):
+        for wanted in itertools.combinations(inputs, count):
+            tensors = _run(op, arrays, extra, set(wanted), {})
+            for i in inputs:
+                if i in wanted:
+                    np.testing.assert_allclose(tensors[i].grad.data, reference[i].grad.data,
+                                               rtol=1e-12, atol=1e-15, err_msg=f"{name} {wanted} {i}")
+                else:
+                    assert tensors[i].grad is None, (name, wanted, i)
+
+
+@pytest.mark.parametrize("name", list(MULTI_INPUT))
+def test_each_gradient_has_its_inputs_dtype_when_dtypes_mix(name):
+    op, arrays, extra, inputs = MULTI_INPUT[name]
+    reference = _run(op, arrays, extra, set(inputs), {})
+    for single in inputs:  # one input float32, the others float64
+        tensors = _run(op, arrays, extra, set(inputs), {single: np.float32})
+        for i in inputs:
+            assert tensors[i].grad.dtype == (np.float32 if i == single else np.float64), (name, i)
+            np.testing.assert_allclose(tensors[i].grad.data, reference[i].grad.data,
+                                       rtol=2e-4, atol=1e-5, err_msg=f"{name} {single} {i}")
