@@ -1,4 +1,5 @@
 """Elementwise arithmetic with broadcasting, and matrix products."""
+import math
 from typing import Optional, Tuple, Union
 
 import numpy as np
@@ -155,7 +156,9 @@ class MatMul(Function):
         if ctx.needs_input_grad[1]:
             if b2.ndim == 2:
                 # One matrix shared by every batch row: fold the batch axes into one sum.
-                a_rows, grad_rows = a2.reshape(-1, a2.shape[-1]), grad.reshape(-1, grad.shape[-1])
+                # Counted rows, not -1: a reshape cannot infer -1 when a row is empty.
+                rows = math.prod(grad.shape[:-1])
+                a_rows, grad_rows = a2.reshape(rows, a2.shape[-1]), grad.reshape(rows, grad.shape[-1])
                 if b2.flags.f_contiguous and not b2.flags.c_contiguous:
                     # b is a transposed view, as W.T in `x @ W.T`: (grad.T @ a).T gives
                     # W.grad in W's own C layout, which keeps the optimizer's update fast.

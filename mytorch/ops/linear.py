@@ -1,4 +1,5 @@
 """The fully connected layer as one fused op, the hot spot of an MLP's training step."""
+import math
 from typing import Optional, Tuple
 
 from mytorch.autograd_engine import ContextManager, Function
@@ -30,11 +31,12 @@ class Linear(Function):
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
             grad_x = Tensor(unbroadcast(grad @ weight.data, x.shape, x.dtype))
-        # Flatten any leading axes into one batch axis.
-        grad_rows = grad.reshape(-1, grad.shape[-1])
+        # Flatten any leading axes into one batch axis (counted: -1 is ambiguous for empty rows).
+        rows = math.prod(grad.shape[:-1])
+        grad_rows = grad.reshape(rows, grad.shape[-1])
         if ctx.needs_input_grad[1]:
             # (out, in), C-contiguous like the weight itself.
-            grad_weight = Tensor((grad_rows.T @ x.data.reshape(-1, x.shape[-1])).astype(weight.dtype, copy=False))
+            grad_weight = Tensor((grad_rows.T @ x.data.reshape(rows, x.shape[-1])).astype(weight.dtype, copy=False))
         if ctx.needs_input_grad[2]:
             grad_bias = Tensor(grad_rows.sum(axis=0).astype(ctx.bias_dtype, copy=False))
         return grad_x, grad_weight, grad_bias
