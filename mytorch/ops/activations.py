@@ -119,7 +119,8 @@ class Softmax(Function):
     def forward(ctx: ContextManager, a: Tensor, dim: int = -1) -> Tensor:
         axis = checks.dim("softmax", dim, a.shape)
         data = np.atleast_1d(float_data(a))  # a 0-d tensor is one class
-        e = np.exp(data - data.max(axis=axis, keepdims=True))
+        # initial=-inf: the max of an empty axis (whose softmax is empty) is not an error.
+        e = np.exp(data - data.max(axis=axis, keepdims=True, initial=-np.inf))
         out = Tensor((e / e.sum(axis=axis, keepdims=True)).reshape(a.shape))
         ctx.axis = axis
         ctx.save_for_backward(out)
@@ -143,7 +144,7 @@ class LogSoftmax(Function):
     def forward(ctx: ContextManager, a: Tensor, dim: int = -1) -> Tensor:
         axis = checks.dim("log_softmax", dim, a.shape)
         data = np.atleast_1d(float_data(a))  # a 0-d tensor is one class
-        shifted = data - data.max(axis=axis, keepdims=True)
+        shifted = data - data.max(axis=axis, keepdims=True, initial=-np.inf)
         out = Tensor((shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))).reshape(a.shape))
         ctx.axis = axis
         ctx.save_for_backward(out)
