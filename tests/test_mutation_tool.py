@@ -134,3 +134,12 @@ def test_the_line_map_is_reused_until_a_file_changes(project, monkeypatch):
     (project / "tests" / "test_calc.py").write_text(TEST_CALC + "\n")
     assert mutation._cached_coverage_map(project, ["calc.py"]) == {"calc.py": {2: ["2"]}}
     assert made == [["calc.py"], ["calc.py"]]
+
+
+def test_only_given_tests_run_each_mutant_without_the_line_map_or_the_rerun(project, monkeypatch):
+    ran = []
+    monkeypatch.setattr(mutation, "_pytest", lambda workdir, tests, timeout: ran.append(tests) or ("passed", 0))
+    monkeypatch.setattr(mutation, "_cached_coverage_map", lambda *args: pytest.fail("mapped"))
+    score = mutation.run(["calc.py"], sample=0, seed=0, timeout=60, jobs=1, report=None,
+                         only=["tests/test_calc.py::test_clamp"])
+    assert ran == [["tests/test_calc.py::test_clamp"]] * 4 and score == 0.0

@@ -2,6 +2,7 @@
 
     python3 -m tools.mutation                      # the core files, 10 mutants each
     python3 -m tools.mutation mytorch/ops/reductions.py --sample 0   # every mutant of one file
+    python3 -m tools.mutation mytorch/ops/reductions.py --tests tests/test_strength_ops.py
     python3 -m tools.mutation --help
 
 Each mutant changes one thing in one file: an arithmetic or comparison operator, `and`
@@ -285,8 +286,10 @@ def _read_equivalents() -> Dict[str, str]:
 
 
 def run(paths: Sequence[str], sample: int, seed: int, timeout: float, jobs: int,
-        report: Optional[Path]) -> float:
-    """Run the mutants of `paths` and print the score per file; return the overall score."""
+        report: Optional[Path], only: Sequence[str] = ()) -> float:
+    """Run the mutants of `paths` and print the score per file; return the overall score.
+    With `only` (test files or node ids), each mutant meets those tests alone: no map of
+    lines to tests, no rerun of the suite; a quick look while strengthening them."""
     equivalents = _read_equivalents()
     chosen: List[Mutant] = []
     for path in paths:
@@ -301,11 +304,13 @@ def run(paths: Sequence[str], sample: int, seed: int, timeout: float, jobs: int,
             workdir = Path(scratch) / str(index)
             _copy_repo(workdir)
             workdirs.put(workdir)
-        mapping = _cached_coverage_map(Path(scratch) / "0", paths)
+        mapping = {} if only else _cached_coverage_map(Path(scratch) / "0", paths)
 
         def attempt(mutant: Mutant) -> Tuple[bool, int]:
             workdir = workdirs.get()  # a copy no other mutant is using
             try:
+                if only:
+                    return _caught(workdir, mutant, list(only), timeout, rerun=False)
                 return _caught(workdir, mutant, _tests_for(mutant, mapping.get(mutant.path, {})),
                                timeout)
             finally:
@@ -321,10 +326,11 @@ def run(paths: Sequence[str], sample: int, seed: int, timeout: float, jobs: int,
     return _summarise(results, equivalents, report)
 
 
-def _caught(workdir: Path, mutant: Mutant, tests: List[str], timeout: float) -> Tuple[bool, int]:
-    """Whether the suite in `workdir` fails with `mutant` in place: first the tests that run
-    its line, then, if they pass (or there are none), the whole suite. Also how many tests
-    ran its line."""
+def _caught(workdir: Path, mutant: Mutant, tests: List[str], timeout: float,
+            rerun: bool = True) -> Tuple[bool, int]:
+    """Whether the suite in `workdir` fails with `mutant` in place: first `tests` (those that
+    run its line), then, if they pass (or there are none) and `rerun`, the whole suite.
+    Also how many tests there were."""
     target = workdir / mutant.path
     original = target.read_text()
     target.write_text(mutant.source)
@@ -332,7 +338,7 @@ def _caught(workdir: Path, mutant: Mutant, tests: List[str], timeout: float) -> 
         outcome = "failed"
         if tests:
             outcome, _ = _pytest(workdir, tests, timeout)
-        if outcome == "passed" or not tests:
+        if rerun and (outcome == "passed" or not tests):
             outcome, _ = _pytest(workdir, ["tests"], timeout * 4)
     finally:
         target.write_text(original)
@@ -390,6 +396,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="per mutant's test run (the full-suite rerun gets 4x); default 120")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="mutants run at a time, each in its own copy; default 1")
+    parser.add_argument("--tests", nargs="+", default=(), metavar="TEST",
+                        help="run each mutant against these tests only (files or node ids), "
+                             "without the line map or the rerun of the suite: a quick look, "
+                             "not a score")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results here")
     args = parser.parse_args(argv)
@@ -405,7 +415,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             for mutant in mutants(path):
                 print(f"{path}:{mutant.line}: {mutant.description}")
         return 0
-    score = run(paths, args.sample, args.seed, args.timeout, args.jobs, args.json)
+    score = run(paths, args.sample, args.seed, args.timeout, args.jobs, args.json, args.tests)
     print(f"\nscore: {100 * score:.1f}% of behaviour-changing mutants caught")
     return 0
 
