@@ -350,3 +350,31 @@ def test_assigning_a_tensor_that_requires_grad_into_a_constant_is_refused():
         x[0] = y
     np.testing.assert_array_equal(x.data, [5, 0, 0])
     assert x._version == 1
+
+
+def test_anomaly_modes_forward_stack_ends_at_the_users_line():
+    """The library's own frames (Tensor methods, Function.apply) are cut from the end."""
+    x = Tensor(np.array([0.0]), requires_grad=True)
+    with mytorch.autograd.detect_anomaly(), np.errstate(divide="ignore"):
+        y = x.log()  # the last line of the stack
+        with pytest.raises(RuntimeError) as error:
+            y.sum().backward()
+    stack = str(error.value).split("(most recent call last):\n", 1)[1]
+    assert stack.rstrip().endswith("y = x.log()  # the last line of the stack")
+    assert "mytorch/" not in stack.rsplit(__file__, 1)[1]
+
+
+def test_a_function_without_forward_or_backward_says_so():
+    class NoBackward(Function):
+        @staticmethod
+        def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+            return Tensor(a.data * 2)
+
+    class NoForward(Function):
+        pass
+
+    out = NoBackward.apply(Tensor(np.ones(2), requires_grad=True))
+    with pytest.raises(NotImplementedError):
+        out.sum().backward()
+    with pytest.raises(NotImplementedError):
+        NoForward.apply(Tensor(np.ones(2), requires_grad=True))
