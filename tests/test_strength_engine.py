@@ -378,3 +378,21 @@ def test_a_function_without_forward_or_backward_says_so():
         out.sum().backward()
     with pytest.raises(NotImplementedError):
         NoForward.apply(Tensor(np.ones(2), requires_grad=True))
+
+
+def test_where_takes_a_number_on_either_side_in_the_tensors_dtype():
+    condition = Tensor(np.array([True, False, True]))
+    x = Tensor(np.array([1.0, 2.0, 3.0], dtype=np.float32), requires_grad=True)
+    left, right = mytorch.where(condition, x, 5.0), mytorch.where(condition, 5.0, x)
+    np.testing.assert_array_equal(left.data, [1, 5, 3])
+    np.testing.assert_array_equal(right.data, [5, 2, 5])
+    assert left.dtype == right.dtype == np.float32
+    (left + right * 10).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1, 10, 1])
+
+
+def test_cat_and_stack_default_to_the_first_axis():
+    a, b = Tensor(np.zeros((1, 2))), Tensor(np.ones((1, 2)))
+    assert mytorch.cat([a, b]).shape == (2, 2)
+    assert mytorch.stack([a, b]).shape == (2, 1, 2)
+    np.testing.assert_array_equal(mytorch.cat([a, b]).data, [[0, 0], [1, 1]])

@@ -364,3 +364,52 @@ def test_each_gradient_has_its_inputs_dtype_when_dtypes_mix(name):
             assert tensors[i].grad.dtype == (np.float32 if i == single else np.float64), (name, i)
             np.testing.assert_allclose(tensors[i].grad.data, reference[i].grad.data,
                                        rtol=2e-4, atol=1e-5, err_msg=f"{name} {single} {i}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("exponent", [2, 2.0, np.float64(2.0), np.float32(0.5), True, -1, -0.5],
+                         ids=repr)
+def test_pow_with_a_number_keeps_the_bases_dtype_as_pytorch(dtype, exponent):
+    torch = _torch()
+    data = np.array([0.5, 2.0, 3.0], dtype=dtype)
+    x = Tensor(data.copy(), requires_grad=True)
+    out = x ** exponent
+    out.sum().backward()
+    tx = torch.tensor(data, requires_grad=True)
+    expected = tx ** exponent
+    expected.sum().backward()
+    assert out.dtype == x.grad.dtype == dtype
+    assert str(expected.dtype) == f"torch.{np.dtype(dtype).name}"
+    tolerance = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=tolerance)
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=tolerance)
+
+
+def test_integer_pow_stays_integer_as_pytorch():
+    for exponent in (2, True, 0):
+        out = Tensor(np.array([1, 2, 3])) ** exponent
+        assert out.dtype == np.int64
+        np.testing.assert_array_equal(out.data, np.array([1, 2, 3]) ** int(exponent))
+    with pytest.raises(ValueError, match=r"Pow: a of shape \(3,\) and dtype int64 with exponent -1: "
+                                         "Integers to negative integer powers are not allowed"):
+        Tensor(np.array([1, 2, 3])) ** -1
+
+
+def test_expand_to_an_empty_axis_as_pytorch():
+    torch = _torch()
+    x = Tensor(np.ones((1, 3)), requires_grad=True)
+    out = x.expand(0, 3)
+    out.backward(np.ones((0, 3)))
+    assert out.shape == tuple(torch.ones(1, 3).expand(0, 3).shape) == (0, 3)
+    np.testing.assert_array_equal(x.grad.data, np.zeros((1, 3)))
+    with pytest.raises(ValueError, match=r"expand: cannot expand a tensor of shape \(1, 3\) to "
+                                         r"\(-2, 3\)"):
+        x.expand(-2, 3)
+
+
+def test_the_rnn_op_checks_its_nonlinearity():
+    args = _cell_inputs(1, 1)
+    with pytest.raises(ValueError, match="RNNCell: nonlinearity must be one of 'tanh', 'relu', "
+                                         "got 'sigmoid'"):
+        ops.RNNCell.apply(*args, "sigmoid")
+    assert gradcheck(lambda *a: ops.RNNCell.apply(*a, "relu"), *args)
