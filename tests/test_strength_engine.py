@@ -396,3 +396,13 @@ def test_cat_and_stack_default_to_the_first_axis():
     assert mytorch.cat([a, b]).shape == (2, 2)
     assert mytorch.stack([a, b]).shape == (2, 1, 2)
     np.testing.assert_array_equal(mytorch.cat([a, b]).data, [[0, 0], [1, 1]])
+
+
+@pytest.mark.parametrize("function", [mytorch.cat, mytorch.stack])
+def test_cat_and_stack_take_a_list_or_tuple_only(function):
+    a = Tensor(np.ones((1, 2)))
+    name = function.__name__
+    for seq, kind in [(a, "Tensor"), ((t for t in [a, a]), "generator"), ({0: a}, "dict")]:
+        with pytest.raises(TypeError, match=rf"{name}: expected a list or tuple of tensors, got {kind}"):
+            function(seq)
+    assert function((a, a)).shape == function([a, a]).shape
