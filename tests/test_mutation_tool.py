@@ -97,6 +97,7 @@ def project(tmp_path, monkeypatch):
     monkeypatch.setattr(mutation, "REPO", repo)
     monkeypatch.setattr(mutation, "CORE", ["calc.py"])
     monkeypatch.setattr(mutation, "EQUIVALENTS", repo / "equivalents.txt")
+    monkeypatch.setattr(mutation.tempfile, "tempdir", str(tmp_path))  # scratch and line maps
     return repo
 
 
@@ -127,7 +128,6 @@ def test_the_line_map_is_reused_until_a_file_changes(project, monkeypatch):
     made = []
     monkeypatch.setattr(mutation, "_coverage_map",
                         lambda workdir, paths: made.append(paths) or {"calc.py": {2: [str(len(made))]}})
-    monkeypatch.setattr(mutation.tempfile, "tempdir", str(project.parent))
     first = mutation._cached_coverage_map(project, ["calc.py"])
     mutation.EQUIVALENTS.write_text("# edited\n")  # not a reason to map again
     assert mutation._cached_coverage_map(project, ["calc.py"]) == first == {"calc.py": {2: ["1"]}}

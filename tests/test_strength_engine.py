@@ -8,7 +8,7 @@ import pytest
 import mytorch
 from mytorch import Tensor, nn, optim
 from mytorch import ops
-from mytorch.autograd_engine import ContextManager, Function
+from mytorch.autograd_engine import AccumulateGrad, ContextManager, Function
 
 
 def _returning(make_grad):
@@ -189,6 +189,38 @@ def test_a_grad_never_aliases_an_array_the_op_keeps():
     out.sum().backward()
     np.testing.assert_array_equal(a.grad.data, 6.0)
     np.testing.assert_array_equal(out.grad_fn.ctx.kept, 3.0)
+
+
+def test_a_grad_never_aliases_a_tensor_the_op_saved():
+    class ReturnsSaved(Function):
+        @staticmethod
+        def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+            ctx.save_for_backward(Tensor(np.full(a.shape, 3.0)))
+            return Tensor(a.data * 3)
+
+        @staticmethod
+        def backward(ctx: ContextManager, grad_output: Tensor):
+            return Tensor(ctx.saved_tensors[0].data)
+
+    a = Tensor(np.zeros(20000), requires_grad=True)
+    out = ReturnsSaved.apply(a)
+    out.sum().backward()
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, 6.0)
+    np.testing.assert_array_equal(out.grad_fn.ctx.saved_tensors[0].data, 3.0)
+
+
+def test_accumulate_grad_called_by_hand_copies_the_gradient_it_is_given():
+    """The handout's tests call AccumulateGrad.apply directly."""
+    x = Tensor(np.zeros(20000), requires_grad=True)
+    gradient = np.ones(20000)
+    node = AccumulateGrad(x)
+    node.apply(Tensor(gradient))
+    node.apply(Tensor(gradient))
+    np.testing.assert_array_equal(x.grad.data, 2.0)
+    np.testing.assert_array_equal(gradient, 1.0)
+    with pytest.raises(RuntimeError, match=r"AccumulateGrad: gradient of shape \(3,\)"):
+        node.apply(Tensor(np.ones(3)))
 
 
 def test_two_save_for_backward_calls_add_up():
