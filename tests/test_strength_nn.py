@@ -74,3 +74,24 @@ def test_the_same_module_twice_is_one_child_and_its_parameters_once():
     assert len(list(model.parameters())) == 2
     assert [name for name, _ in model.named_modules()] == ["", "0", "1"]
     optim.SGD(model.parameters(), lr=0.1)  # no duplicate
+
+
+def test_add_parameter_takes_only_parameters():
+    module = nn.Module()
+    with pytest.raises(TypeError, match="add_parameter: 'w' must be a Tensor with is_parameter=True"):
+        module.add_parameter("w", Tensor(np.ones(2)))
+    assert list(module.parameters()) == []
+    weight = _param([1.0])
+    module.add_parameter("w", weight)
+    assert list(module.named_parameters()) == [("w", weight)]
+
+
+def test_load_state_dict_wants_one_param_group():
+    p = _param([1.0])
+    optimizer = optim.SGD([p], lr=0.1)
+    state = optimizer.state_dict()
+    for groups, shown in [([], "list"), (state["param_groups"] * 2, "list"), ("x", "str")]:
+        with pytest.raises(ValueError, match=rf"SGD.load_state_dict: expected 'param_groups' to hold "
+                                             rf"one dict, got {shown}"):
+            optimizer.load_state_dict({"state": state["state"], "param_groups": groups})
+    assert optimizer.state_dict() == state

@@ -413,3 +413,45 @@ def test_the_rnn_op_checks_its_nonlinearity():
                                          "got 'sigmoid'"):
         ops.RNNCell.apply(*args, "sigmoid")
     assert gradcheck(lambda *a: ops.RNNCell.apply(*a, "relu"), *args)
+
+
+# ------------------------------------------------------------ bad input no test reached
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: ops.Linear.apply(Tensor(np.ones((2, 3))), Tensor(np.ones((4, 3))), Tensor(np.ones(3))),
+     ValueError, r"Linear: bias of shape \(3,\) for weight of shape \(4, 3\)"),
+    (lambda: Tensor(np.ones((2, 3)))[5], IndexError, r"Index: .*5.* \(indexing a tensor of shape \(2, 3\)\)"),
+    (lambda: ops.Cat.apply(), ValueError, "Cat: expected a sequence of tensors and a dim, got nothing"),
+    (lambda: ops.Stack.apply(), ValueError, "Stack: expected a sequence of tensors and a dim, got nothing"),
+    (lambda: ops.Cat.apply(0), ValueError, "Cat: expected a non-empty sequence of tensors"),
+    (lambda: ops.Cat.apply(Tensor(1.0), Tensor(2.0), 0), ValueError,
+     r"Cat: cannot concatenate 0-d tensors \(shapes \[\(\), \(\)\]\); use stack"),
+    (lambda: Tensor(np.ones((2, 3))).transpose(0), ValueError,
+     "transpose: give both dims or neither, got dim0=0, dim1=None"),
+])
+def test_bad_input_is_the_named_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize("op, gates, state, extra", CELLS, ids=[c[0].__name__ for c in CELLS])
+def test_a_cell_names_the_shapes_that_do_not_fit(op, gates, state, extra):
+    name = op.__name__
+    x, h, w_ih, w_hh, b_ih, b_hh = _cell_inputs(gates, state)
+    wide = Tensor(np.ones((4, 5)))
+    with pytest.raises(ValueError, match=rf"{name}: input of shape \(4, 5\) does not fit weight_ih "
+                                         rf"of shape \({gates * 3}, 2\)"):
+        op.apply(wide, h, w_ih, w_hh, b_ih, b_hh, *extra)
+    with pytest.raises(ValueError, match=rf"{name}: input of shape \(4, 2\) does not fit weight_ih"):
+        op.apply(x, h, Tensor(np.ones((gates * 3 + 1, 2))), w_hh, b_ih, b_hh, *extra)
+    with pytest.raises(ValueError, match=rf"{name}: weight_hh \({gates * 3}, 3\), bias_ih \(1,\) "
+                                         rf"and bias_hh \({gates * 3},\) do not fit {gates} gates of "
+                                         "hidden size 3"):
+        op.apply(x, h, w_ih, w_hh, Tensor(np.ones(1)), b_hh, *extra)
+    with pytest.raises(ValueError, match=rf"{name}: weight_hh \({gates * 3 + 1}, 3\)"):
+        op.apply(x, h, w_ih, Tensor(np.ones((gates * 3 + 1, 3))), b_ih, b_hh, *extra)
+    with pytest.raises(ValueError, match=rf"{name}: weight_hh .* and bias_hh \(2,\) do not fit"):
+        op.apply(x, h, w_ih, w_hh, b_ih, Tensor(np.ones(2)), *extra)
+    with pytest.raises(ValueError, match=rf"{name}: hidden state of shape \(4, 7\) for input of "
+                                         rf"shape \(4, 2\) \(expected \(4, {state * 3}\)\)"):
+        op.apply(x, Tensor(np.ones((4, 7))), w_ih, w_hh, b_ih, b_hh, *extra)
