@@ -306,7 +306,7 @@ def run(paths: Sequence[str], sample: int, seed: int, timeout: float, jobs: int,
             workdirs.put(workdir)
         mapping = {} if only else _cached_coverage_map(Path(scratch) / "0", paths)
 
-        def attempt(mutant: Mutant) -> Tuple[bool, int]:
+        def attempt(mutant: Mutant) -> Tuple[bool, int, float]:
             workdir = workdirs.get()  # a copy no other mutant is using
             try:
                 if only:
@@ -318,31 +318,32 @@ def run(paths: Sequence[str], sample: int, seed: int, timeout: float, jobs: int,
 
         results = []
         with ThreadPoolExecutor(jobs) as pool:
-            for number, (mutant, (caught, tests)) in enumerate(zip(chosen, pool.map(attempt, chosen)), 1):
+            for number, (mutant, (caught, tests, seconds)) in enumerate(
+                    zip(chosen, pool.map(attempt, chosen)), 1):
                 status = "caught" if caught else ("equivalent" if mutant.key in equivalents else "SURVIVED")
                 results.append((mutant, status, tests))
                 print(f"[{number}/{len(chosen)}] {status:10} {mutant.path}:{mutant.line} "
-                      f"{mutant.description} ({tests} tests)", flush=True)
+                      f"{mutant.description} ({tests} tests, {seconds:.0f} s)", flush=True)
     return _summarise(results, equivalents, report)
 
 
 def _caught(workdir: Path, mutant: Mutant, tests: List[str], timeout: float,
-            rerun: bool = True) -> Tuple[bool, int]:
+            rerun: bool = True) -> Tuple[bool, int, float]:
     """Whether the suite in `workdir` fails with `mutant` in place: first `tests` (those that
     run its line), then, if they pass (or there are none) and `rerun`, the whole suite.
-    Also how many tests there were."""
+    Also how many tests there were, and the seconds it took."""
     target = workdir / mutant.path
     original = target.read_text()
     target.write_text(mutant.source)
+    outcome, seconds, rerun_seconds = "failed", 0.0, 0.0
     try:
-        outcome = "failed"
         if tests:
-            outcome, _ = _pytest(workdir, tests, timeout)
+            outcome, seconds = _pytest(workdir, tests, timeout)
         if rerun and (outcome == "passed" or not tests):
-            outcome, _ = _pytest(workdir, ["tests"], timeout * 4)
+            outcome, rerun_seconds = _pytest(workdir, ["tests"], timeout * 4)
     finally:
         target.write_text(original)
-    return outcome != "passed", len(tests)
+    return outcome != "passed", len(tests), seconds + rerun_seconds
 
 
 def _summarise(results: list, equivalents: Dict[str, str], report: Optional[Path]) -> float:
