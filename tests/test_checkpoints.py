@@ -229,7 +229,7 @@ def test_five_steps_save_load_five_steps_equals_ten_steps_bit_for_bit(tmp_path):
 
 @pytest.mark.parametrize("obj, match", [
     ({"model": object()}, r"cannot store a object \(at 'model'\)"),
-    ({"a": {1.5: np.ones(2)}}, "dict keys must be strings or integers, got 1.5 in a"),
+    ({"a": {1.5: np.ones(2)}}, "dict keys must be strings or integers, got 1.5 in 'a'"),
     ({"arr": np.array([{}, 1], dtype=object)}, "the array at 'arr' holds Python objects"),
     ([{"x": {True: 1}}], "dict keys must be strings or integers, got True"),
 ])
@@ -265,8 +265,9 @@ def test_load_reads_no_pickles_and_rejects_other_files(tmp_path):
     pickled = tmp_path / "pickled.npz"
     np.savez(pickled, __mytorch__=np.array('{"format": "mytorch checkpoint 1", "object": '
                                            '{"array": "evil"}}'), evil=np.array([{}], dtype=object))
-    with pytest.raises(ValueError, match="is damaged: Object arrays cannot be loaded when allow_pickle=False"):
+    with pytest.raises(ValueError, match="is damaged: the entry 'evil.npy' holds Python objects") as info:
         mytorch.load(pickled)
+    assert "allow_pickle" not in str(info.value)
     plain = tmp_path / "plain.npz"
     np.savez(plain, x=np.ones(2))
     with pytest.raises(ValueError, match="an .npz archive but not a checkpoint written by mytorch.save"):

@@ -194,7 +194,10 @@ def test_an_offline_first_run_is_a_one_line_error(tmp_path, monkeypatch, capsys)
     assert status == 1
     assert err.count("\n") == 1 and err.startswith("error: could not load 'mnist': ")
     assert "train-images-idx3-ubyte.gz" in err and "refused" in err.lower()
-    assert "--data DIR or MYTORCH_DATA=DIR" in err
+    # The two ways to use files you have, each said as what it is.
+    assert err.rstrip().endswith("(to use files you have: --data DIR, the folder holding the "
+                                 "four files, or MYTORCH_DATA=DIR, the folder holding data-set "
+                                 "folders such as mnist/)")
     assert not (tmp_path / "p.png").exists() and not (tmp_path / "cache").exists()
 
 
