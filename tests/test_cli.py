@@ -13,13 +13,11 @@ from threadpoolctl import threadpool_info
 import mytorch
 from mytorch import cli, nn, plots
 from mytorch.data import DATASETS
+from conftest import DATA as SHARED_DATA, needs_data
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "tests" / "example_mlp.py"
-SHARED_DATA = REPO.parent / "shared" / "data"
-needs_shared_data = pytest.mark.skipif(
-    not (SHARED_DATA / "mnist-10k").is_dir(),
-    reason=f"shared data not found at {SHARED_DATA} (needed for real MNIST runs)")
+needs_shared_data = needs_data("mnist-10k")
 
 sys.path.insert(0, str(EXAMPLE.parent))
 import example_mlp  # noqa: E402

@@ -23,11 +23,7 @@ from mytorch.data import (
     read_idx,
 )
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-needs_shared = pytest.mark.skipif(
-    not SHARED.is_dir(),
-    reason=f"shared data folder {SHARED} not found (CI clones the repo with shared/ beside it)",
-)
+from conftest import DATA as SHARED, needs_data
 
 
 # ---------------------------------------------------------------- helpers
@@ -142,7 +138,8 @@ def _files_in(directory):
 # ---------------------------------------------------------------- real files
 
 
-@needs_shared
+@needs_data("mnist-10k")
+@needs_data("fashion-mnist")
 @pytest.mark.parametrize(
     "dataset, n_train, n_test", [("mnist-10k", 8000, 2000), ("fashion-mnist", 60000, 10000)]
 )
@@ -164,7 +161,7 @@ def test_load_real_files(monkeypatch, dataset, n_train, n_test, via):
     train_images[0, 0, 0] = 1  # arrays are writable (not views over read-only bytes)
 
 
-@needs_shared
+@needs_data("fashion-mnist")
 def test_fashion_md5_table_matches_the_published_files():
     # The shared copies (Debian's package) have gzip headers without the file name and
     # with a later mtime; the deflate data and trailer are the published ones. Putting the
@@ -178,7 +175,7 @@ def test_fashion_md5_table_matches_the_published_files():
         assert hashlib.md5(rebuilt).hexdigest() == DATASETS["fashion-mnist"]["md5"][name], name
 
 
-@needs_shared
+@needs_data("mnist-10k")
 def test_mnist_10k_md5_table_matches_shared_files():
     for name in FILES:
         assert _md5(SHARED / "mnist-10k" / name) == DATASETS["mnist-10k"]["md5"][name]
@@ -316,7 +313,7 @@ def test_load_mnist_validates_contents(tmp_path, bad_file, raw, match):
 # ---------------------------------------------------------------- download
 
 
-@needs_shared
+@needs_data("mnist-original")
 def test_download_official_mnist_files_pass_published_md5(tmp_path, serve):
     url = serve(SHARED / "mnist-original")
     cache = tmp_path / "cache"
@@ -331,7 +328,7 @@ def test_download_official_mnist_files_pass_published_md5(tmp_path, serve):
     assert _files_in(cache) == names
 
 
-@needs_shared
+@needs_data("mnist-10k")
 def test_load_mnist_downloads_missing_files_into_cache(tmp_path, monkeypatch, serve, dead_url):
     monkeypatch.setenv("MYTORCH_DATA", str(tmp_path / "cache"))
     url = serve(SHARED / "mnist-10k")
@@ -343,7 +340,7 @@ def test_load_mnist_downloads_missing_files_into_cache(tmp_path, monkeypatch, se
     assert _files_in(tmp_path / "cache" / "mnist-10k") == sorted(FILES)
 
 
-@needs_shared
+@needs_data("mnist-10k")
 def test_only_missing_files_are_downloaded(tmp_path, serve):
     cache = tmp_path / "cache"
     cache.mkdir()
@@ -354,7 +351,7 @@ def test_only_missing_files_are_downloaded(tmp_path, serve):
     assert serve.server.requested == ["/" + FILES[0]]
 
 
-@needs_shared
+@needs_data("mnist-10k")
 def test_checksum_mismatch_leaves_nothing_behind(tmp_path, serve, corrupt_mirror):
     url = serve(corrupt_mirror)
     cache = tmp_path / "cache"
@@ -412,7 +409,7 @@ def test_timeout_raises_runtime_error(tmp_path, silent_url):
     assert _files_in(tmp_path) == []
 
 
-@needs_shared
+@needs_data("mnist-10k")
 def test_keyboard_interrupt_mid_download_leaves_nothing(tmp_path, serve, monkeypatch):
     class InterruptingBar:
         def __init__(self, *args, **kwargs):
