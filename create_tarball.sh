@@ -108,8 +108,14 @@ if [[ ${#files[@]} -eq 0 ]]; then
     echo "create_tarball.sh: nothing to pack in ${folders[*]}" >&2
     exit 1
 fi
-# -h: the links left in the list are packed as their files' content.
-printf '%s\0' "${files[@]}" | tar -chf "$tmp" --null -T -
+# -h: the links left in the list are packed as their files' content. GNU tar would store
+# a linked file and the file it leads to as a hard link of one to the other: not with
+# --hard-dereference (BSD tar, which lacks the option, does not do that).
+options=(--null)
+if tar --help 2>/dev/null | grep -q -e '--hard-dereference'; then
+    options+=(--hard-dereference)
+fi
+printf '%s\0' "${files[@]}" | tar -chf "$tmp" "${options[@]}" -T -
 mv -f "$tmp" "$output"
 
 count=$(tar -tf "$output" | grep -vc '/$' || true)

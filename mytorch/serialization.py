@@ -265,14 +265,7 @@ class _EntryReader:
             raise ValueError(f"the entry {_short(name + '.npy')} is missing") from None
         self._check_sizes(info)
         with self.archive.open(info) as entry:
-            version = np.lib.format.read_magic(entry)
-            if version == (1, 0):
-                shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(entry)
-            elif version == (2, 0):
-                shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(entry)
-            else:
-                raise ValueError(f"the entry {_short(info.filename)} is a .npy file of version "
-                                 f"{version}, which save does not write")
+            shape, fortran_order, dtype = _read_npy_header(entry, info.filename)
             if dtype.hasobject:
                 raise ValueError(f"the entry {_short(info.filename)} holds Python objects (dtype "
                                  f"{dtype}), which a checkpoint never does")
@@ -304,6 +297,23 @@ class _EntryReader:
         if info.file_size > most:
             raise ValueError(f"the entry {_short(info.filename)} claims {info.file_size} bytes but "
                              f"the archive holds at most {most} for it")
+
+
+def _read_npy_header(entry: BinaryIO, name: str) -> Tuple[Tuple[int, ...], bool, np.dtype]:
+    """(shape, fortran_order, dtype) from the .npy header at the start of `entry`."""
+    version = np.lib.format.read_magic(entry)
+    if version not in ((1, 0), (2, 0)):
+        raise ValueError(f"the entry {_short(name)} is a .npy file of version {version}, "
+                         "which save does not write")
+    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                   else np.lib.format.read_array_header_2_0)
+    try:
+        return read_header(entry)
+    # NumPy parses the header's Python literal with tokenize and ast; what a crafted one
+    # makes them raise differs between versions (ValueError, SyntaxError, TokenError, ...).
+    except Exception as exc:  # noqa: BLE001
+        raise ValueError(f"the entry {_short(name)} has a bad .npy header: "
+                         f"{type(exc).__name__}: {exc}") from None
 
 
 _NODE_KEYS = {"dict": {"dict"}, "list": {"list"}, "tuple": {"tuple"}, "array": {"array"},

@@ -199,6 +199,40 @@ def test_an_offline_first_run_is_a_one_line_error(tmp_path, monkeypatch, capsys)
     assert not (tmp_path / "p.png").exists() and not (tmp_path / "cache").exists()
 
 
+def _data_root(tmp_path):
+    """A folder of data-set folders: mnist-10k/ holds the four files."""
+    (tmp_path / "data" / "mnist-10k").mkdir(parents=True)
+    for name in mytorch.data.FILES:
+        (tmp_path / "data" / "mnist-10k" / name).write_bytes(b"")
+    (tmp_path / "data" / "README.md").write_text("data sets")
+    return tmp_path / "data"
+
+
+@pytest.mark.parametrize("mistake", ["--data README.md", "--data one level too high",
+                                     "MYTORCH_DATA one level too deep"])
+def test_data_folder_mistakes_are_one_line_errors_that_name_the_right_folder(
+        tmp_path, monkeypatch, capsys, mistake):
+    root = _data_root(tmp_path)
+    before = sorted(root.rglob("*"))
+    monkeypatch.setitem(DATASETS, "mnist", dict(DATASETS["mnist"], mirrors=("http://127.0.0.1:9/",)))
+    monkeypatch.setenv("MYTORCH_DATA", str(root))
+    args, expected = {
+        "--data README.md": (["--data", str(root / "README.md")],
+                             f"{root / 'README.md'} is a file, not a folder"),
+        "--data one level too high": (["--data", str(root)],
+                                      f"{root} holds data-set folders (mnist-10k/)"),
+        "MYTORCH_DATA one level too deep": ([], f"set it to {root}, or name {root / 'mnist-10k'} "
+                                                "as the data folder"),
+    }[mistake]
+    if mistake.startswith("MYTORCH_DATA"):
+        monkeypatch.setenv("MYTORCH_DATA", str(root / "mnist-10k"))
+    status = example_mlp.main(args + ["--plot", str(tmp_path / "p.png")])
+    err = capsys.readouterr().err
+    assert status == 1 and err.count("\n") == 1 and err.startswith("error: could not load 'mnist'")
+    assert expected in err and "Errno" not in err
+    assert sorted(root.rglob("*")) == before  # no download began, no folder was made
+
+
 def test_missing_local_files_name_the_folder(tmp_path):
     with pytest.raises(cli.Failure, match=r"could not load 'mnist-10k': mnist-10k: missing .* in "
                                           + re.escape(str(tmp_path))) as info:

@@ -4,8 +4,12 @@ import functools
 import gzip
 import hashlib
 import http.server
+import os
+import re
 import shutil
 import socket
+import stat
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -432,3 +436,91 @@ def test_keyboard_interrupt_mid_download_leaves_nothing(tmp_path, serve, monkeyp
             url + FILES[0], tmp_path / FILES[0], DATASETS["mnist-10k"]["md5"][FILES[0]], timeout=5
         )
     assert _files_in(tmp_path) == []
+
+
+def test_a_download_gets_the_umask_mode(tmp_path, serve):
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "f.gz").write_bytes(b"payload")
+    url = serve(served)
+    previous = os.umask(0o077)  # a real umask, restored below
+    try:
+        download(url + "f.gz", tmp_path / "cache" / "f.gz", _md5(served / "f.gz"), timeout=5)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "cache" / "f.gz").stat().st_mode) == 0o600
+
+
+# ---------------------------------------------------------------- data-folder mistakes
+
+
+def _data_root(tmp_path):
+    """A folder of data-set folders, as ../shared/data: mnist-10k/ holds the four files."""
+    root = tmp_path / "data"
+    _write_dataset(root / "mnist-10k", {})
+    (root / "README.md").write_text("data sets")
+    return root
+
+
+def test_a_data_folder_one_level_too_high_is_named_with_its_data_sets(tmp_path, dead_url):
+    root = _data_root(tmp_path)
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    with pytest.raises(FileNotFoundError) as info:
+        load_mnist("mnist", data_dir=root, mirrors=[dead_url])
+    assert str(info.value).endswith(
+        f"in {root}; {root} holds data-set folders (mnist-10k/) rather than the files: name one "
+        f"of them as the data folder (data_dir, --data), or {root} as MYTORCH_DATA, which names "
+        "a folder of data-set folders")
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before  # no download began
+
+
+def test_mytorch_data_one_level_too_deep_suggests_its_parent(tmp_path, monkeypatch, dead_url):
+    root = _data_root(tmp_path)
+    monkeypatch.setenv("MYTORCH_DATA", str(root / "mnist-10k"))
+    with pytest.raises(FileNotFoundError) as info:
+        load_mnist("mnist", mirrors=[dead_url])
+    message = str(info.value)
+    assert f"in {root / 'mnist-10k' / 'mnist'} (MYTORCH_DATA/mnist); " in message
+    assert message.endswith(
+        f"MYTORCH_DATA={root / 'mnist-10k'} holds the files itself, but MYTORCH_DATA names a "
+        f"folder of data-set folders: set it to {root}, or name {root / 'mnist-10k'} as the data "
+        "folder (data_dir, --data)")
+    assert _files_in(root / "mnist-10k") == sorted(FILES)  # no mnist/ made inside it
+    # A data folder one level too deep: its parent is suggested.
+    monkeypatch.delenv("MYTORCH_DATA")
+    with pytest.raises(FileNotFoundError, match=re.escape(
+            f"the folder above it, {root / 'mnist-10k'}, holds the files: use that one")):
+        load_mnist("mnist", data_dir=root / "mnist-10k" / "sub", mirrors=[dead_url])
+    assert _files_in(root / "mnist-10k") == sorted(FILES)
+
+
+def test_a_file_as_the_data_folder_is_named(tmp_path, dead_url):
+    readme = _data_root(tmp_path) / "README.md"
+    for download_ in (True, False):
+        with pytest.raises(FileNotFoundError, match=re.escape(f"; {readme} is a file, not a folder")):
+            load_mnist("mnist", data_dir=readme, download=download_, mirrors=[dead_url])
+    assert readme.read_text() == "data sets"
+
+
+def test_where_the_loader_looked_says_why(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MYTORCH_DATA", raising=False)
+    with pytest.raises(FileNotFoundError, match=re.escape(
+            f"missing {', '.join(FILES)} in {tmp_path / 'home/.cache/mytorch/mnist-10k'} "
+            "(the cache; MYTORCH_DATA was not set). Put them there")):
+        load_mnist("mnist-10k")
+
+
+@pytest.mark.parametrize("variable", [None, "relative", "absolute"])
+def test_the_tests_look_for_data_in_mytorch_data_first(tmp_path, variable):
+    env = {key: value for key, value in os.environ.items() if key != "MYTORCH_DATA"}
+    repo = Path(__file__).resolve().parents[1]
+    expected = {None: repo.parent / "shared" / "data", "relative": tmp_path / "mine",
+                "absolute": tmp_path / "mine"}[variable]
+    if variable:
+        env["MYTORCH_DATA"] = "mine" if variable == "relative" else str(tmp_path / "mine")
+    result = subprocess.run([sys.executable, "-c", "import conftest; print(conftest.DATA)"],
+                            cwd=tmp_path, env=dict(env, PYTHONPATH=str(repo / "tests")),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(expected.resolve())
