@@ -158,7 +158,7 @@ def _encode(obj: Any, keys: Tuple[Any, ...], names: Tuple[str, ...],
         return {"scalar": _store(np.asarray(obj), keys, names, arrays)}
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return {"value": obj}
-    raise TypeError(f"save: cannot store a {type(obj).__name__} (at {_where(keys, 'the top level')}); "
+    raise TypeError(f"save: cannot store a {type(obj).__name__} (at {_where(keys)}); "
                     "a checkpoint holds dicts, lists, tuples, arrays, Tensors, numbers and strings")
 
 
@@ -277,7 +277,8 @@ class _EntryReader:
                                  f"{shape}, dtype {dtype}) but holds {found}")
             data = bytearray(claimed)
             if entry.readinto(data) != claimed or entry.read(1):
-                raise ValueError(f"the entry {_short(info.filename)} ends before its {claimed} bytes")
+                raise ValueError(f"the entry {_short(info.filename)} ends before its {claimed} "
+                                 "bytes")
         if claimed == 0:
             return np.zeros(shape, dtype)
         return np.frombuffer(data, dtype).reshape(shape, order="F" if fortran_order else "C")

@@ -17,7 +17,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 # Absolute: tests run programs from other folders (cwd="/") and pass DATA on.
-DATA = Path(os.environ.get("MYTORCH_DATA") or REPO.parent / "shared" / "data").expanduser().resolve()
+DATA = Path(os.environ.get("MYTORCH_DATA") or REPO.parent / "shared" / "data")
+DATA = DATA.expanduser().resolve()
 
 
 def needs_data(dataset: str = "mnist-10k") -> pytest.MarkDecorator:

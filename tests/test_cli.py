@@ -214,7 +214,8 @@ def test_data_folder_mistakes_are_one_line_errors_that_name_the_right_folder(
         tmp_path, monkeypatch, capsys, mistake):
     root = _data_root(tmp_path)
     before = sorted(root.rglob("*"))
-    monkeypatch.setitem(DATASETS, "mnist", dict(DATASETS["mnist"], mirrors=("http://127.0.0.1:9/",)))
+    unreachable = ("http://127.0.0.1:9/",)
+    monkeypatch.setitem(DATASETS, "mnist", dict(DATASETS["mnist"], mirrors=unreachable))
     monkeypatch.setenv("MYTORCH_DATA", str(root))
     args, expected = {
         "--data README.md": (["--data", str(root / "README.md")],

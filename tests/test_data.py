@@ -497,7 +497,8 @@ def test_mytorch_data_one_level_too_deep_suggests_its_parent(tmp_path, monkeypat
 def test_a_file_as_the_data_folder_is_named(tmp_path, dead_url):
     readme = _data_root(tmp_path) / "README.md"
     for download_ in (True, False):
-        with pytest.raises(FileNotFoundError, match=re.escape(f"; {readme} is a file, not a folder")):
+        with pytest.raises(FileNotFoundError,
+                           match=re.escape(f"; {readme} is a file, not a folder")):
             load_mnist("mnist", data_dir=readme, download=download_, mirrors=[dead_url])
     assert readme.read_text() == "data sets"
 

@@ -119,7 +119,8 @@ def test_samples_of_different_shapes_name_the_entries_and_their_shapes():
 def test_pytorch_words_a_ragged_batch_the_same_way():
     torch = pytest.importorskip("torch")
     theirs = torch.utils.data.DataLoader([torch.ones(1), torch.ones(2)], batch_size=2)
-    with pytest.raises(RuntimeError, match=r"but got \[1\] at entry 0 and \[2\] at entry 1") as info:
+    with pytest.raises(RuntimeError,
+                       match=r"but got \[1\] at entry 0 and \[2\] at entry 1") as info:
         next(iter(theirs))
     with pytest.raises(ValueError) as ours:
         collate([Tensor(np.ones(1)), Tensor(np.ones(2))])
