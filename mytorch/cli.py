@@ -50,8 +50,6 @@ PathLike = Union[str, "os.PathLike[str]"]
 DEFAULT_SEED = 11785
 DEFAULT_THREADS = 1
 DTYPES = ("float32", "float64")
-
-
 INTERRUPTED = 130  # the exit code of a program stopped by Ctrl-C (128 + SIGINT), as shells give
 
 

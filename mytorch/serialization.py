@@ -35,6 +35,7 @@ _JSON_DEPTH = 3 * MAX_DEPTH + 2
 _ENTRY_NAME_LENGTH = 100  # characters of a key kept in its entry's name (any file system takes it)
 _DEFLATE_RATIO = 1032  # deflate's largest possible expansion: the most a 1-byte entry can claim
 _ZIP_MAGIC = b"PK\x03\x04"
+_PIECE = 1 << 18  # bytes read at a time from an entry (np.load's piece)
 # What a damaged file makes zipfile, the .npy reader and json raise (a truncated archive
 # can make zipfile seek before the start: OSError EINVAL).
 _DAMAGE = (zipfile.BadZipFile, OSError, EOFError, ValueError, TypeError, KeyError,
@@ -275,13 +276,10 @@ class _EntryReader:
             if claimed != found:
                 raise ValueError(f"the entry {_short(info.filename)} claims {claimed} bytes (shape "
                                  f"{shape}, dtype {dtype}) but holds {found}")
-            data = bytearray(claimed)
-            if entry.readinto(data) != claimed or entry.read(1):
-                raise ValueError(f"the entry {_short(info.filename)} ends before its {claimed} "
-                                 "bytes")
+            data = _read_exactly(entry, claimed, info.filename)
         if claimed == 0:
             return np.zeros(shape, dtype)
-        return np.frombuffer(data, dtype).reshape(shape, order="F" if fortran_order else "C")
+        return data.view(dtype).reshape(shape, order="F" if fortran_order else "C")
 
     def _check_sizes(self, info: zipfile.ZipInfo) -> None:
         """The entry's stored bytes lie inside the file and could expand to what it claims."""
@@ -298,6 +296,22 @@ class _EntryReader:
         if info.file_size > most:
             raise ValueError(f"the entry {_short(info.filename)} claims {info.file_size} bytes but "
                              f"the archive holds at most {most} for it")
+
+
+def _read_exactly(entry: BinaryIO, size: int, name: str) -> np.ndarray:
+    """The `size` bytes left in `entry` as a uint8 array, read in pieces as `np.load` reads
+    them (one copy in memory, not two); reading to the end makes zipfile check the CRC."""
+    data = np.empty(size, np.uint8)
+    filled = 0
+    while filled < size:
+        piece = entry.read(min(size - filled, _PIECE))
+        if not piece:
+            raise ValueError(f"the entry {_short(name)} ends after {filled} of its {size} bytes")
+        data[filled:filled + len(piece)] = np.frombuffer(piece, np.uint8)
+        filled += len(piece)
+    if entry.read(1):
+        raise ValueError(f"the entry {_short(name)} holds more than its {size} bytes")
+    return data
 
 
 def _read_npy_header(entry: BinaryIO, name: str) -> Tuple[Tuple[int, ...], bool, np.dtype]:

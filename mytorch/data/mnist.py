@@ -194,10 +194,6 @@ def _missing_files(directory: Path) -> list[str]:
     return [name for name in FILES if not (directory / name).is_file()]
 
 
-def _holds_files(directory: Path) -> bool:
-    return all((directory / name).is_file() for name in FILES)
-
-
 def _dataset_folders(directory: Path) -> list[Path]:
     """The folders in ``directory`` that hold files of an MNIST-layout data set."""
     try:
@@ -234,7 +230,7 @@ def _folder_mistake(dataset: str, data_dir: PathLike | None) -> str | None:
         return (f"{directory} holds data-set folders ({names}) rather than the files: name "
                 f"one of them as the data folder (data_dir, --data), or {directory} as "
                 "MYTORCH_DATA, which names a folder of data-set folders")
-    if not _holds_files(directory.parent):
+    if _missing_files(directory.parent):
         return None
     if data_dir is None and os.environ.get("MYTORCH_DATA"):
         return (f"MYTORCH_DATA={os.environ['MYTORCH_DATA']} holds the files itself, but "
