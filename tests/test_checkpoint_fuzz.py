@@ -5,7 +5,6 @@ Each case must either load correctly or raise a ValueError naming the file: neve
 another exception, a crash, a hang or a large allocation. Seeded, a few hundred cases,
 under a second or two."""
 import io
-import re
 import tracemalloc
 import zipfile
 
