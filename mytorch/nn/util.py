@@ -34,8 +34,9 @@ def pack_sequence(sequence: Sequence[Tensor]) -> PackedSequence:
     `torch.nn.utils.rnn.pack_sequence(sequence, enforce_sorted=False)`.
 
     Raises:
-        ValueError naming the shapes for an empty list, an empty sequence (T_i = 0) or
-        feature shapes that differ; TypeError for an element that is not a Tensor.
+        ValueError: an empty list, an empty sequence (T_i = 0) or feature shapes that
+            differ (the message names the shapes).
+        TypeError: an element that is not a Tensor.
     """
     if not isinstance(sequence, (list, tuple)) or not sequence:
         raise ValueError("pack_sequence: expected a non-empty list of tensors of shape "
