@@ -6,14 +6,14 @@ from mytorch.nn.container import ModuleDict, ModuleList
 from mytorch.nn.conv import Conv1d, Conv2d, Flatten
 from mytorch.nn.dropout import Dropout
 from mytorch.nn.embedding import Embedding
-from mytorch.nn.gru import GRU, GRUUnit
+from mytorch.nn.gru import GRUUnit
 from mytorch.nn.linear import Linear
 from mytorch.nn.loss import CrossEntropyLoss, MSELoss, NLLLoss, SoftmaxCrossEntropy
-from mytorch.nn.lstm import LSTM, LSTMCell
 from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
 from mytorch.nn.pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
-from mytorch.nn.rnn import RNN, RNNUnit, TimeIterator
+from mytorch.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from mytorch.nn.rnn import RNNUnit, TimeIterator
 from mytorch.nn.sequential import Sequential
 
 __all__ = [
@@ -24,4 +24,5 @@ __all__ = [
     "MSELoss", "NLLLoss", "CrossEntropyLoss", "SoftmaxCrossEntropy",
     "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
     "RNNUnit", "TimeIterator", "RNN", "GRUUnit", "GRU", "LSTMCell", "LSTM",
+    "RNNCell", "GRUCell",
 ]

@@ -1,22 +1,31 @@
-"""One time step of a recurrent cell as one fused op: RNN, GRU and LSTM.
+"""Recurrent cells as fused ops: one time step (`RNNCell`, `GRUCell`, `LSTMCell`) and a
+whole sequence (`RNNSequence`, `GRUSequence`, `LSTMSequence`).
 
-A recurrent layer applies its cell once per time step, so the cell's cost in Python
-(one graph node per op) is paid T times per sequence. Each cell here is one `Function`:
-its forward is a handful of vectorised NumPy operations over the whole batch and its
-backward is the hand-derived gradient, so a time step costs one graph node.
+Shared conventions, as PyTorch's `_VF.rnn_tanh_cell` / `gru_cell` / `lstm_cell` and
+`_VF.rnn_tanh` / `gru` / `lstm`: weight_ih is (G*H, I) and weight_hh (G*H, H) with the G
+gates stacked in PyTorch's order, the biases (G*H,) or None (a layer without bias).
 
-Shared conventions, as PyTorch's `_VF.rnn_tanh_cell` / `gru_cell` / `lstm_cell`:
+**One step.** `forward(ctx, x, h, weight_ih, weight_hh, bias_ih, bias_hh, ...)`: x is
+(B, I), h is (B, H) (for the LSTM, the state [h, c] side by side: (B, 2H)).
 
-    forward(ctx, x, h, weight_ih, weight_hh, bias_ih, bias_hh, ...)
+**A whole sequence**, for one direction of one layer, as one graph node: the forward
+loop over time and the backward loop in reverse both run inside the op. The input side
+of every step is one matrix product before the loop (PyTorch's `FullLayer` in
+aten/src/ATen/native/RNN.cpp), and the weight gradients are one product over all rows
+after the per-step data gradients (Appleyard, Kocisky and Blunsom, 2016), so a batch of
+one sequence costs no product with an inner dimension of 1 per step. The op keeps only
+the arrays backward needs, each one array for the whole sequence.
 
-x is (B, I), h is (B, H) (for the LSTM, the state [h, c] side by side: (B, 2H)),
-weight_ih is (G*H, I) and weight_hh (G*H, H) with the G gates stacked in PyTorch's order,
-and the biases (G*H,). `input_projection`, when given, is x @ weight_ih.T + bias_ih already
-computed by the caller: a layer computes it for every time step in one matrix product
-instead of one small product per step. It must equal that product; the gradients do not
-depend on it.
+The input is packed (`mytorch.nn.util`): rows time-major, step t's `batch_sizes[t]`
+rows belonging to the first `batch_sizes[t]` sequences of a batch sorted longest first.
+A padded batch is the packed one whose batch sizes are all equal. The op returns one
+(N + k*B, H) array: the hidden state of every row (N of them), then the final state of
+each of the B sequences (k = 1; the LSTM's h then c, k = 2). `sorted_indices` (None:
+the identity) says which of the caller's sequences is j-th longest: the initial states
+come in, and the final states go out, in the caller's order, as PyTorch's layers take
+and return them for packed input.
 """
-from typing import Optional, Tuple
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -27,46 +36,68 @@ from mytorch.tensor import Tensor
 Grads = Tuple[Optional[Tensor], ...]
 
 
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    # The same value as 1 / (1 + exp(-a)), without overflow for large negative a.
-    return 0.5 + 0.5 * np.tanh(0.5 * a)
+def _sigmoid(a: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """1 / (1 + exp(-a)), without overflow for large negative a; into `out` (which may be a)."""
+    out = np.multiply(a, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
 
 
 def _projections(op: str, gates: int, x: Tensor, h: Tensor, weight_ih: Tensor,
-                 weight_hh: Tensor, bias_ih: Tensor, bias_hh: Tensor,
-                 input_projection: Optional[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
+                 weight_hh: Tensor, bias_ih: Optional[Tensor],
+                 bias_hh: Optional[Tensor]) -> Tuple[np.ndarray, np.ndarray]:
     """(x @ weight_ih.T + bias_ih, h @ weight_hh.T + bias_hh), after checking every shape.
 
     Raises:
         ValueError naming the op and the shapes that do not fit together.
     """
+    hidden = _check_weights(op, gates, x, weight_ih, weight_hh, bias_ih, bias_hh)
+    state = 2 * hidden if op == "LSTMCell" else hidden
+    if h.shape != (x.shape[0], state):
+        raise ValueError(f"{op}: hidden state of shape {h.shape} for input of shape {x.shape} "
+                         f"(expected ({x.shape[0]}, {state}))")
+    return _linear(x.data, weight_ih, bias_ih), _linear(h.data[:, :hidden], weight_hh, bias_hh)
+
+
+def _check_weights(op: str, gates: int, x: Tensor, weight_ih: Tensor, weight_hh: Tensor,
+                   bias_ih: Optional[Tensor], bias_hh: Optional[Tensor]) -> int:
+    """The hidden size H, after checking that x (rows, I), the weights and the biases fit
+    `gates` gates.
+
+    Raises:
+        ValueError naming the op and the shapes.
+    """
     hidden = weight_hh.shape[-1] if weight_hh.ndim else 0
     width = gates * hidden
-    state = 2 * hidden if op == "LSTMCell" else hidden
     if (x.ndim != 2 or weight_ih.ndim != 2 or weight_ih.shape[0] != width
             or x.shape[1] != weight_ih.shape[1]):
         raise ValueError(f"{op}: input of shape {x.shape} does not fit weight_ih of shape "
                          f"{weight_ih.shape} (expected input (batch, {weight_ih.shape[-1]}) and "
                          f"weight_ih ({width}, input_size))")
-    if weight_hh.shape != (width, hidden) or bias_ih.shape != (width,) or bias_hh.shape != (width,):
-        raise ValueError(f"{op}: weight_hh {weight_hh.shape}, bias_ih {bias_ih.shape} and "
-                         f"bias_hh {bias_hh.shape} do not fit {gates} gates of hidden size "
-                         f"{hidden} (expected ({width}, {hidden}), ({width},), ({width},))")
-    if h.shape != (x.shape[0], state):
-        raise ValueError(f"{op}: hidden state of shape {h.shape} for input of shape {x.shape} "
-                         f"(expected ({x.shape[0]}, {state}))")
-    if input_projection is None:
-        input_projection = x.data @ weight_ih.data.T + bias_ih.data
-    elif input_projection.shape != (x.shape[0], width):
-        raise ValueError(f"{op}: input_projection of shape {input_projection.shape}, expected "
-                         f"{(x.shape[0], width)}")
-    return input_projection, h.data[:, :hidden] @ weight_hh.data.T + bias_hh.data
+    biases = [bias for bias in (bias_ih, bias_hh) if bias is not None]
+    if weight_hh.shape != (width, hidden) or any(bias.shape != (width,) for bias in biases):
+        raise ValueError(f"{op}: weight_hh {weight_hh.shape}, bias_ih "
+                         f"{None if bias_ih is None else bias_ih.shape} and bias_hh "
+                         f"{None if bias_hh is None else bias_hh.shape} do not fit {gates} gates "
+                         f"of hidden size {hidden} (expected ({width}, {hidden}), ({width},), "
+                         f"({width},))")
+    return hidden
+
+
+def _linear(x: np.ndarray, weight: Tensor, bias: Optional[Tensor]) -> np.ndarray:
+    """x @ weight.T + bias (no bias when None), in one new array."""
+    out = x @ weight.data.T
+    if bias is not None:
+        out += bias.data
+    return out
 
 
 def _save(ctx: ContextManager, x: Tensor, h: Tensor, weight_ih: Tensor, weight_hh: Tensor,
-          bias_ih: Tensor, bias_hh: Tensor) -> None:
+          bias_ih: Optional[Tensor], bias_hh: Optional[Tensor]) -> None:
     ctx.save_for_backward(x, h, weight_ih, weight_hh)
-    ctx.bias_dtypes = (bias_ih.dtype, bias_hh.dtype)
+    ctx.bias_dtypes = tuple(None if bias is None else bias.dtype for bias in (bias_ih, bias_hh))
 
 
 def _linear_grads(ctx: ContextManager, grad_ih: np.ndarray, grad_hh: np.ndarray,
@@ -107,11 +138,11 @@ class RNNCell(Function):
 
     @staticmethod
     def forward(ctx: ContextManager, x: Tensor, h: Tensor, weight_ih: Tensor, weight_hh: Tensor,
-                bias_ih: Tensor, bias_hh: Tensor, nonlinearity: str = "tanh",
-                input_projection: Optional[np.ndarray] = None) -> Tensor:
+                bias_ih: Optional[Tensor], bias_hh: Optional[Tensor],
+                nonlinearity: str = "tanh") -> Tensor:
         checks.one_of("RNNCell: nonlinearity", nonlinearity, ("tanh", "relu"))
         projected, recurrent = _projections("RNNCell", 1, x, h, weight_ih, weight_hh, bias_ih,
-                                            bias_hh, input_projection)
+                                            bias_hh)
         pre = projected + recurrent
         out = np.tanh(pre) if nonlinearity == "tanh" else np.maximum(pre, 0)
         _save(ctx, x, h, weight_ih, weight_hh, bias_ih, bias_hh)
@@ -122,7 +153,7 @@ class RNNCell(Function):
     def backward(ctx: ContextManager, grad_output: Tensor) -> Grads:
         out, grad = ctx.out, grad_output.data
         grad_pre = grad * (1 - out * out) if ctx.nonlinearity == "tanh" else grad * (out > 0)
-        return (*_linear_grads(ctx, grad_pre, grad_pre, None), None, None)
+        return (*_linear_grads(ctx, grad_pre, grad_pre, None), None)
 
 
 class GRUCell(Function):
@@ -140,10 +171,9 @@ class GRUCell(Function):
 
     @staticmethod
     def forward(ctx: ContextManager, x: Tensor, h: Tensor, weight_ih: Tensor, weight_hh: Tensor,
-                bias_ih: Tensor, bias_hh: Tensor,
-                input_projection: Optional[np.ndarray] = None) -> Tensor:
+                bias_ih: Optional[Tensor], bias_hh: Optional[Tensor]) -> Tensor:
         projected, recurrent = _projections("GRUCell", 3, x, h, weight_ih, weight_hh, bias_ih,
-                                            bias_hh, input_projection)
+                                            bias_hh)
         hidden = h.shape[1]
         rz = _sigmoid(projected[:, :2 * hidden] + recurrent[:, :2 * hidden])
         r, z = rz[:, :hidden], rz[:, hidden:]
@@ -167,7 +197,7 @@ class GRUCell(Function):
         grad_rz *= rz * (1 - rz)
         grad_ih = np.concatenate([grad_rz, grad_n], axis=1)
         grad_hh = np.concatenate([grad_rz, grad_n * r], axis=1)
-        return (*_linear_grads(ctx, grad_ih, grad_hh, grad * z), None)
+        return _linear_grads(ctx, grad_ih, grad_hh, grad * z)
 
 
 class LSTMCell(Function):
@@ -184,15 +214,12 @@ class LSTMCell(Function):
 
     @staticmethod
     def forward(ctx: ContextManager, x: Tensor, state: Tensor, weight_ih: Tensor,
-                weight_hh: Tensor, bias_ih: Tensor, bias_hh: Tensor,
-                input_projection: Optional[np.ndarray] = None) -> Tensor:
+                weight_hh: Tensor, bias_ih: Optional[Tensor],
+                bias_hh: Optional[Tensor]) -> Tensor:
         projected, recurrent = _projections("LSTMCell", 4, x, state, weight_ih, weight_hh,
-                                            bias_ih, bias_hh, input_projection)
+                                            bias_ih, bias_hh)
         hidden = weight_hh.shape[1]
-        gates = projected + recurrent
-        # i, f and o are sigmoids, g a tanh; computed in place on the one (B, 4H) array.
-        activated = _sigmoid(gates)
-        activated[:, 2 * hidden:3 * hidden] = np.tanh(gates[:, 2 * hidden:3 * hidden])
+        activated = _lstm_gates(projected + recurrent, hidden)
         i, f = activated[:, :hidden], activated[:, hidden:2 * hidden]
         g, o = activated[:, 2 * hidden:3 * hidden], activated[:, 3 * hidden:]
         c = f * state.data[:, hidden:] + i * g
@@ -206,13 +233,462 @@ class LSTMCell(Function):
         state = ctx.saved_tensors[1].data
         activated, tanh_c, grad = ctx.activated, ctx.tanh_c, grad_output.data
         hidden = tanh_c.shape[1]
-        i, f = activated[:, :hidden], activated[:, hidden:2 * hidden]
-        g, o = activated[:, 2 * hidden:3 * hidden], activated[:, 3 * hidden:]
         grad_h, grad_c = grad[:, :hidden], grad[:, hidden:]
-        grad_c = grad_c + grad_h * o * (1 - tanh_c * tanh_c)
-        grad_gates = np.concatenate([grad_c * g, grad_c * state[:, hidden:], grad_c * i,
-                                     grad_h * tanh_c], axis=1)
-        derivative = activated * (1 - activated)
-        derivative[:, 2 * hidden:3 * hidden] = 1 - g * g
-        grad_gates *= derivative
-        return (*_linear_grads(ctx, grad_gates, grad_gates, grad_c * f), None)
+        grad_c = grad_c + grad_h * activated[:, 3 * hidden:] * (1 - tanh_c * tanh_c)
+        grad_gates = np.empty_like(activated)
+        _lstm_gate_grads(grad_gates, activated, grad_h, grad_c, state[:, hidden:], tanh_c)
+        return _linear_grads(ctx, grad_gates, grad_gates, grad_c * activated[:, hidden:2 * hidden])
+
+
+def _lstm_gates(gates: np.ndarray, hidden: int) -> np.ndarray:
+    """The LSTM's pre-activations (rows, 4H) made gates in place: sigmoid for i, f and o,
+    tanh for g (the third quarter)."""
+    np.tanh(gates[:, 2 * hidden:3 * hidden], out=gates[:, 2 * hidden:3 * hidden])
+    _sigmoid(gates[:, :2 * hidden], out=gates[:, :2 * hidden])
+    _sigmoid(gates[:, 3 * hidden:], out=gates[:, 3 * hidden:])
+    return gates
+
+
+def _lstm_gate_grads(out: np.ndarray, activated: np.ndarray, grad_h: np.ndarray,
+                     grad_c: np.ndarray, c_previous: np.ndarray, tanh_c: np.ndarray) -> None:
+    """The gradients of the LSTM's pre-activations (rows, 4H), into `out`, from those of h'
+    and of c' (grad_c already holding the path through h' = o tanh(c'))."""
+    hidden = tanh_c.shape[1]
+    i, f = activated[:, :hidden], activated[:, hidden:2 * hidden]
+    g, o = activated[:, 2 * hidden:3 * hidden], activated[:, 3 * hidden:]
+    np.multiply(grad_c, g, out=out[:, :hidden])
+    np.multiply(grad_c, c_previous, out=out[:, hidden:2 * hidden])
+    np.multiply(grad_c, i, out=out[:, 2 * hidden:3 * hidden])
+    np.multiply(grad_h, tanh_c, out=out[:, 3 * hidden:])
+    out[:, :2 * hidden] *= activated[:, :2 * hidden] * (1 - activated[:, :2 * hidden])
+    out[:, 2 * hidden:3 * hidden] *= 1 - g * g
+    out[:, 3 * hidden:] *= o * (1 - o)
+
+
+# ------------------------------------------------------------------ whole sequences
+
+Step = Tuple[int, int, int, int]  # (start, size, carried, source): see _Walk.steps
+
+
+class _Walk:
+    """One direction's walk over packed data, with the op's arguments checked.
+
+    Step t's rows are [starts[t], starts[t] + sizes[t]), the first sizes[t] sequences of
+    the sorted batch. Forward, the state a step starts from is the previous step's output
+    for its sequences (t = 0: the initial state). In reverse a step starts from the next
+    step's output for the sequences that run on to it, and from the initial state for the
+    others, which start at their last step.
+
+    Attributes:
+        sizes: the steps' batch sizes, a Python list.
+        rows, batch, hidden: N (every row), B (sequences), H.
+        order: sorted_indices as an array, or None for the identity.
+        reverse: the direction.
+        last_rows: for each sorted sequence, the row of the step it ends on.
+        dtype: the dtype of the computation (NumPy's promotion of the inputs').
+    """
+
+    def __init__(self, op: str, gates: int, input: Tensor, states: Sequence[Optional[Tensor]],
+                 weights: Sequence[Optional[Tensor]], batch_sizes: Any, reverse: Any,
+                 sorted_indices: Any) -> None:
+        sizes = np.asarray(batch_sizes)
+        if (sizes.ndim != 1 or not sizes.size or sizes.dtype.kind not in "iu" or sizes[-1] < 1
+                or (np.diff(sizes) > 0).any()):
+            raise ValueError(f"{op}: batch_sizes must be a non-empty 1-d sequence of positive, "
+                             f"non-increasing integers, got {batch_sizes!r}")
+        if input.ndim != 2 or input.shape[0] != sizes.sum():
+            raise ValueError(f"{op}: input of shape {input.shape} for batch_sizes summing to "
+                             f"{sizes.sum()} (expected ({sizes.sum()}, input_size))")
+        self.hidden = _check_weights(op, gates, input, *weights)
+        self.batch, self.rows = int(sizes[0]), int(sizes.sum())
+        expected = (self.batch, self.hidden)
+        for name, state in zip(("hx", "cx"), states):
+            if state is not None and state.shape != expected:
+                raise ValueError(f"{op}: {name} of shape {state.shape} for {self.batch} sequences "
+                                 f"of hidden size {self.hidden} (expected {expected})")
+        self.reverse = checks.boolean(f"{op}: reverse", reverse)
+        self.order = None
+        if sorted_indices is not None:
+            order = np.asarray(sorted_indices)
+            if order.shape != (self.batch,) or not np.array_equal(np.sort(order), np.arange(self.batch)):
+                raise ValueError(f"{op}: sorted_indices {sorted_indices!r} is not a permutation "
+                                 f"of the {self.batch} sequences")
+            self.order = order
+        self.sizes = sizes.tolist()
+        # The number of steps each sorted sequence has, then the row of its final state.
+        lengths = np.searchsorted(-sizes, -np.arange(self.batch), side="left")
+        self.last_rows = np.arange(self.batch) if self.reverse else \
+            (np.cumsum(sizes) - sizes)[lengths - 1] + np.arange(self.batch)
+        self.dtype = np.result_type(input.dtype, *[t.dtype for t in (*states, *weights) if t is not None])
+
+    def steps(self, backward: bool = False) -> Iterator[Step]:
+        """(start, size, carried, source) of every step, in the order the direction runs
+        them (the opposite for `backward`): the step's rows are [start, start + size); of
+        the state it starts from, rows [0, carried) are the outputs at rows [source,
+        source + carried), and rows [carried, size) are those of the initial state."""
+        sizes, reverse = self.sizes, self.reverse
+        last = len(sizes) - 1
+        ascending = reverse == backward
+        start = 0 if ascending else self.rows
+        for t in (range(last + 1) if ascending else range(last, -1, -1)):
+            size = sizes[t]
+            if not ascending:
+                start -= size
+            if reverse:  # the step run before this one is t + 1
+                yield (start, size, sizes[t + 1], start + size) if t < last else (start, size, 0, 0)
+            else:  # t - 1
+                yield (start, size, size, start - sizes[t - 1]) if t else (start, size, 0, 0)
+            if ascending:
+                start += size
+
+    @staticmethod
+    def previous(outputs: np.ndarray, initial: np.ndarray, step: Step) -> np.ndarray:
+        """The state `step` starts from (size, H): a view where it is one block."""
+        _, size, carried, source = step
+        if carried == size:
+            return outputs[source:source + size]
+        if carried == 0:
+            return initial[:size]
+        return np.concatenate([outputs[source:source + carried], initial[carried:size]])
+
+    def initial(self, state: Optional[Tensor]) -> np.ndarray:
+        """The initial state (B, H) in the sorted order: zeros for None."""
+        if state is None:
+            return np.zeros((self.batch, self.hidden), self.dtype)
+        data = state.data if self.order is None else state.data[self.order]
+        return data.astype(self.dtype, copy=False)
+
+    def put_finals(self, out: np.ndarray, states: np.ndarray) -> None:
+        """Write the final states (taken from `states` (N, H) at `last_rows`) into `out`
+        (B, H) in the caller's order."""
+        if self.order is None:
+            np.take(states, self.last_rows, axis=0, out=out)
+        else:
+            out[self.order] = states[self.last_rows]
+
+    def sorted(self, grad: np.ndarray) -> np.ndarray:
+        """A new (B, H) array of `grad` (B, H, the caller's order) in the sorted order."""
+        return grad.copy() if self.order is None else grad[self.order]
+
+    def unsorted(self, grad: np.ndarray, dtype: np.dtype) -> Tensor:
+        """The gradient of an initial state from `grad` (B, H, sorted), in the caller's order."""
+        if self.order is not None:
+            unsorted = np.empty_like(grad)
+            unsorted[self.order] = grad
+            grad = unsorted
+        return Tensor(grad.astype(dtype, copy=False))
+
+    def hidden_weight_grad(self, grad: np.ndarray, outputs: np.ndarray,
+                           initial: np.ndarray) -> np.ndarray:
+        """sum over steps of grad[step rows].T @ (the state the step started from).
+
+        Blocks of steps whose rows and previous states both follow on in memory are one
+        product: one or two for a padded batch, a few per distinct length for a packed one.
+        """
+        sizes = np.asarray(self.sizes)
+        starts, count = np.cumsum(sizes) - sizes, len(sizes)
+        previous = np.arange(count) + (1 if self.reverse else -1)
+        has = (previous >= 0) & (previous < count)
+        previous = previous.clip(0, count - 1)
+        carried = np.where(has, np.minimum(sizes, sizes[previous]), 0)
+        result = np.zeros((grad.shape[1], outputs.shape[1]), np.result_type(grad, outputs))
+        blocks = (*_blocks(starts, starts[previous], carried, outputs),
+                  *_blocks(starts + carried, carried, sizes - carried, initial))
+        for row, source, length, states in blocks:
+            result += grad[row:row + length].T @ states[source:source + length]
+        return result
+
+
+def _blocks(rows: np.ndarray, sources: np.ndarray, lengths: np.ndarray,
+            states: np.ndarray) -> List[Tuple[int, int, int, np.ndarray]]:
+    """(row, source, length, states) for the blocks rows[k] + [0, lengths[k]) <- sources[k] +
+    [0, lengths[k]) of `states`, in increasing row order, joined where both follow on."""
+    keep = lengths > 0
+    rows, sources, lengths = rows[keep], sources[keep], lengths[keep]
+    if not rows.size:
+        return []
+    follows = (rows[1:] == rows[:-1] + lengths[:-1]) & (sources[1:] == sources[:-1] + lengths[:-1])
+    heads = np.flatnonzero(np.concatenate([[True], ~follows]))
+    totals = np.add.reduceat(lengths, heads)
+    return [(row, source, length, states)
+            for row, source, length in zip(rows[heads].tolist(), sources[heads].tolist(), totals.tolist())]
+
+
+def _input_grads(ctx: ContextManager, grad: np.ndarray) -> Tuple[Optional[Tensor], ...]:
+    """The gradients of the input, weight_ih and bias_ih, from those of the input
+    projection (N, G*H): one product each over every row."""
+    input, weight_ih = ctx.saved_tensors[:2]
+    needs = ctx.needs_input_grad
+    position = ctx.position  # of weight_ih among forward's arguments
+    grad_input = grad_weight = grad_bias = None
+    if needs[0]:
+        grad_input = Tensor((grad @ weight_ih.data).astype(input.dtype, copy=False))
+    if needs[position]:
+        grad_weight = Tensor((grad.T @ input.data).astype(weight_ih.dtype, copy=False))
+    if needs[position + 2]:
+        grad_bias = Tensor(grad.sum(axis=0).astype(ctx.bias_dtypes[0], copy=False))
+    return grad_input, grad_weight, grad_bias
+
+
+def _hidden_grads(ctx: ContextManager, grad: np.ndarray, outputs: np.ndarray,
+                  initial: np.ndarray) -> Tuple[Optional[Tensor], ...]:
+    """The gradients of weight_hh and bias_hh, from those of the hidden projection."""
+    weight_hh = ctx.saved_tensors[2]
+    needs, position = ctx.needs_input_grad, ctx.position
+    grad_weight = grad_bias = None
+    if needs[position + 1]:
+        grad_weight = Tensor(ctx.walk.hidden_weight_grad(grad, outputs, initial)
+                             .astype(weight_hh.dtype, copy=False))
+    if needs[position + 3]:
+        grad_bias = Tensor(grad.sum(axis=0).astype(ctx.bias_dtypes[1], copy=False))
+    return grad_weight, grad_bias
+
+
+def _start(ctx: ContextManager, walk: _Walk, input: Tensor, states: Sequence[Optional[Tensor]],
+           weight_ih: Tensor, weight_hh: Tensor, bias_ih: Optional[Tensor],
+           bias_hh: Optional[Tensor]) -> np.ndarray:
+    """Keep what every sequence op's backward needs on ctx; return the input projection
+    of every row (N, G*H), a new array."""
+    ctx.save_for_backward(input, weight_ih, weight_hh, *[s for s in states if s is not None])
+    ctx.walk, ctx.position = walk, 1 + len(states)
+    ctx.state_dtypes = [None if s is None else s.dtype for s in states]
+    ctx.bias_dtypes = tuple(None if bias is None else bias.dtype for bias in (bias_ih, bias_hh))
+    projected = input.data.astype(walk.dtype, copy=False) @ weight_ih.data.T.astype(walk.dtype, copy=False)
+    if bias_ih is not None:
+        projected += bias_ih.data
+    return projected
+
+
+def _recurrent(previous: np.ndarray, weight_hh_t: np.ndarray,
+               bias_hh: Optional[np.ndarray]) -> np.ndarray:
+    """previous @ weight_hh.T + bias_hh, one step's hidden projection (given weight_hh.T)."""
+    out = previous @ weight_hh_t
+    if bias_hh is not None:
+        out += bias_hh
+    return out
+
+
+class RNNSequence(Function):
+    """Every step of an Elman RNN over packed input, for one direction:
+    h_t = act(x_t W_ih.T + b_ih + h_{t-1} W_hh.T + b_hh), act = tanh or relu.
+
+    Backward, from the last step run to the first: da_t = (dh_t) act'(a_t) (1 - h_t^2 for
+    tanh, [h_t > 0] for relu), dh_{t-1} = da_t W_hh; then dx = da W_ih, dW_ih = da.T x,
+    dW_hh = da.T h_prev and both biases sum(da), each one product over every row.
+
+    Returns (N + B, H): every row's h_t, then each sequence's final h.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, input: Tensor, hx: Optional[Tensor], weight_ih: Tensor,
+                weight_hh: Tensor, bias_ih: Optional[Tensor], bias_hh: Optional[Tensor],
+                batch_sizes: Any, nonlinearity: str = "tanh", reverse: bool = False,
+                sorted_indices: Any = None) -> Tensor:
+        checks.one_of("RNNSequence: nonlinearity", nonlinearity, ("tanh", "relu"))
+        walk = _Walk("RNNSequence", 1, input, (hx,), (weight_ih, weight_hh, bias_ih, bias_hh),
+                     batch_sizes, reverse, sorted_indices)
+        rows = walk.rows
+        out = np.empty((rows + walk.batch, walk.hidden), walk.dtype)
+        out[:rows] = _start(ctx, walk, input, (hx,), weight_ih, weight_hh, bias_ih, bias_hh)
+        initial = walk.initial(hx)
+        w_hh, b_hh = weight_hh.data.T, None if bias_hh is None else bias_hh.data
+        for step in walk.steps():
+            start, size = step[:2]
+            h = out[start:start + size]
+            h += walk.previous(out, initial, step) @ w_hh
+            if b_hh is not None:
+                h += b_hh
+            if nonlinearity == "tanh":
+                np.tanh(h, out=h)
+            else:
+                np.maximum(h, 0, out=h)
+        walk.put_finals(out[rows:], out)
+        result = Tensor(out)
+        ctx.save_for_backward(result)
+        ctx.initial, ctx.nonlinearity = initial, nonlinearity
+        return result
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Grads:
+        walk, initial = ctx.walk, ctx.initial
+        out = ctx.saved_tensors[-1].data
+        weight_hh = ctx.saved_tensors[2].data.astype(walk.dtype, copy=False)
+        grad, rows = grad_output.data, walk.rows
+        grad_pre = np.empty((rows, walk.hidden), walk.dtype)
+        grad_h = walk.sorted(grad[rows:])  # d(the running state), sorted: now the finals'
+        for step in walk.steps(backward=True):
+            start, size = step[:2]
+            h = out[start:start + size]
+            g = grad_h[:size]
+            g += grad[start:start + size]
+            da = grad_pre[start:start + size]
+            if ctx.nonlinearity == "tanh":
+                np.multiply(g, 1 - h * h, out=da)
+            else:
+                np.multiply(g, h > 0, out=da)
+            np.matmul(da, weight_hh, out=g)
+        grad_hx = walk.unsorted(grad_h, ctx.state_dtypes[0]) if ctx.needs_input_grad[1] else None
+        grad_input, grad_wih, grad_bih = _input_grads(ctx, grad_pre)
+        grad_whh, grad_bhh = _hidden_grads(ctx, grad_pre, out, initial)
+        return grad_input, grad_hx, grad_wih, grad_whh, grad_bih, grad_bhh, None, None, None, None
+
+
+class GRUSequence(Function):
+    """Every step of a GRU over packed input, for one direction; each step as `GRUCell`:
+
+        r, z = sigmoid(x W_i{r,z}.T + b_i{r,z} + h W_h{r,z}.T + b_h{r,z})
+        n = tanh(x W_in.T + b_in + r * (h W_hn.T + b_hn)),  h' = n + z * (h - n)
+
+    Backward per step, with g = dh': dn = g (1 - z)(1 - n^2), dz = g (h - n) z (1 - z),
+    dr = dn (h W_hn.T + b_hn) r (1 - r), dh = [dr, dz, dn * r] W_hh + g z; then the
+    input side (dr, dz, dn) and the hidden side (dr, dz, dn * r) each give their weight
+    gradient in one product over every row.
+
+    Returns (N + B, H): every row's h, then each sequence's final h.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, input: Tensor, hx: Optional[Tensor], weight_ih: Tensor,
+                weight_hh: Tensor, bias_ih: Optional[Tensor], bias_hh: Optional[Tensor],
+                batch_sizes: Any, reverse: bool = False, sorted_indices: Any = None) -> Tensor:
+        walk = _Walk("GRUSequence", 3, input, (hx,), (weight_ih, weight_hh, bias_ih, bias_hh),
+                     batch_sizes, reverse, sorted_indices)
+        rows, hidden = walk.rows, walk.hidden
+        # The input projection becomes the gates: [r, z, n] of every row, in place.
+        gates = _start(ctx, walk, input, (hx,), weight_ih, weight_hh, bias_ih, bias_hh)
+        hn_all = np.empty((rows, hidden), walk.dtype)  # h W_hn.T + b_hn of every row
+        out = np.empty((rows + walk.batch, hidden), walk.dtype)
+        initial = walk.initial(hx)
+        w_hh, b_hh = weight_hh.data.T, None if bias_hh is None else bias_hh.data
+        for step in walk.steps():
+            start, size = step[:2]
+            stop = start + size
+            h = walk.previous(out, initial, step)
+            recurrent = _recurrent(h, w_hh, b_hh)
+            rz, n = gates[start:stop, :2 * hidden], gates[start:stop, 2 * hidden:]
+            rz += recurrent[:, :2 * hidden]
+            _sigmoid(rz, out=rz)
+            hn = hn_all[start:stop]
+            hn[...] = recurrent[:, 2 * hidden:]
+            n += rz[:, :hidden] * hn
+            np.tanh(n, out=n)
+            new = out[start:stop]
+            np.subtract(h, n, out=new)
+            new *= rz[:, hidden:]
+            new += n
+        walk.put_finals(out[rows:], out)
+        result = Tensor(out)
+        ctx.save_for_backward(result)
+        ctx.initial, ctx.gates, ctx.hn = initial, gates, hn_all
+        return result
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Grads:
+        walk, initial, gates, hn_all = ctx.walk, ctx.initial, ctx.gates, ctx.hn
+        out = ctx.saved_tensors[-1].data
+        weight_hh = ctx.saved_tensors[2].data.astype(walk.dtype, copy=False)
+        grad, rows, hidden = grad_output.data, walk.rows, walk.hidden
+        grad_gates = np.empty((rows, 3 * hidden), walk.dtype)  # input side: [dr, dz, dn]
+        grad_h = walk.sorted(grad[rows:])  # d(the running state), sorted: now the finals'
+        for step in walk.steps(backward=True):
+            start, size = step[:2]
+            stop = start + size
+            g = grad_h[:size]
+            g += grad[start:stop]
+            rz, n = gates[start:stop, :2 * hidden], gates[start:stop, 2 * hidden:]
+            z = rz[:, hidden:]
+            grads = grad_gates[start:stop]
+            grad_rz, grad_n = grads[:, :2 * hidden], grads[:, 2 * hidden:]
+            np.multiply(g, 1 - z, out=grad_n)
+            grad_n *= 1 - n * n
+            np.multiply(grad_n, hn_all[start:stop], out=grad_rz[:, :hidden])
+            np.subtract(walk.previous(out, initial, step), n, out=grad_rz[:, hidden:])
+            grad_rz[:, hidden:] *= g
+            grad_rz *= rz * (1 - rz)
+            direct = g * z
+            np.matmul(grad_rz, weight_hh[:2 * hidden], out=g)
+            g += (grad_n * rz[:, :hidden]) @ weight_hh[2 * hidden:]
+            g += direct
+        grad_hx = walk.unsorted(grad_h, ctx.state_dtypes[0]) if ctx.needs_input_grad[1] else None
+        grad_input, grad_wih, grad_bih = _input_grads(ctx, grad_gates)
+        # The hidden side differs from the input side only in dn * r: turn one into the other.
+        grad_gates[:, 2 * hidden:] *= gates[:, :hidden]
+        grad_whh, grad_bhh = _hidden_grads(ctx, grad_gates, out, initial)
+        return grad_input, grad_hx, grad_wih, grad_whh, grad_bih, grad_bhh, None, None, None
+
+
+class LSTMSequence(Function):
+    """Every step of an LSTM over packed input, for one direction; each step as `LSTMCell`
+    (gates i, f, g, o):
+
+        i, f, o = sigmoid(.), g = tanh(.) of x W_ih.T + b_ih + h W_hh.T + b_hh
+        c' = f * c + i * g,  h' = o * tanh(c')
+
+    Backward per step, with dh', dc' and t = tanh(c'): dc = dc' + dh' o (1 - t^2); the
+    gates get di = dc g, df = dc c, dg = dc i, do = dh' t times their derivatives, then
+    dh = d(gates) W_hh and dc_prev = dc f; the weight gradients are one product each.
+
+    Returns (N + 2B, H): every row's h, then each sequence's final h, then its final c.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, input: Tensor, hx: Optional[Tensor], cx: Optional[Tensor],
+                weight_ih: Tensor, weight_hh: Tensor, bias_ih: Optional[Tensor],
+                bias_hh: Optional[Tensor], batch_sizes: Any, reverse: bool = False,
+                sorted_indices: Any = None) -> Tensor:
+        walk = _Walk("LSTMSequence", 4, input, (hx, cx), (weight_ih, weight_hh, bias_ih, bias_hh),
+                     batch_sizes, reverse, sorted_indices)
+        rows, batch, hidden = walk.rows, walk.batch, walk.hidden
+        gates = _start(ctx, walk, input, (hx, cx), weight_ih, weight_hh, bias_ih, bias_hh)
+        cells = np.empty((rows, hidden), walk.dtype)  # c of every row
+        out = np.empty((rows + 2 * batch, hidden), walk.dtype)
+        initial, initial_c = walk.initial(hx), walk.initial(cx)
+        w_hh, b_hh = weight_hh.data.T, None if bias_hh is None else bias_hh.data
+        for step in walk.steps():
+            start, size = step[:2]
+            stop = start + size
+            activated = gates[start:stop]
+            activated += _recurrent(walk.previous(out, initial, step), w_hh, b_hh)
+            _lstm_gates(activated, hidden)
+            c = cells[start:stop]
+            np.multiply(activated[:, hidden:2 * hidden], walk.previous(cells, initial_c, step), out=c)
+            c += activated[:, :hidden] * activated[:, 2 * hidden:3 * hidden]
+            h = out[start:stop]
+            np.tanh(c, out=h)
+            h *= activated[:, 3 * hidden:]
+        walk.put_finals(out[rows:rows + batch], out)
+        walk.put_finals(out[rows + batch:], cells)
+        result = Tensor(out)
+        ctx.save_for_backward(result)
+        ctx.initial, ctx.initial_c, ctx.gates, ctx.cells = initial, initial_c, gates, cells
+        return result
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Grads:
+        walk, gates, cells = ctx.walk, ctx.gates, ctx.cells
+        out = ctx.saved_tensors[-1].data
+        weight_hh = ctx.saved_tensors[2].data.astype(walk.dtype, copy=False)
+        grad, rows, batch, hidden = grad_output.data, walk.rows, walk.batch, walk.hidden
+        grad_gates = np.empty((rows, 4 * hidden), walk.dtype)
+        # d(the running states h and c), sorted: now the finals'.
+        grad_h = walk.sorted(grad[rows:rows + batch])
+        grad_c = walk.sorted(grad[rows + batch:])
+        for step in walk.steps(backward=True):
+            start, size = step[:2]
+            stop = start + size
+            gh, gc = grad_h[:size], grad_c[:size]
+            gh += grad[start:stop]
+            activated = gates[start:stop]
+            tanh_c = np.tanh(cells[start:stop])
+            gc += gh * activated[:, 3 * hidden:] * (1 - tanh_c * tanh_c)
+            _lstm_gate_grads(grad_gates[start:stop], activated, gh, gc,
+                             walk.previous(cells, ctx.initial_c, step), tanh_c)
+            np.matmul(grad_gates[start:stop], weight_hh, out=gh)
+            gc *= activated[:, hidden:2 * hidden]
+        needs = ctx.needs_input_grad
+        grad_hx = walk.unsorted(grad_h, ctx.state_dtypes[0]) if needs[1] else None
+        grad_cx = walk.unsorted(grad_c, ctx.state_dtypes[1]) if needs[2] else None
+        grad_input, grad_wih, grad_bih = _input_grads(ctx, grad_gates)
+        grad_whh, grad_bhh = _hidden_grads(ctx, grad_gates, out, ctx.initial)
+        return (grad_input, grad_hx, grad_cx, grad_wih, grad_whh, grad_bih, grad_bhh,
+                None, None, None)
