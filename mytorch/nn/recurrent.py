@@ -205,10 +205,6 @@ class RNN(RNNBase):
                          batch_first, dropout, bidirectional)
         self.nonlinearity = nonlinearity
 
-    def extra_repr(self) -> str:
-        text = super().extra_repr()
-        return text if self.nonlinearity == "tanh" else f"{text}, nonlinearity={self.nonlinearity!r}"
-
 
 class GRU(RNNBase):
     """A gated recurrent unit layer, as `torch.nn.GRU` (gates r, z, n; see `GRUCell`).

@@ -379,8 +379,9 @@ class _Walk:
         return Tensor(grad.astype(dtype, copy=False))
 
     def hidden_weight_grad(self, grad: np.ndarray, outputs: np.ndarray,
-                           initial: np.ndarray) -> np.ndarray:
-        """sum over steps of grad[step rows].T @ (the state the step started from).
+                           initial: Optional[np.ndarray]) -> np.ndarray:
+        """sum over steps of grad[step rows].T @ (the state the step started from), the
+        initial state's rows left out when `initial` is None (zeros).
 
         Blocks of steps whose rows and previous states both follow on in memory are one
         product: one or two for a padded batch, a few per distinct length for a packed one.
@@ -392,8 +393,9 @@ class _Walk:
         previous = previous.clip(0, count - 1)
         carried = np.where(has, np.minimum(sizes, sizes[previous]), 0)
         result = np.zeros((grad.shape[1], outputs.shape[1]), np.result_type(grad, outputs))
-        blocks = (*_blocks(starts, starts[previous], carried, outputs),
-                  *_blocks(starts + carried, carried, sizes - carried, initial))
+        blocks = _blocks(starts, starts[previous], carried, outputs)
+        if initial is not None:
+            blocks += _blocks(starts + carried, carried, sizes - carried, initial)
         for row, source, length, states in blocks:
             result += grad[row:row + length].T @ states[source:source + length]
         return result
@@ -430,13 +432,15 @@ def _input_grads(ctx: ContextManager, grad: np.ndarray) -> Tuple[Optional[Tensor
     return grad_input, grad_weight, grad_bias
 
 
-def _hidden_grads(ctx: ContextManager, grad: np.ndarray, outputs: np.ndarray,
-                  initial: np.ndarray) -> Tuple[Optional[Tensor], ...]:
+def _hidden_grads(ctx: ContextManager, grad: np.ndarray,
+                  outputs: np.ndarray) -> Tuple[Optional[Tensor], ...]:
     """The gradients of weight_hh and bias_hh, from those of the hidden projection."""
     weight_hh = ctx.saved_tensors[2]
     needs, position = ctx.needs_input_grad, ctx.position
     grad_weight = grad_bias = None
     if needs[position + 1]:
+        # A zero initial state adds nothing to the weight's gradient.
+        initial = None if ctx.state_dtypes[0] is None else ctx.initial
         grad_weight = Tensor(ctx.walk.hidden_weight_grad(grad, outputs, initial)
                              .astype(weight_hh.dtype, copy=False))
     if needs[position + 3]:
@@ -446,26 +450,28 @@ def _hidden_grads(ctx: ContextManager, grad: np.ndarray, outputs: np.ndarray,
 
 def _start(ctx: ContextManager, walk: _Walk, input: Tensor, states: Sequence[Optional[Tensor]],
            weight_ih: Tensor, weight_hh: Tensor, bias_ih: Optional[Tensor],
-           bias_hh: Optional[Tensor]) -> np.ndarray:
-    """Keep what every sequence op's backward needs on ctx; return the input projection
-    of every row (N, G*H), a new array."""
+           bias_hh: Optional[Tensor], folded: int) -> np.ndarray:
+    """Keep what every sequence op's backward needs on ctx (and the initial state h as
+    `ctx.initial`); return the input side of every row's pre-activations (N, G*H), a new
+    array: x @ weight_ih.T + bias_ih, plus the first `folded` entries of bias_hh, which
+    add to the same pre-activations (once here instead of once per step)."""
     ctx.save_for_backward(input, weight_ih, weight_hh, *[s for s in states if s is not None])
     ctx.walk, ctx.position = walk, 1 + len(states)
+    ctx.initial = walk.initial(states[0])
     ctx.state_dtypes = [None if s is None else s.dtype for s in states]
     ctx.bias_dtypes = tuple(None if bias is None else bias.dtype for bias in (bias_ih, bias_hh))
     projected = input.data.astype(walk.dtype, copy=False) @ weight_ih.data.T.astype(walk.dtype, copy=False)
     if bias_ih is not None:
         projected += bias_ih.data
+    if bias_hh is not None:
+        projected[:, :folded] += bias_hh.data[:folded]
     return projected
 
 
-def _recurrent(previous: np.ndarray, weight_hh_t: np.ndarray,
-               bias_hh: Optional[np.ndarray]) -> np.ndarray:
-    """previous @ weight_hh.T + bias_hh, one step's hidden projection (given weight_hh.T)."""
-    out = previous @ weight_hh_t
-    if bias_hh is not None:
-        out += bias_hh
-    return out
+def _output_grad(grad: np.ndarray, rows: int) -> Optional[np.ndarray]:
+    """The gradient of every row's output, or None where it is all zeros (only the final
+    states were used), so the backward loop skips adding it step by step."""
+    return grad[:rows] if grad[:rows].any() else None
 
 
 class RNNSequence(Function):
@@ -487,17 +493,14 @@ class RNNSequence(Function):
         checks.one_of("RNNSequence: nonlinearity", nonlinearity, ("tanh", "relu"))
         walk = _Walk("RNNSequence", 1, input, (hx,), (weight_ih, weight_hh, bias_ih, bias_hh),
                      batch_sizes, reverse, sorted_indices)
-        rows = walk.rows
-        out = np.empty((rows + walk.batch, walk.hidden), walk.dtype)
-        out[:rows] = _start(ctx, walk, input, (hx,), weight_ih, weight_hh, bias_ih, bias_hh)
-        initial = walk.initial(hx)
-        w_hh, b_hh = weight_hh.data.T, None if bias_hh is None else bias_hh.data
+        rows, hidden = walk.rows, walk.hidden
+        out = np.empty((rows + walk.batch, hidden), walk.dtype)
+        out[:rows] = _start(ctx, walk, input, (hx,), weight_ih, weight_hh, bias_ih, bias_hh, hidden)
+        initial, w_hh = ctx.initial, weight_hh.data.T
         for step in walk.steps():
             start, size = step[:2]
             h = out[start:start + size]
             h += walk.previous(out, initial, step) @ w_hh
-            if b_hh is not None:
-                h += b_hh
             if nonlinearity == "tanh":
                 np.tanh(h, out=h)
             else:
@@ -505,22 +508,24 @@ class RNNSequence(Function):
         walk.put_finals(out[rows:], out)
         result = Tensor(out)
         ctx.save_for_backward(result)
-        ctx.initial, ctx.nonlinearity = initial, nonlinearity
+        ctx.nonlinearity = nonlinearity
         return result
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Grads:
-        walk, initial = ctx.walk, ctx.initial
+        walk = ctx.walk
         out = ctx.saved_tensors[-1].data
         weight_hh = ctx.saved_tensors[2].data.astype(walk.dtype, copy=False)
         grad, rows = grad_output.data, walk.rows
+        grad_out = _output_grad(grad, rows)
         grad_pre = np.empty((rows, walk.hidden), walk.dtype)
         grad_h = walk.sorted(grad[rows:])  # d(the running state), sorted: now the finals'
         for step in walk.steps(backward=True):
             start, size = step[:2]
             h = out[start:start + size]
             g = grad_h[:size]
-            g += grad[start:start + size]
+            if grad_out is not None:
+                g += grad_out[start:start + size]
             da = grad_pre[start:start + size]
             if ctx.nonlinearity == "tanh":
                 np.multiply(g, 1 - h * h, out=da)
@@ -529,7 +534,7 @@ class RNNSequence(Function):
             np.matmul(da, weight_hh, out=g)
         grad_hx = walk.unsorted(grad_h, ctx.state_dtypes[0]) if ctx.needs_input_grad[1] else None
         grad_input, grad_wih, grad_bih = _input_grads(ctx, grad_pre)
-        grad_whh, grad_bhh = _hidden_grads(ctx, grad_pre, out, initial)
+        grad_whh, grad_bhh = _hidden_grads(ctx, grad_pre, out)
         return grad_input, grad_hx, grad_wih, grad_whh, grad_bih, grad_bhh, None, None, None, None
 
 
@@ -554,22 +559,25 @@ class GRUSequence(Function):
         walk = _Walk("GRUSequence", 3, input, (hx,), (weight_ih, weight_hh, bias_ih, bias_hh),
                      batch_sizes, reverse, sorted_indices)
         rows, hidden = walk.rows, walk.hidden
-        # The input projection becomes the gates: [r, z, n] of every row, in place.
-        gates = _start(ctx, walk, input, (hx,), weight_ih, weight_hh, bias_ih, bias_hh)
+        # The pre-activations become the gates [r, z, n] of every row, in place.
+        gates = _start(ctx, walk, input, (hx,), weight_ih, weight_hh, bias_ih, bias_hh, 2 * hidden)
         hn_all = np.empty((rows, hidden), walk.dtype)  # h W_hn.T + b_hn of every row
         out = np.empty((rows + walk.batch, hidden), walk.dtype)
-        initial = walk.initial(hx)
-        w_hh, b_hh = weight_hh.data.T, None if bias_hh is None else bias_hh.data
+        initial, w_hh = ctx.initial, weight_hh.data.T
+        b_hn = None if bias_hh is None else bias_hh.data[2 * hidden:]
         for step in walk.steps():
             start, size = step[:2]
             stop = start + size
             h = walk.previous(out, initial, step)
-            recurrent = _recurrent(h, w_hh, b_hh)
+            recurrent = h @ w_hh
             rz, n = gates[start:stop, :2 * hidden], gates[start:stop, 2 * hidden:]
             rz += recurrent[:, :2 * hidden]
             _sigmoid(rz, out=rz)
             hn = hn_all[start:stop]
-            hn[...] = recurrent[:, 2 * hidden:]
+            if b_hn is None:
+                hn[...] = recurrent[:, 2 * hidden:]
+            else:
+                np.add(recurrent[:, 2 * hidden:], b_hn, out=hn)
             n += rz[:, :hidden] * hn
             np.tanh(n, out=n)
             new = out[start:stop]
@@ -579,7 +587,7 @@ class GRUSequence(Function):
         walk.put_finals(out[rows:], out)
         result = Tensor(out)
         ctx.save_for_backward(result)
-        ctx.initial, ctx.gates, ctx.hn = initial, gates, hn_all
+        ctx.gates, ctx.hn = gates, hn_all
         return result
 
     @staticmethod
@@ -588,13 +596,15 @@ class GRUSequence(Function):
         out = ctx.saved_tensors[-1].data
         weight_hh = ctx.saved_tensors[2].data.astype(walk.dtype, copy=False)
         grad, rows, hidden = grad_output.data, walk.rows, walk.hidden
+        grad_out = _output_grad(grad, rows)
         grad_gates = np.empty((rows, 3 * hidden), walk.dtype)  # input side: [dr, dz, dn]
         grad_h = walk.sorted(grad[rows:])  # d(the running state), sorted: now the finals'
         for step in walk.steps(backward=True):
             start, size = step[:2]
             stop = start + size
             g = grad_h[:size]
-            g += grad[start:stop]
+            if grad_out is not None:
+                g += grad_out[start:stop]
             rz, n = gates[start:stop, :2 * hidden], gates[start:stop, 2 * hidden:]
             z = rz[:, hidden:]
             grads = grad_gates[start:stop]
@@ -613,7 +623,7 @@ class GRUSequence(Function):
         grad_input, grad_wih, grad_bih = _input_grads(ctx, grad_gates)
         # The hidden side differs from the input side only in dn * r: turn one into the other.
         grad_gates[:, 2 * hidden:] *= gates[:, :hidden]
-        grad_whh, grad_bhh = _hidden_grads(ctx, grad_gates, out, initial)
+        grad_whh, grad_bhh = _hidden_grads(ctx, grad_gates, out)
         return grad_input, grad_hx, grad_wih, grad_whh, grad_bih, grad_bhh, None, None, None
 
 
@@ -639,16 +649,17 @@ class LSTMSequence(Function):
         walk = _Walk("LSTMSequence", 4, input, (hx, cx), (weight_ih, weight_hh, bias_ih, bias_hh),
                      batch_sizes, reverse, sorted_indices)
         rows, batch, hidden = walk.rows, walk.batch, walk.hidden
-        gates = _start(ctx, walk, input, (hx, cx), weight_ih, weight_hh, bias_ih, bias_hh)
+        # The pre-activations become the gates [i, f, g, o] of every row, in place.
+        gates = _start(ctx, walk, input, (hx, cx), weight_ih, weight_hh, bias_ih, bias_hh,
+                       4 * hidden)
         cells = np.empty((rows, hidden), walk.dtype)  # c of every row
         out = np.empty((rows + 2 * batch, hidden), walk.dtype)
-        initial, initial_c = walk.initial(hx), walk.initial(cx)
-        w_hh, b_hh = weight_hh.data.T, None if bias_hh is None else bias_hh.data
+        initial, initial_c, w_hh = ctx.initial, walk.initial(cx), weight_hh.data.T
         for step in walk.steps():
             start, size = step[:2]
             stop = start + size
             activated = gates[start:stop]
-            activated += _recurrent(walk.previous(out, initial, step), w_hh, b_hh)
+            activated += walk.previous(out, initial, step) @ w_hh
             _lstm_gates(activated, hidden)
             c = cells[start:stop]
             np.multiply(activated[:, hidden:2 * hidden], walk.previous(cells, initial_c, step), out=c)
@@ -660,7 +671,7 @@ class LSTMSequence(Function):
         walk.put_finals(out[rows + batch:], cells)
         result = Tensor(out)
         ctx.save_for_backward(result)
-        ctx.initial, ctx.initial_c, ctx.gates, ctx.cells = initial, initial_c, gates, cells
+        ctx.initial_c, ctx.gates, ctx.cells = initial_c, gates, cells
         return result
 
     @staticmethod
@@ -669,6 +680,7 @@ class LSTMSequence(Function):
         out = ctx.saved_tensors[-1].data
         weight_hh = ctx.saved_tensors[2].data.astype(walk.dtype, copy=False)
         grad, rows, batch, hidden = grad_output.data, walk.rows, walk.batch, walk.hidden
+        grad_out = _output_grad(grad, rows)
         grad_gates = np.empty((rows, 4 * hidden), walk.dtype)
         # d(the running states h and c), sorted: now the finals'.
         grad_h = walk.sorted(grad[rows:rows + batch])
@@ -677,7 +689,8 @@ class LSTMSequence(Function):
             start, size = step[:2]
             stop = start + size
             gh, gc = grad_h[:size], grad_c[:size]
-            gh += grad[start:stop]
+            if grad_out is not None:
+                gh += grad_out[start:stop]
             activated = gates[start:stop]
             tanh_c = np.tanh(cells[start:stop])
             gc += gh * activated[:, 3 * hidden:] * (1 - tanh_c * tanh_c)
@@ -689,6 +702,6 @@ class LSTMSequence(Function):
         grad_hx = walk.unsorted(grad_h, ctx.state_dtypes[0]) if needs[1] else None
         grad_cx = walk.unsorted(grad_c, ctx.state_dtypes[1]) if needs[2] else None
         grad_input, grad_wih, grad_bih = _input_grads(ctx, grad_gates)
-        grad_whh, grad_bhh = _hidden_grads(ctx, grad_gates, out, ctx.initial)
+        grad_whh, grad_bhh = _hidden_grads(ctx, grad_gates, out)
         return (grad_input, grad_hx, grad_cx, grad_wih, grad_whh, grad_bih, grad_bhh,
                 None, None, None)
