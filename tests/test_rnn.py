@@ -8,7 +8,6 @@ and initialisation; dtypes; bad input. The handout's TimeIterator API
 (`mytorch.nn.rnn.RNN`, `mytorch.nn.gru.GRU`, TimeIterator over any cell): against torch
 with its packed order, central differences; depth and memory; Embedding.
 """
-import tracemalloc
 import warnings
 
 import numpy as np
@@ -430,24 +429,14 @@ def test_a_ten_thousand_step_sequence_backpropagates_into_its_input():
     assert np.abs(x.grad.data[-1]).sum() > 0 and np.abs(x.grad.data[0]).sum() > 0
 
 
-def _peak_bytes(steps, hidden=64):
-    layer = nn.GRU(4, hidden).float()
-    x = Tensor(np.ones((steps, 1, 4), np.float32))
-    tracemalloc.start()
-    try:
-        h_n = layer(x)[1]
-        h_n.sum().backward()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def test_memory_grows_linearly_and_stays_within_twice_what_backward_needs():
-    short, long = _peak_bytes(500), _peak_bytes(2000)
+    from bench.gru import backward_bytes, peak_bytes  # the benchmark's own measure
+
+    short, long = peak_bytes(500, np.dtype(np.float32)), peak_bytes(2000, np.dtype(np.float32))
     assert 3.5 < long / short < 4.5, (short, long)
-    # What backward through time needs: five (batch, hidden) arrays per step (h_prev, r,
-    # z, n and h W_hn + b_hn), float32.
-    assert long <= 2 * 5 * 2000 * 64 * 4, long
+    # Backward through time needs five (batch, hidden) arrays per step (h_prev, r, z, n
+    # and h W_hn + b_hn).
+    assert long <= 2 * backward_bytes(2000, 1, np.float32), long
 
 
 # ------------------------------------------------------------ Embedding

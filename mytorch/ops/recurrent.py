@@ -598,6 +598,7 @@ class GRUSequence(Function):
         grad, rows, hidden = grad_output.data, walk.rows, walk.hidden
         grad_out = _output_grad(grad, rows)
         grad_gates = np.empty((rows, 3 * hidden), walk.dtype)  # input side: [dr, dz, dn]
+        hidden_side = np.empty((walk.batch, 3 * hidden), walk.dtype)  # a step's [dr, dz, dn * r]
         grad_h = walk.sorted(grad[rows:])  # d(the running state), sorted: now the finals'
         for step in walk.steps(backward=True):
             start, size = step[:2]
@@ -606,19 +607,20 @@ class GRUSequence(Function):
             if grad_out is not None:
                 g += grad_out[start:stop]
             rz, n = gates[start:stop, :2 * hidden], gates[start:stop, 2 * hidden:]
-            z = rz[:, hidden:]
-            grads = grad_gates[start:stop]
-            grad_rz, grad_n = grads[:, :2 * hidden], grads[:, 2 * hidden:]
-            np.multiply(g, 1 - z, out=grad_n)
+            one_minus = 1 - rz
+            grads, step_side = grad_gates[start:stop], hidden_side[:size]
+            grad_rz, grad_n = step_side[:, :2 * hidden], grads[:, 2 * hidden:]
+            np.multiply(g, one_minus[:, hidden:], out=grad_n)
             grad_n *= 1 - n * n
             np.multiply(grad_n, hn_all[start:stop], out=grad_rz[:, :hidden])
             np.subtract(walk.previous(out, initial, step), n, out=grad_rz[:, hidden:])
             grad_rz[:, hidden:] *= g
-            grad_rz *= rz * (1 - rz)
-            direct = g * z
-            np.matmul(grad_rz, weight_hh[:2 * hidden], out=g)
-            g += (grad_n * rz[:, :hidden]) @ weight_hh[2 * hidden:]
-            g += direct
+            one_minus *= rz
+            grad_rz *= one_minus
+            grads[:, :2 * hidden] = grad_rz
+            np.multiply(grad_n, rz[:, :hidden], out=step_side[:, 2 * hidden:])
+            g *= rz[:, hidden:]  # the path through h' = n + z (h - n)
+            g += step_side @ weight_hh
         grad_hx = walk.unsorted(grad_h, ctx.state_dtypes[0]) if ctx.needs_input_grad[1] else None
         grad_input, grad_wih, grad_bih = _input_grads(ctx, grad_gates)
         # The hidden side differs from the input side only in dn * r: turn one into the other.
