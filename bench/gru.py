@@ -12,7 +12,7 @@ the steps per round of batch 100.
 """
 import argparse
 import tracemalloc
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -72,18 +72,22 @@ def numpy_gru_step(params: List[np.ndarray], x: np.ndarray, labels: np.ndarray) 
     grad_w_fc, grad_b_fc = grad_logits.T @ last, grad_logits.sum(axis=0)
     grad_h = grad_logits @ w_fc
     grad_gates = np.empty_like(gates)  # the input side's [dr, dz, dn]
+    hidden_side = np.empty((batch, 3 * hidden), x.dtype)  # a step's [dr, dz, dn * r]
     for t in reversed(range(steps)):
-        r, z, n = gates[t, :, :hidden], gates[t, :, hidden:2 * hidden], gates[t, :, 2 * hidden:]
-        grad_rz, grad_n = grad_gates[t, :, :2 * hidden], grad_gates[t, :, 2 * hidden:]
-        np.multiply(grad_h, 1 - z, out=grad_n)
+        rz, n = gates[t, :, :2 * hidden], gates[t, :, 2 * hidden:]
+        one_minus = 1 - rz
+        grad_rz, grad_n = hidden_side[:, :2 * hidden], grad_gates[t, :, 2 * hidden:]
+        np.multiply(grad_h, one_minus[:, hidden:], out=grad_n)
         grad_n *= 1 - n * n
         np.multiply(grad_n, hn[t], out=grad_rz[:, :hidden])
         np.subtract(states[t], n, out=grad_rz[:, hidden:])
         grad_rz[:, hidden:] *= grad_h
-        grad_rz *= gates[t, :, :2 * hidden] * (1 - gates[t, :, :2 * hidden])
-        direct = grad_h * z
-        grad_h = grad_rz @ w_hh[:2 * hidden] + (grad_n * r) @ w_hh[2 * hidden:]
-        grad_h += direct
+        one_minus *= rz
+        grad_rz *= one_minus
+        grad_gates[t, :, :2 * hidden] = grad_rz
+        np.multiply(grad_n, rz[:, :hidden], out=hidden_side[:, 2 * hidden:])
+        grad_h *= rz[:, hidden:]
+        grad_h += hidden_side @ w_hh
     grad_gates = grad_gates.reshape(steps * batch, -1)
     grad_w_ih, grad_b_ih = grad_gates.T @ xs, grad_gates.sum(axis=0)
     grad_gates[:, 2 * hidden:] *= gates.reshape(steps * batch, -1)[:, :hidden]  # the hidden side
@@ -131,9 +135,8 @@ def torch_stepper(params: List[np.ndarray]) -> Optional[timing.Step]:
     return timing.torch_stepper(torch, lambda x: fc(gru(x)[1][-1]), optimizer)
 
 
-def measure_case(batch: int, dtype: np.dtype, repeats: int, steps: int) -> Dict[str, float]:
-    """Alternate the three steppers `repeats` rounds of `steps` steps; print and return
-    timing.compare's numbers, plus MyTorch's median time over PyTorch's (`mytorch_vs_torch`)."""
+def measure_case(batch: int, dtype: np.dtype, repeats: int, steps: int):
+    """Alternate the three steppers `repeats` rounds of `steps` steps; timing.compare's result."""
     rng = np.random.default_rng(0)
     params = init_params(rng, dtype)
     batches = [(rng.standard_normal((batch, STEPS, FEATURES)).astype(dtype),
@@ -141,15 +144,11 @@ def measure_case(batch: int, dtype: np.dtype, repeats: int, steps: int) -> Dict[
     numpy_params = [p.copy() for p in params]
     steppers = {"numpy": lambda x, y: numpy_gru_step(numpy_params, x, y),
                 "mytorch": mytorch_stepper(params), "torch": torch_stepper(params)}
-    result = timing.compare(f"GRU(28, 64) + Linear(64, 10), 28 steps, batch {batch}, {dtype.name}",
-                            steppers, batches, repeats)
-    if "torch_us" in result:
-        result["mytorch_vs_torch"] = result["mytorch_us"] / result["torch_us"]
-        print(f"    MyTorch / PyTorch (medians): {result['mytorch_vs_torch']:.2f}x")
-    return result
+    return timing.compare(f"GRU(28, 64) + Linear(64, 10), 28 steps, batch {batch}, {dtype.name}",
+                          steppers, batches, repeats)
 
 
-def measure(repeats: int, steps: int) -> Dict[str, Dict[str, float]]:
+def measure(repeats: int, steps: int) -> Dict[str, Any]:
     """The step at batch 1 (10 x `steps` steps a round) and at batch 100, float32 (the
     example's dtype) then float64."""
     return {f"batch {batch}, {dtype}": measure_case(batch, np.dtype(dtype), repeats,
@@ -207,8 +206,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         return
     retain_freed_memory()
     with timing.one_thread():
-        print(f"threads: {timing.describe_threads()}, PyTorch 1; median (and min) of "
-              f"{args.repeats} alternating rounds; ratios against the hand-written NumPy step")
+        print(f"threads: {timing.describe_threads()}, PyTorch 1; {args.repeats} alternating "
+              "rounds; ratios against the hand-written NumPy step")
         measure(args.repeats, args.steps)
 
 

@@ -74,9 +74,8 @@ def compare(name: str, steppers: Dict[str, Optional[Step]],
             batches: Sequence[Tuple[np.ndarray, np.ndarray]], repeats: int,
             unit: str = "us") -> Dict[str, float]:
     """Alternate the steppers (None ones left out) over `batches`, `repeats` timed rounds
-    after one warm-up round; print and return each one's median and minimum time per
-    step (`<key>_<unit>`, `<key>_min_<unit>`) and the median and minimum of its per-round
-    ratios to the first one (`<key>_ratio`, `<key>_min_ratio`).
+    after one warm-up round; print and return each one's median time per step
+    (`<key>_<unit>`) and the median of its per-round ratios to the first one (`<key>_ratio`).
 
     The per-round ratio, not the ratio of medians: the steppers of one round share
     whatever else the machine was doing then.
@@ -92,14 +91,11 @@ def compare(name: str, steppers: Dict[str, Optional[Step]],
             if round_index:  # the first round warms caches and allocators up
                 times[key].append((time.perf_counter() - start) / len(batches) * per_second)
     baseline, *others = steppers
-    result, shown = {}, []
-    for key, values in times.items():
-        result[f"{key}_{unit}"], result[f"{key}_min_{unit}"] = statistics.median(values), min(values)
-        shown.append(f"{key} {result[f'{key}_{unit}']:{number_format}} "
-                     f"(min {result[f'{key}_min_{unit}']:{number_format}}) {unit}/step")
+    result = {f"{key}_{unit}": statistics.median(values) for key, values in times.items()}
     for key in others:
-        ratios = [t / n for t, n in zip(times[key], times[baseline])]
-        result[f"{key}_ratio"], result[f"{key}_min_ratio"] = statistics.median(ratios), min(ratios)
-        shown.append(f"{key} {result[f'{key}_ratio']:.2f}x (min {result[f'{key}_min_ratio']:.2f}x)")
-    print(f"{name}: " + ", ".join(shown))
+        result[f"{key}_ratio"] = statistics.median(
+            t / n for t, n in zip(times[key], times[baseline]))
+    print(f"{name}: " + ", ".join(
+        f"{key} {value:{number_format}} {unit}/step" if key.endswith(f"_{unit}")
+        else f"{key} {value:.2f}x" for key, value in result.items()))
     return result
