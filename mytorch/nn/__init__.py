@@ -1,5 +1,5 @@
 """Layers, losses and the functional ops they are built from."""
-from mytorch.nn import functional, init, util
+from mytorch.nn import functional, init, util, utils
 from mytorch.nn.activations import GELU, Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from mytorch.nn.batchnorm import BatchNorm1d
 from mytorch.nn.container import ModuleDict, ModuleList
@@ -17,7 +17,7 @@ from mytorch.nn.rnn import RNNUnit, TimeIterator
 from mytorch.nn.sequential import Sequential
 
 __all__ = [
-    "functional", "init", "util",
+    "functional", "init", "util", "utils",
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
     "Linear", "BatchNorm1d", "Dropout", "Embedding", "Flatten",
     "Identity", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
