@@ -92,7 +92,8 @@ def numpy_gru_step(params: List[np.ndarray], x: np.ndarray, labels: np.ndarray) 
     grad_w_ih, grad_b_ih = grad_gates.T @ xs, grad_gates.sum(axis=0)
     grad_gates[:, 2 * hidden:] *= gates.reshape(steps * batch, -1)[:, :hidden]  # the hidden side
     grad_w_hh = grad_gates.T @ states[:steps].reshape(steps * batch, -1)
-    grad_b_hh = grad_gates.sum(axis=0)
+    grad_b_hh = grad_b_ih.copy()  # the two sides differ only in the n gate's columns
+    grad_b_hh[2 * hidden:] = grad_gates[:, 2 * hidden:].sum(axis=0)
     for p, g in zip(params, (grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh, grad_w_fc, grad_b_fc)):
         p -= LR * g
     return loss

@@ -416,25 +416,29 @@ def _blocks(rows: np.ndarray, sources: np.ndarray, lengths: np.ndarray,
             for row, source, length in zip(rows[heads].tolist(), sources[heads].tolist(), totals.tolist())]
 
 
-def _input_grads(ctx: ContextManager, grad: np.ndarray) -> Tuple[Optional[Tensor], ...]:
+def _input_grads(ctx: ContextManager, grad: np.ndarray) -> Tuple[Any, ...]:
     """The gradients of the input, weight_ih and bias_ih, from those of the input
-    projection (N, G*H): one product each over every row."""
+    projection (N, G*H), one product each over every row; and grad's column sums (None
+    when neither bias needs them), which the hidden side's bias shares."""
     input, weight_ih = ctx.saved_tensors[:2]
     needs = ctx.needs_input_grad
     position = ctx.position  # of weight_ih among forward's arguments
-    grad_input = grad_weight = grad_bias = None
+    grad_input = grad_weight = grad_bias = sums = None
     if needs[0]:
         grad_input = Tensor((grad @ weight_ih.data).astype(input.dtype, copy=False))
     if needs[position]:
         grad_weight = Tensor((grad.T @ input.data).astype(weight_ih.dtype, copy=False))
+    if needs[position + 2] or needs[position + 3]:
+        sums = grad.sum(axis=0)
     if needs[position + 2]:
-        grad_bias = Tensor(grad.sum(axis=0).astype(ctx.bias_dtypes[0], copy=False))
-    return grad_input, grad_weight, grad_bias
+        grad_bias = Tensor(sums.astype(ctx.bias_dtypes[0]))
+    return grad_input, grad_weight, grad_bias, sums
 
 
-def _hidden_grads(ctx: ContextManager, grad: np.ndarray,
-                  outputs: np.ndarray) -> Tuple[Optional[Tensor], ...]:
-    """The gradients of weight_hh and bias_hh, from those of the hidden projection."""
+def _hidden_grads(ctx: ContextManager, grad: np.ndarray, outputs: np.ndarray,
+                  sums: Optional[np.ndarray]) -> Tuple[Optional[Tensor], ...]:
+    """The gradients of weight_hh and bias_hh, from those of the hidden projection and
+    their column sums."""
     weight_hh = ctx.saved_tensors[2]
     needs, position = ctx.needs_input_grad, ctx.position
     grad_weight = grad_bias = None
@@ -444,7 +448,7 @@ def _hidden_grads(ctx: ContextManager, grad: np.ndarray,
         grad_weight = Tensor(ctx.walk.hidden_weight_grad(grad, outputs, initial)
                              .astype(weight_hh.dtype, copy=False))
     if needs[position + 3]:
-        grad_bias = Tensor(grad.sum(axis=0).astype(ctx.bias_dtypes[1], copy=False))
+        grad_bias = Tensor(sums.astype(ctx.bias_dtypes[1]))
     return grad_weight, grad_bias
 
 
@@ -533,8 +537,8 @@ class RNNSequence(Function):
                 np.multiply(g, h > 0, out=da)
             np.matmul(da, weight_hh, out=g)
         grad_hx = walk.unsorted(grad_h, ctx.state_dtypes[0]) if ctx.needs_input_grad[1] else None
-        grad_input, grad_wih, grad_bih = _input_grads(ctx, grad_pre)
-        grad_whh, grad_bhh = _hidden_grads(ctx, grad_pre, out)
+        grad_input, grad_wih, grad_bih, sums = _input_grads(ctx, grad_pre)
+        grad_whh, grad_bhh = _hidden_grads(ctx, grad_pre, out, sums)
         return grad_input, grad_hx, grad_wih, grad_whh, grad_bih, grad_bhh, None, None, None, None
 
 
@@ -622,10 +626,12 @@ class GRUSequence(Function):
             g *= rz[:, hidden:]  # the path through h' = n + z (h - n)
             g += step_side @ weight_hh
         grad_hx = walk.unsorted(grad_h, ctx.state_dtypes[0]) if ctx.needs_input_grad[1] else None
-        grad_input, grad_wih, grad_bih = _input_grads(ctx, grad_gates)
+        grad_input, grad_wih, grad_bih, sums = _input_grads(ctx, grad_gates)
         # The hidden side differs from the input side only in dn * r: turn one into the other.
         grad_gates[:, 2 * hidden:] *= gates[:, :hidden]
-        grad_whh, grad_bhh = _hidden_grads(ctx, grad_gates, out)
+        if sums is not None:
+            sums[2 * hidden:] = grad_gates[:, 2 * hidden:].sum(axis=0)
+        grad_whh, grad_bhh = _hidden_grads(ctx, grad_gates, out, sums)
         return grad_input, grad_hx, grad_wih, grad_whh, grad_bih, grad_bhh, None, None, None
 
 
@@ -703,7 +709,7 @@ class LSTMSequence(Function):
         needs = ctx.needs_input_grad
         grad_hx = walk.unsorted(grad_h, ctx.state_dtypes[0]) if needs[1] else None
         grad_cx = walk.unsorted(grad_c, ctx.state_dtypes[1]) if needs[2] else None
-        grad_input, grad_wih, grad_bih = _input_grads(ctx, grad_gates)
-        grad_whh, grad_bhh = _hidden_grads(ctx, grad_gates, out)
+        grad_input, grad_wih, grad_bih, sums = _input_grads(ctx, grad_gates)
+        grad_whh, grad_bhh = _hidden_grads(ctx, grad_gates, out, sums)
         return (grad_input, grad_hx, grad_cx, grad_wih, grad_whh, grad_bih, grad_bhh,
                 None, None, None)
