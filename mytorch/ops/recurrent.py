@@ -219,7 +219,9 @@ class LSTMCell(Function):
         projected, recurrent = _projections("LSTMCell", 4, x, state, weight_ih, weight_hh,
                                             bias_ih, bias_hh)
         hidden = weight_hh.shape[1]
-        activated = _lstm_gates(projected + recurrent, hidden)
+        gates = projected + recurrent
+        activated = _sigmoid(gates)  # i, f and o; g is a tanh
+        activated[:, 2 * hidden:3 * hidden] = np.tanh(gates[:, 2 * hidden:3 * hidden])
         i, f = activated[:, :hidden], activated[:, hidden:2 * hidden]
         g, o = activated[:, 2 * hidden:3 * hidden], activated[:, 3 * hidden:]
         c = f * state.data[:, hidden:] + i * g
@@ -233,41 +235,25 @@ class LSTMCell(Function):
         state = ctx.saved_tensors[1].data
         activated, tanh_c, grad = ctx.activated, ctx.tanh_c, grad_output.data
         hidden = tanh_c.shape[1]
+        i, f = activated[:, :hidden], activated[:, hidden:2 * hidden]
+        g, o = activated[:, 2 * hidden:3 * hidden], activated[:, 3 * hidden:]
         grad_h, grad_c = grad[:, :hidden], grad[:, hidden:]
-        grad_c = grad_c + grad_h * activated[:, 3 * hidden:] * (1 - tanh_c * tanh_c)
-        grad_gates = np.empty_like(activated)
-        _lstm_gate_grads(grad_gates, activated, grad_h, grad_c, state[:, hidden:], tanh_c)
-        return _linear_grads(ctx, grad_gates, grad_gates, grad_c * activated[:, hidden:2 * hidden])
-
-
-def _lstm_gates(gates: np.ndarray, hidden: int) -> np.ndarray:
-    """The LSTM's pre-activations (rows, 4H) made gates in place: sigmoid for i, f and o,
-    tanh for g (the third quarter)."""
-    np.tanh(gates[:, 2 * hidden:3 * hidden], out=gates[:, 2 * hidden:3 * hidden])
-    _sigmoid(gates[:, :2 * hidden], out=gates[:, :2 * hidden])
-    _sigmoid(gates[:, 3 * hidden:], out=gates[:, 3 * hidden:])
-    return gates
-
-
-def _lstm_gate_grads(out: np.ndarray, activated: np.ndarray, grad_h: np.ndarray,
-                     grad_c: np.ndarray, c_previous: np.ndarray, tanh_c: np.ndarray) -> None:
-    """The gradients of the LSTM's pre-activations (rows, 4H), into `out`, from those of h'
-    and of c' (grad_c already holding the path through h' = o tanh(c'))."""
-    hidden = tanh_c.shape[1]
-    i, f = activated[:, :hidden], activated[:, hidden:2 * hidden]
-    g, o = activated[:, 2 * hidden:3 * hidden], activated[:, 3 * hidden:]
-    np.multiply(grad_c, g, out=out[:, :hidden])
-    np.multiply(grad_c, c_previous, out=out[:, hidden:2 * hidden])
-    np.multiply(grad_c, i, out=out[:, 2 * hidden:3 * hidden])
-    np.multiply(grad_h, tanh_c, out=out[:, 3 * hidden:])
-    out[:, :2 * hidden] *= activated[:, :2 * hidden] * (1 - activated[:, :2 * hidden])
-    out[:, 2 * hidden:3 * hidden] *= 1 - g * g
-    out[:, 3 * hidden:] *= o * (1 - o)
+        grad_c = grad_c + grad_h * o * (1 - tanh_c * tanh_c)
+        grad_gates = np.concatenate([grad_c * g, grad_c * state[:, hidden:], grad_c * i,
+                                     grad_h * tanh_c], axis=1)
+        derivative = activated * (1 - activated)
+        derivative[:, 2 * hidden:3 * hidden] = 1 - g * g
+        grad_gates *= derivative
+        return _linear_grads(ctx, grad_gates, grad_gates, grad_c * f)
 
 
 # ------------------------------------------------------------------ whole sequences
 
 Step = Tuple[int, int, int, int]  # (start, size, carried, source): see _Walk.steps
+
+# The LSTM's gates inside its sequence op: i, f, o, g (PyTorch stacks i, f, g, o), so the
+# three sigmoids are one block.
+_LSTM_ORDER = np.array([0, 1, 3, 2])
 
 
 class _Walk:
@@ -380,7 +366,7 @@ class _Walk:
 
     def hidden_weight_grad(self, grad: np.ndarray, outputs: np.ndarray,
                            initial: Optional[np.ndarray]) -> np.ndarray:
-        """sum over steps of grad[step rows].T @ (the state the step started from), the
+        """sum over steps of grad[step rows].T @ (the state the step started from); the
         initial state's rows left out when `initial` is None (zeros).
 
         Blocks of steps whose rows and previous states both follow on in memory are one
@@ -416,66 +402,111 @@ def _blocks(rows: np.ndarray, sources: np.ndarray, lengths: np.ndarray,
             for row, source, length in zip(rows[heads].tolist(), sources[heads].tolist(), totals.tolist())]
 
 
-def _input_grads(ctx: ContextManager, grad: np.ndarray) -> Tuple[Any, ...]:
-    """The gradients of the input, weight_ih and bias_ih, from those of the input
-    projection (N, G*H), one product each over every row; and grad's column sums (None
-    when neither bias needs them), which the hidden side's bias shares."""
-    input, weight_ih = ctx.saved_tensors[:2]
-    needs = ctx.needs_input_grad
-    position = ctx.position  # of weight_ih among forward's arguments
-    grad_input = grad_weight = grad_bias = sums = None
-    if needs[0]:
-        grad_input = Tensor((grad @ weight_ih.data).astype(input.dtype, copy=False))
-    if needs[position]:
-        grad_weight = Tensor((grad.T @ input.data).astype(weight_ih.dtype, copy=False))
-    if needs[position + 2] or needs[position + 3]:
-        sums = grad.sum(axis=0)
-    if needs[position + 2]:
-        grad_bias = Tensor(sums.astype(ctx.bias_dtypes[0]))
-    return grad_input, grad_weight, grad_bias, sums
+def _internal(array: np.ndarray, gates: int, order: Optional[np.ndarray]) -> np.ndarray:
+    """A weight (G*H, K) or bias (G*H,) with its gates in the op's order `order` (None:
+    as PyTorch stacks them)."""
+    if order is None:
+        return array
+    return array.reshape(gates, -1, *array.shape[1:])[order].reshape(array.shape)
 
 
-def _hidden_grads(ctx: ContextManager, grad: np.ndarray, outputs: np.ndarray,
-                  sums: Optional[np.ndarray]) -> Tuple[Optional[Tensor], ...]:
-    """The gradients of weight_hh and bias_hh, from those of the hidden projection and
-    their column sums."""
-    weight_hh = ctx.saved_tensors[2]
-    needs, position = ctx.needs_input_grad, ctx.position
-    grad_weight = grad_bias = None
-    if needs[position + 1]:
-        # A zero initial state adds nothing to the weight's gradient.
-        initial = None if ctx.state_dtypes[0] is None else ctx.initial
-        grad_weight = Tensor(ctx.walk.hidden_weight_grad(grad, outputs, initial)
-                             .astype(weight_hh.dtype, copy=False))
-    if needs[position + 3]:
-        grad_bias = Tensor(sums.astype(ctx.bias_dtypes[1]))
-    return grad_weight, grad_bias
+def _external(grad: np.ndarray, gates: int, order: Optional[np.ndarray], dtype: np.dtype) -> Tensor:
+    """The gradient of a weight or bias from its op-order form (the inverse of _internal),
+    in an array of its own: the two biases' gradients come from one array."""
+    if order is not None:
+        grad = grad.reshape(gates, -1, *grad.shape[1:])[np.argsort(order)].reshape(grad.shape)
+    return Tensor(np.array(grad, dtype=dtype))
+
+
+def _column_blocks(split: int, width: int) -> List[Tuple[int, int]]:
+    """The op's blocks of gate columns: [0, split) and [split, width), or one block."""
+    return [(0, split), (split, width)] if split < width else [(0, width)]
 
 
 def _start(ctx: ContextManager, walk: _Walk, input: Tensor, states: Sequence[Optional[Tensor]],
            weight_ih: Tensor, weight_hh: Tensor, bias_ih: Optional[Tensor],
-           bias_hh: Optional[Tensor], folded: int) -> np.ndarray:
-    """Keep what every sequence op's backward needs on ctx (and the initial state h as
-    `ctx.initial`); return the input side of every row's pre-activations (N, G*H), a new
-    array: x @ weight_ih.T + bias_ih, plus the first `folded` entries of bias_hh, which
-    add to the same pre-activations (once here instead of once per step)."""
+           bias_hh: Optional[Tensor], split: int, folded: int, order: Optional[np.ndarray] = None,
+           out: Optional[np.ndarray] = None) -> Tuple[np.ndarray, ...]:
+    """Keep what every sequence op's backward needs on ctx (the initial state h as
+    `ctx.initial`); return the input side of every row's pre-activations, x @ W_ih.T + b_ih
+    plus b_hh's first `folded` columns (which add to the same pre-activations: once here,
+    not once per step), as new arrays (N, columns) for the gate columns [0, split) and
+    [split, G*H), in the gate order `order` (None: PyTorch's). Each block is one array so
+    that a step's rows of it are one contiguous block of memory (a column slice of one
+    (N, G*H) array is strided, which makes NumPy's elementwise work 2-3x slower). `out`,
+    when given, receives the one block of a single-gate op."""
     ctx.save_for_backward(input, weight_ih, weight_hh, *[s for s in states if s is not None])
-    ctx.walk, ctx.position = walk, 1 + len(states)
+    ctx.walk, ctx.position, ctx.split, ctx.order = walk, 1 + len(states), split, order
     ctx.initial = walk.initial(states[0])
     ctx.state_dtypes = [None if s is None else s.dtype for s in states]
     ctx.bias_dtypes = tuple(None if bias is None else bias.dtype for bias in (bias_ih, bias_hh))
-    projected = input.data.astype(walk.dtype, copy=False) @ weight_ih.data.T.astype(walk.dtype, copy=False)
-    if bias_ih is not None:
-        projected += bias_ih.data
-    if bias_hh is not None:
-        projected[:, :folded] += bias_hh.data[:folded]
-    return projected
+    gates = weight_ih.shape[0] // walk.hidden
+    x = input.data.astype(walk.dtype, copy=False)
+    weights = _internal(weight_ih.data, gates, order).astype(walk.dtype, copy=False)
+    biases = [None if b is None else _internal(b.data, gates, order) for b in (bias_ih, bias_hh)]
+    blocks = []
+    for start, stop in _column_blocks(split, weight_ih.shape[0]):
+        block = np.matmul(x, weights[start:stop].T, out=out)
+        if biases[0] is not None:
+            block += biases[0][start:stop]
+        if biases[1] is not None and start < folded:
+            block += biases[1][start:stop]
+        blocks.append(block)
+    return tuple(blocks)
+
+
+def _hidden_weights(ctx: ContextManager) -> Tuple[np.ndarray, ...]:
+    """weight_hh's row blocks, in the op's gate order and dtype (see _start)."""
+    walk, weight_hh = ctx.walk, ctx.saved_tensors[2].data
+    weights = _internal(weight_hh, weight_hh.shape[0] // walk.hidden, ctx.order)
+    weights = weights.astype(walk.dtype, copy=False)
+    return tuple(weights[start:stop] for start, stop in _column_blocks(ctx.split, weight_hh.shape[0]))
 
 
 def _output_grad(grad: np.ndarray, rows: int) -> Optional[np.ndarray]:
     """The gradient of every row's output, or None where it is all zeros (only the final
     states were used), so the backward loop skips adding it step by step."""
     return grad[:rows] if grad[:rows].any() else None
+
+
+def _weight_grads(ctx: ContextManager, grads: Sequence[np.ndarray], outputs: np.ndarray,
+                  scaled: Optional[np.ndarray] = None) -> Tuple[Optional[Tensor], ...]:
+    """The gradients of the input, weight_ih, weight_hh, bias_ih and bias_hh, from those of
+    every row's pre-activations (the blocks of _start): one matrix product each over every row.
+
+    The hidden side's pre-activations get the same gradient, but for the GRU, whose second
+    block there is the input side's times `scaled` (dn * r); it is scaled in place once the
+    input side is done.
+    """
+    input, weight_ih, weight_hh = ctx.saved_tensors[:3]
+    needs, position, order = ctx.needs_input_grad, ctx.position, ctx.order
+    gates = weight_ih.shape[0] // ctx.walk.hidden
+    grad_input = grad_wih = grad_whh = grad_bih = grad_bhh = None
+    if needs[0]:
+        weights = _internal(weight_ih.data, gates, order)
+        blocks = _column_blocks(ctx.split, weight_ih.shape[0])
+        grad_input = sum(grad @ weights[start:stop] for grad, (start, stop) in zip(grads, blocks))
+        grad_input = Tensor(grad_input.astype(input.dtype, copy=False))
+    if needs[position]:
+        grad_wih = _external(np.concatenate([grad.T @ input.data for grad in grads]), gates, order,
+                             weight_ih.dtype)
+    sums = None
+    if needs[position + 2] or needs[position + 3]:
+        sums = np.concatenate([grad.sum(axis=0) for grad in grads])
+    if needs[position + 2]:
+        grad_bih = _external(sums, gates, order, ctx.bias_dtypes[0])
+    if scaled is not None:
+        grads[1] *= scaled
+        if sums is not None:
+            sums[ctx.split:] = grads[1].sum(axis=0)
+    if needs[position + 1]:
+        # A zero initial state adds nothing to the weight's gradient.
+        initial = None if ctx.state_dtypes[0] is None else ctx.initial
+        grad_whh = _external(np.concatenate([ctx.walk.hidden_weight_grad(grad, outputs, initial)
+                                             for grad in grads]), gates, order, weight_hh.dtype)
+    if needs[position + 3]:
+        grad_bhh = _external(sums, gates, order, ctx.bias_dtypes[1])
+    return grad_input, grad_wih, grad_whh, grad_bih, grad_bhh
 
 
 class RNNSequence(Function):
@@ -499,8 +530,10 @@ class RNNSequence(Function):
                      batch_sizes, reverse, sorted_indices)
         rows, hidden = walk.rows, walk.hidden
         out = np.empty((rows + walk.batch, hidden), walk.dtype)
-        out[:rows] = _start(ctx, walk, input, (hx,), weight_ih, weight_hh, bias_ih, bias_hh, hidden)
-        initial, w_hh = ctx.initial, weight_hh.data.T
+        # The pre-activations of every row, made its hidden states in place.
+        _start(ctx, walk, input, (hx,), weight_ih, weight_hh, bias_ih, bias_hh, hidden, hidden,
+               out=out[:rows])
+        initial, w_hh = ctx.initial, _hidden_weights(ctx)[0].T
         for step in walk.steps():
             start, size = step[:2]
             h = out[start:start + size]
@@ -518,8 +551,7 @@ class RNNSequence(Function):
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Grads:
         walk = ctx.walk
-        out = ctx.saved_tensors[-1].data
-        weight_hh = ctx.saved_tensors[2].data.astype(walk.dtype, copy=False)
+        out, (weight_hh,) = ctx.saved_tensors[-1].data, _hidden_weights(ctx)
         grad, rows = grad_output.data, walk.rows
         grad_out = _output_grad(grad, rows)
         grad_pre = np.empty((rows, walk.hidden), walk.dtype)
@@ -537,8 +569,7 @@ class RNNSequence(Function):
                 np.multiply(g, h > 0, out=da)
             np.matmul(da, weight_hh, out=g)
         grad_hx = walk.unsorted(grad_h, ctx.state_dtypes[0]) if ctx.needs_input_grad[1] else None
-        grad_input, grad_wih, grad_bih, sums = _input_grads(ctx, grad_pre)
-        grad_whh, grad_bhh = _hidden_grads(ctx, grad_pre, out, sums)
+        grad_input, grad_wih, grad_whh, grad_bih, grad_bhh = _weight_grads(ctx, [grad_pre], out)
         return grad_input, grad_hx, grad_wih, grad_whh, grad_bih, grad_bhh, None, None, None, None
 
 
@@ -549,9 +580,9 @@ class GRUSequence(Function):
         n = tanh(x W_in.T + b_in + r * (h W_hn.T + b_hn)),  h' = n + z * (h - n)
 
     Backward per step, with g = dh': dn = g (1 - z)(1 - n^2), dz = g (h - n) z (1 - z),
-    dr = dn (h W_hn.T + b_hn) r (1 - r), dh = [dr, dz, dn * r] W_hh + g z; then the
-    input side (dr, dz, dn) and the hidden side (dr, dz, dn * r) each give their weight
-    gradient in one product over every row.
+    dr = dn (h W_hn.T + b_hn) r (1 - r), dh = [dr, dz] W_h{r,z} + (dn * r) W_hn + g z;
+    then the input side (dr, dz, dn) and the hidden side (dr, dz, dn * r) each give their
+    weight gradient in one product over every row.
 
     Returns (N + B, H): every row's h, then each sequence's final h.
     """
@@ -563,25 +594,25 @@ class GRUSequence(Function):
         walk = _Walk("GRUSequence", 3, input, (hx,), (weight_ih, weight_hh, bias_ih, bias_hh),
                      batch_sizes, reverse, sorted_indices)
         rows, hidden = walk.rows, walk.hidden
-        # The pre-activations become the gates [r, z, n] of every row, in place.
-        gates = _start(ctx, walk, input, (hx,), weight_ih, weight_hh, bias_ih, bias_hh, 2 * hidden)
+        # The pre-activations become the gates [r, z] and n of every row, in place.
+        rz_all, n_all = _start(ctx, walk, input, (hx,), weight_ih, weight_hh, bias_ih, bias_hh,
+                               2 * hidden, 2 * hidden)
         hn_all = np.empty((rows, hidden), walk.dtype)  # h W_hn.T + b_hn of every row
         out = np.empty((rows + walk.batch, hidden), walk.dtype)
-        initial, w_hh = ctx.initial, weight_hh.data.T
+        initial, (w_rz, w_n) = ctx.initial, _hidden_weights(ctx)
         b_hn = None if bias_hh is None else bias_hh.data[2 * hidden:]
         for step in walk.steps():
             start, size = step[:2]
             stop = start + size
             h = walk.previous(out, initial, step)
-            recurrent = h @ w_hh
-            rz, n = gates[start:stop, :2 * hidden], gates[start:stop, 2 * hidden:]
-            rz += recurrent[:, :2 * hidden]
+            rz = rz_all[start:stop]
+            rz += h @ w_rz.T
             _sigmoid(rz, out=rz)
             hn = hn_all[start:stop]
-            if b_hn is None:
-                hn[...] = recurrent[:, 2 * hidden:]
-            else:
-                np.add(recurrent[:, 2 * hidden:], b_hn, out=hn)
+            np.matmul(h, w_n.T, out=hn)
+            if b_hn is not None:
+                hn += b_hn
+            n = n_all[start:stop]
             n += rz[:, :hidden] * hn
             np.tanh(n, out=n)
             new = out[start:stop]
@@ -591,18 +622,18 @@ class GRUSequence(Function):
         walk.put_finals(out[rows:], out)
         result = Tensor(out)
         ctx.save_for_backward(result)
-        ctx.gates, ctx.hn = gates, hn_all
+        ctx.rz, ctx.n, ctx.hn = rz_all, n_all, hn_all
         return result
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Grads:
-        walk, initial, gates, hn_all = ctx.walk, ctx.initial, ctx.gates, ctx.hn
-        out = ctx.saved_tensors[-1].data
-        weight_hh = ctx.saved_tensors[2].data.astype(walk.dtype, copy=False)
+        walk, initial, rz_all, n_all, hn_all = ctx.walk, ctx.initial, ctx.rz, ctx.n, ctx.hn
+        out, (w_rz, w_n) = ctx.saved_tensors[-1].data, _hidden_weights(ctx)
         grad, rows, hidden = grad_output.data, walk.rows, walk.hidden
         grad_out = _output_grad(grad, rows)
-        grad_gates = np.empty((rows, 3 * hidden), walk.dtype)  # input side: [dr, dz, dn]
-        hidden_side = np.empty((walk.batch, 3 * hidden), walk.dtype)  # a step's [dr, dz, dn * r]
+        grad_rz_all = np.empty_like(rz_all)
+        grad_n_all = np.empty_like(n_all)  # the input side's; the hidden side's is dn * r
+        scratch = np.empty((walk.batch, hidden), walk.dtype)  # a step's dn * r
         grad_h = walk.sorted(grad[rows:])  # d(the running state), sorted: now the finals'
         for step in walk.steps(backward=True):
             start, size = step[:2]
@@ -610,10 +641,9 @@ class GRUSequence(Function):
             g = grad_h[:size]
             if grad_out is not None:
                 g += grad_out[start:stop]
-            rz, n = gates[start:stop, :2 * hidden], gates[start:stop, 2 * hidden:]
+            rz, n = rz_all[start:stop], n_all[start:stop]
+            grad_rz, grad_n = grad_rz_all[start:stop], grad_n_all[start:stop]
             one_minus = 1 - rz
-            grads, step_side = grad_gates[start:stop], hidden_side[:size]
-            grad_rz, grad_n = step_side[:, :2 * hidden], grads[:, 2 * hidden:]
             np.multiply(g, one_minus[:, hidden:], out=grad_n)
             grad_n *= 1 - n * n
             np.multiply(grad_n, hn_all[start:stop], out=grad_rz[:, :hidden])
@@ -621,17 +651,13 @@ class GRUSequence(Function):
             grad_rz[:, hidden:] *= g
             one_minus *= rz
             grad_rz *= one_minus
-            grads[:, :2 * hidden] = grad_rz
-            np.multiply(grad_n, rz[:, :hidden], out=step_side[:, 2 * hidden:])
+            grad_nr = np.multiply(grad_n, rz[:, :hidden], out=scratch[:size])
             g *= rz[:, hidden:]  # the path through h' = n + z (h - n)
-            g += step_side @ weight_hh
+            g += grad_rz @ w_rz
+            g += grad_nr @ w_n
         grad_hx = walk.unsorted(grad_h, ctx.state_dtypes[0]) if ctx.needs_input_grad[1] else None
-        grad_input, grad_wih, grad_bih, sums = _input_grads(ctx, grad_gates)
-        # The hidden side differs from the input side only in dn * r: turn one into the other.
-        grad_gates[:, 2 * hidden:] *= gates[:, :hidden]
-        if sums is not None:
-            sums[2 * hidden:] = grad_gates[:, 2 * hidden:].sum(axis=0)
-        grad_whh, grad_bhh = _hidden_grads(ctx, grad_gates, out, sums)
+        grad_input, grad_wih, grad_whh, grad_bih, grad_bhh = _weight_grads(
+            ctx, [grad_rz_all, grad_n_all], out, scaled=rz_all[:, :hidden])
         return grad_input, grad_hx, grad_wih, grad_whh, grad_bih, grad_bhh, None, None, None
 
 
@@ -645,6 +671,7 @@ class LSTMSequence(Function):
     Backward per step, with dh', dc' and t = tanh(c'): dc = dc' + dh' o (1 - t^2); the
     gates get di = dc g, df = dc c, dg = dc i, do = dh' t times their derivatives, then
     dh = d(gates) W_hh and dc_prev = dc f; the weight gradients are one product each.
+    Inside, the gates are kept in the order i, f, o, g, the three sigmoids as one block.
 
     Returns (N + 2B, H): every row's h, then each sequence's final h, then its final c.
     """
@@ -657,39 +684,42 @@ class LSTMSequence(Function):
         walk = _Walk("LSTMSequence", 4, input, (hx, cx), (weight_ih, weight_hh, bias_ih, bias_hh),
                      batch_sizes, reverse, sorted_indices)
         rows, batch, hidden = walk.rows, walk.batch, walk.hidden
-        # The pre-activations become the gates [i, f, g, o] of every row, in place.
-        gates = _start(ctx, walk, input, (hx, cx), weight_ih, weight_hh, bias_ih, bias_hh,
-                       4 * hidden)
+        # The pre-activations become the gates [i, f, o] and g of every row, in place.
+        ifo_all, g_all = _start(ctx, walk, input, (hx, cx), weight_ih, weight_hh, bias_ih,
+                                bias_hh, 3 * hidden, 4 * hidden, _LSTM_ORDER)
         cells = np.empty((rows, hidden), walk.dtype)  # c of every row
         out = np.empty((rows + 2 * batch, hidden), walk.dtype)
-        initial, initial_c, w_hh = ctx.initial, walk.initial(cx), weight_hh.data.T
+        initial, initial_c = ctx.initial, walk.initial(cx)
+        w_ifo, w_g = _hidden_weights(ctx)
         for step in walk.steps():
             start, size = step[:2]
             stop = start + size
-            activated = gates[start:stop]
-            activated += walk.previous(out, initial, step) @ w_hh
-            _lstm_gates(activated, hidden)
+            h = walk.previous(out, initial, step)
+            ifo, g = ifo_all[start:stop], g_all[start:stop]
+            ifo += h @ w_ifo.T
+            _sigmoid(ifo, out=ifo)
+            g += h @ w_g.T
+            np.tanh(g, out=g)
             c = cells[start:stop]
-            np.multiply(activated[:, hidden:2 * hidden], walk.previous(cells, initial_c, step), out=c)
-            c += activated[:, :hidden] * activated[:, 2 * hidden:3 * hidden]
-            h = out[start:stop]
-            np.tanh(c, out=h)
-            h *= activated[:, 3 * hidden:]
+            np.multiply(ifo[:, hidden:2 * hidden], walk.previous(cells, initial_c, step), out=c)
+            c += ifo[:, :hidden] * g
+            new = out[start:stop]
+            np.tanh(c, out=new)
+            new *= ifo[:, 2 * hidden:]
         walk.put_finals(out[rows:rows + batch], out)
         walk.put_finals(out[rows + batch:], cells)
         result = Tensor(out)
         ctx.save_for_backward(result)
-        ctx.initial_c, ctx.gates, ctx.cells = initial_c, gates, cells
+        ctx.initial_c, ctx.ifo, ctx.g, ctx.cells = initial_c, ifo_all, g_all, cells
         return result
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Grads:
-        walk, gates, cells = ctx.walk, ctx.gates, ctx.cells
-        out = ctx.saved_tensors[-1].data
-        weight_hh = ctx.saved_tensors[2].data.astype(walk.dtype, copy=False)
+        walk, ifo_all, g_all, cells = ctx.walk, ctx.ifo, ctx.g, ctx.cells
+        out, (w_ifo, w_g) = ctx.saved_tensors[-1].data, _hidden_weights(ctx)
         grad, rows, batch, hidden = grad_output.data, walk.rows, walk.batch, walk.hidden
         grad_out = _output_grad(grad, rows)
-        grad_gates = np.empty((rows, 4 * hidden), walk.dtype)
+        grad_ifo_all, grad_g_all = np.empty_like(ifo_all), np.empty_like(g_all)
         # d(the running states h and c), sorted: now the finals'.
         grad_h = walk.sorted(grad[rows:rows + batch])
         grad_c = walk.sorted(grad[rows + batch:])
@@ -699,17 +729,23 @@ class LSTMSequence(Function):
             gh, gc = grad_h[:size], grad_c[:size]
             if grad_out is not None:
                 gh += grad_out[start:stop]
-            activated = gates[start:stop]
+            ifo, g = ifo_all[start:stop], g_all[start:stop]
+            grad_ifo, grad_g = grad_ifo_all[start:stop], grad_g_all[start:stop]
             tanh_c = np.tanh(cells[start:stop])
-            gc += gh * activated[:, 3 * hidden:] * (1 - tanh_c * tanh_c)
-            _lstm_gate_grads(grad_gates[start:stop], activated, gh, gc,
-                             walk.previous(cells, ctx.initial_c, step), tanh_c)
-            np.matmul(grad_gates[start:stop], weight_hh, out=gh)
-            gc *= activated[:, hidden:2 * hidden]
+            gc += gh * ifo[:, 2 * hidden:] * (1 - tanh_c * tanh_c)
+            np.multiply(gc, g, out=grad_ifo[:, :hidden])
+            np.multiply(gc, walk.previous(cells, ctx.initial_c, step), out=grad_ifo[:, hidden:2 * hidden])
+            np.multiply(gh, tanh_c, out=grad_ifo[:, 2 * hidden:])
+            grad_ifo *= ifo * (1 - ifo)
+            np.multiply(gc, ifo[:, :hidden], out=grad_g)
+            grad_g *= 1 - g * g
+            np.matmul(grad_ifo, w_ifo, out=gh)
+            gh += grad_g @ w_g
+            gc *= ifo[:, hidden:2 * hidden]
         needs = ctx.needs_input_grad
         grad_hx = walk.unsorted(grad_h, ctx.state_dtypes[0]) if needs[1] else None
         grad_cx = walk.unsorted(grad_c, ctx.state_dtypes[1]) if needs[2] else None
-        grad_input, grad_wih, grad_bih, sums = _input_grads(ctx, grad_gates)
-        grad_whh, grad_bhh = _hidden_grads(ctx, grad_gates, out, sums)
+        grad_input, grad_wih, grad_whh, grad_bih, grad_bhh = _weight_grads(
+            ctx, [grad_ifo_all, grad_g_all], out)
         return (grad_input, grad_hx, grad_cx, grad_wih, grad_whh, grad_bih, grad_bhh,
                 None, None, None)
