@@ -1,5 +1,5 @@
 """Layers, losses and the functional ops they are built from."""
-from mytorch.nn import functional, init, util, utils
+from mytorch.nn import functional, init, parallel, util, utils
 from mytorch.nn.activations import GELU, Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from mytorch.nn.batchnorm import BatchNorm1d
 from mytorch.nn.container import ModuleDict, ModuleList
@@ -10,6 +10,7 @@ from mytorch.nn.gru import GRUUnit
 from mytorch.nn.linear import Linear
 from mytorch.nn.loss import CrossEntropyLoss, MSELoss, NLLLoss, SoftmaxCrossEntropy
 from mytorch.nn.module import Module
+from mytorch.nn.parallel.sync_batchnorm import SyncBatchNorm
 from mytorch.nn.parameter import Parameter
 from mytorch.nn.pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from mytorch.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
@@ -17,9 +18,9 @@ from mytorch.nn.rnn import RNNUnit, TimeIterator
 from mytorch.nn.sequential import Sequential
 
 __all__ = [
-    "functional", "init", "util", "utils",
+    "functional", "init", "parallel", "util", "utils",
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
-    "Linear", "BatchNorm1d", "Dropout", "Embedding", "Flatten",
+    "Linear", "BatchNorm1d", "SyncBatchNorm", "Dropout", "Embedding", "Flatten",
     "Identity", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
     "MSELoss", "NLLLoss", "CrossEntropyLoss", "SoftmaxCrossEntropy",
     "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
