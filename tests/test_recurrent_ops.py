@@ -151,6 +151,7 @@ def test_a_saved_input_changed_in_place_before_backward_is_an_error():
     (lambda x, h, w: F.RNNSequence.apply(x, h, *_weights("RNN_TANH", 2, 3, np.random.default_rng(0)), [2, 2], "gelu"),
      "RNNSequence: nonlinearity must be one of 'tanh', 'relu', got 'gelu'"),
     (lambda x, h, w: F.GRUSequence.apply(x.data[0], h, *w, [1]), r"GRUSequence: input of shape \(2,\)"),
+    (lambda x, h, w: F.GRUSequence.apply(Tensor(1.0), h, *w, [1]), r"GRUSequence: input of shape \(\)"),
 ])
 def test_bad_input_names_the_op_and_the_shapes(call, match):
     rng = np.random.default_rng(0)

@@ -124,6 +124,23 @@ def test_layers_without_bias_and_only_h_n_used_match_pytorch(kind):
                                    theirs.grad.numpy(), rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("layer", [nn.RNN, nn.GRU, nn.LSTM])
+def test_stacked_bidirectional_layers_match_central_differences_on_packed_input(layer):
+    net = layer(2, 3, num_layers=2, bidirectional=True)
+    rng = np.random.default_rng(3)
+    seqs = [Tensor(rng.standard_normal((n, 2)), requires_grad=True) for n in (3, 1, 2)]
+    states = [Tensor(rng.standard_normal((4, 3, 3)), requires_grad=True)
+              for _ in range(2 if layer is nn.LSTM else 1)]
+
+    def run(*tensors):
+        out, finals = net(pack_sequence(list(tensors[:3])),
+                          tuple(tensors[3:3 + len(states)]) if layer is nn.LSTM else tensors[3])
+        finals = finals if layer is nn.LSTM else (finals,)
+        return F.Cat.apply(out.data.reshape(-1, 3), *[f.reshape(-1, 3) for f in finals], 0)
+
+    assert gradcheck(run, *seqs, *states, *net.parameters())
+
+
 @pytest.mark.parametrize("kind", ["GRU", "LSTM"])
 def test_dropout_acts_between_layers_in_training_only(kind):
     torch = pytest.importorskip("torch")
