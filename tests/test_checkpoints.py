@@ -146,24 +146,28 @@ def _bad(path, value):
 
 @pytest.mark.parametrize("change, error, match", [
     (_bad(["state", 0, "exp_avg"], np.ones(3)), ValueError,
-     r"state\[0\]\['exp_avg'\]: expected an array of shape \(20, 784\) and dtype float64 \(the "
+     r"state\[0\]\['exp_avg'\]: expected a float Tensor of shape \(20, 784\) \(the "
      r"parameter's\), got shape \(3,\) and dtype float64"),
-    (_bad(["state", 1, "exp_avg_sq"], np.ones(20, np.float32)), ValueError, "got shape \\(20,\\) and dtype float32"),
+    (_bad(["state", 1, "exp_avg_sq"], np.ones(20, np.int32)), ValueError, "got shape \\(20,\\) and dtype int32"),
     (_bad(["state", 2, "step"], -1), ValueError, r"state\[2\]\['step'\] must be a non-negative integer, got -1"),
     (_bad(["state", 3], {"step": 1}), ValueError, r"expected state\[3\] to have keys \['exp_avg', 'exp_avg_sq', 'step'\]"),
     (_bad(["param_groups", 0, "lr"], -1.0), ValueError, "Adam: lr must be a number >= 0, got -1.0"),
-    (_bad(["param_groups", 0, "momentum"], 0.9), ValueError, r"expected hyperparameters \['betas', 'eps', 'lr', "
-                                                             r"'weight_decay'\], got \['betas', 'eps', 'lr', 'momentum'"),
-    (_bad(["param_groups", 0, "params"], [0, 1]), ValueError, r"the state dict is for parameters \[0, 1\]; "
-                                                              r"this optimizer has 6"),
+    (lambda state: state["param_groups"][0].pop("betas"), ValueError, r"group 0 lacks the hyperparameters \['betas'\]"),
+    (_bad(["param_groups", 0, "params"], [0, 1]), ValueError, r"group 0 of the state dict is for parameters \[0, 1\]; "
+                                                              r"this optimizer's group 0 has 6"),
+    (_bad(["param_groups"], []), ValueError, r"expected 'param_groups' to be a list of 1 dict"),
+    (_bad(["state", 6], {}), ValueError, r"'state' must map parameter indices \[0, 1, 2, 3, 4, 5\]"),
     (lambda state: state.pop("state"), TypeError, r"expected a dict with 'state' and 'param_groups'"),
 ])
 def test_a_bad_optimizer_state_changes_nothing(change, error, match):
     model = _handout_network()
     optimizer = optim.Adam(model.parameters(), lr=0.01)
     _train(model, optimizer, _batches(1))
-    before = optimizer.state_dict()
-    state = optim.Adam(_handout_network(1).parameters(), lr=0.5).state_dict()
+    before = copy.deepcopy(optimizer.state_dict())  # the live state, as PyTorch's
+    source_model = _handout_network(1)
+    source = optim.Adam(source_model.parameters(), lr=0.5)
+    _train(source_model, source, _batches(1, seed=2))
+    state = source.state_dict()
     change(state)
     with pytest.raises(error, match=match):
         optimizer.load_state_dict(state)
