@@ -27,8 +27,9 @@ def _reduce(losses: np.ndarray, reduction: str, denominator: Optional[float] = N
         # Cheaper than .mean() on the hot path; the dtype is explicit because NumPy 1.x
         # promotes a float32 scalar divided by a Python int to float64.
         count = losses.size if denominator is None else denominator
-        with np.errstate(invalid="ignore", divide="ignore"):  # nothing to average: NaN, as PyTorch
-            return np.asarray(losses.sum() / count, dtype=losses.dtype)
+        if not count:  # nothing to average (every target ignored, or none): NaN, as PyTorch
+            return np.asarray(np.nan, dtype=losses.dtype)
+        return np.asarray(losses.sum() / count, dtype=losses.dtype)
     if reduction == "sum":
         return np.asarray(losses.sum())
     return losses
@@ -91,15 +92,19 @@ def _labels(op: str, target: Tensor, batch_shape: Tuple[int, ...], classes: int,
     if labels.shape != batch_shape:
         raise ValueError(f"{op}: expected target of shape {batch_shape} (class indices) for "
                          f"scores with {classes} classes, got {labels.shape}")
-    labels = labels.reshape(-1)
+    if labels.ndim != 1:
+        labels = labels.reshape(-1)
     if labels.dtype.kind not in "iu":
         raise ValueError(f"{op}: target must hold integer class indices, got dtype {labels.dtype}")
     checks.integer(f"{op}: ignore_index", ignore_index)
-    ignored = labels == ignore_index
-    if not ignored.any():
-        checks.class_indices(op, labels, classes)
+    # The ufuncs' own reductions: ndarray.min/max add a Python wrapper on the hot path.
+    low = np.minimum.reduce(labels, axis=None) if labels.size else 0
+    high = np.maximum.reduce(labels, axis=None) if labels.size else 0
+    if not low <= ignore_index <= high:  # nothing to ignore (the usual -100)
+        if low < 0 or high >= classes:
+            checks.class_indices(op, labels, classes)  # names the first bad label
         return labels, None
-    kept = ~ignored
+    kept = labels != ignore_index
     checks.class_indices(op, labels[kept], classes)
     return np.where(kept, labels, 0), kept
 
@@ -139,7 +144,8 @@ class CrossEntropy(Function):
                 weight: Optional[Tensor] = None, ignore_index: int = -100,
                 label_smoothing: float = 0.0) -> Tensor:
         checks.reduction("cross_entropy", reduction)
-        smoothing = checks.probability("cross_entropy: label_smoothing", label_smoothing)
+        smoothing = (checks.probability("cross_entropy: label_smoothing", label_smoothing)
+                     if label_smoothing != 0.0 else 0.0)
         x, batch_shape = _rows("cross_entropy", logits)
         classes = x.shape[1]
         class_weight = _class_weight("cross_entropy", weight, classes)
@@ -164,7 +170,9 @@ class CrossEntropy(Function):
                 ctx.q, ctx.denominator = _index_coefficients(labels, kept, classes, class_weight,
                                                              smoothing, log_probs.dtype)
                 losses = -(ctx.q * log_probs).sum(axis=1)
-        return Tensor(_reduce(losses.reshape(batch_shape), reduction, ctx.denominator))
+        if losses.shape != batch_shape:
+            losses = losses.reshape(batch_shape)
+        return Tensor(_reduce(losses, reduction, ctx.denominator))
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:

@@ -62,6 +62,17 @@ def _check_affine(op: str, name: str, value: Optional[Tensor], shape: Tuple[int,
         raise ValueError(f"{op}: expected {name} of shape {shape}, got {value.shape}")
 
 
+def _check_batch_norm_shapes(x: Tensor, per_channel: Sequence[Optional[Tensor]]) -> None:
+    """Name what does not fit: the input's channels (axis 1), or a per-channel tensor's shape."""
+    names = ("running_mean", "running_var", "weight", "bias")
+    given = [value.shape for value in per_channel if value is not None]
+    channels = given[0][0] if given and given[0] else (x.shape[1] if x.ndim > 1 else "C")
+    if x.ndim < 2 or x.shape[1] != channels:
+        raise ValueError(f"batch_norm: expected input (N, {channels}) or (N, {channels}, *), got {x.shape}")
+    for name, value in zip(names, per_channel):
+        _check_affine("batch_norm", name, value, (channels,))
+
+
 class BatchNorm(Function):
     """y = weight * (x - mean) / sqrt(var + eps) + bias per channel (axis 1), over every
     other axis: x (N, C), (N, C, L), (N, C, H, W), ...
@@ -81,20 +92,21 @@ class BatchNorm(Function):
                 running_var: Optional[Tensor], weight: Optional[Tensor] = None,
                 bias: Optional[Tensor] = None, training: bool = False, momentum: float = 0.1,
                 eps: float = 1e-5) -> Tensor:
-        per_channel = (("running_mean", running_mean), ("running_var", running_var),
-                       ("weight", weight), ("bias", bias))
-        given = [value.shape for _, value in per_channel if value is not None]
-        channels = given[0][0] if given and given[0] else (x.shape[1] if x.ndim > 1 else None)
-        if x.ndim < 2 or x.shape[1] != channels:
-            raise ValueError(f"batch_norm: expected input (N, {channels}) or (N, {channels}, *), "
-                             f"got {x.shape}")
-        for name, value in per_channel:
-            _check_affine("batch_norm", name, value, (channels,))
+        expected = x.shape[1:2]
+        # Spelled out, not a loop: this runs on every training step.
+        if (x.ndim < 2 or running_mean is not None and running_mean.shape != expected
+                or running_var is not None and running_var.shape != expected
+                or weight is not None and weight.shape != expected
+                or bias is not None and bias.shape != expected):
+            _check_batch_norm_shapes(x, (running_mean, running_var, weight, bias))
+        channels = x.shape[1]
         if not training and (running_mean is None or running_var is None):
             raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")
         # Reduce over every axis but the channels; per-channel values broadcast along them.
-        axes = (0,) + tuple(range(2, x.ndim))
-        shape = (channels,) + (1,) * (x.ndim - 2)
+        if x.ndim == 2:  # the MLP's case, on the hot path
+            axes, shape = (0,), (channels,)
+        else:
+            axes, shape = (0,) + tuple(range(2, x.ndim)), (channels,) + (1,) * (x.ndim - 2)
         data = float_data(x)
         if training:
             count = x.numel() // channels if channels else 0
