@@ -443,6 +443,7 @@ def _ops():
         ("BinaryCrossEntropyWithLogits", lambda a, b: F.BinaryCrossEntropyWithLogits.apply(a, b),
          [(2, 3), (2, 3)]),
         ("L1", lambda a, b: F.L1.apply(a, b), [(2, 3), (2, 3)]),
+        ("Embedding", lambda w: F.Embedding.apply(w, np.array([1, 0, 1])), [(2, 3)]),
         ("Huber", lambda a, b: F.Huber.apply(a, b, "mean", 0.7), [(2, 3), (2, 3)]),
         ("Conv1d", lambda a, w, b: F.Conv1d.apply(a, w, b, 2), [(2, 3, 7), (4, 3, 3), (4,)]),
         ("Conv2d", lambda a, w: F.Conv2d.apply(a, w, None, 1, 1), [(2, 3, 5, 4), (4, 3, 3, 2)]),

@@ -11,7 +11,7 @@ import numpy as np
 from mytorch import checks
 from mytorch.ops import *  # noqa: F401,F403  (the handout's names for the ops)
 from mytorch.ops import (GELU, L1, NLL, MSE, AvgPool1d, AvgPool2d, BatchNorm, BinaryCrossEntropy,
-                         BinaryCrossEntropyWithLogits, Conv1d, Conv2d, CrossEntropy, Dropout, GroupNorm,
+                         BinaryCrossEntropyWithLogits, Conv1d, Conv2d, CrossEntropy, Dropout, Embedding, GroupNorm,
                          Huber, LayerNorm, Linear, LogSoftmax, MaxPool1d, MaxPool2d, ReLU, Sigmoid,
                          Softmax, Tanh)
 from mytorch.tensor import Tensor, get_default_dtype
@@ -165,6 +165,15 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
         raise ValueError(f"one_hot: num_classes must be -1 or a positive integer, got {num_classes}")
     checks.class_indices("one_hot", labels, num_classes, name="class value")
     return Tensor((labels[..., np.newaxis] == np.arange(num_classes)).astype(np.int64))
+
+
+def embedding(input: Any, weight: Tensor, padding_idx: Optional[int] = None) -> Tensor:
+    """weight[input]: rows of the table `weight` (V, D) for integer ids of any shape S, as
+    `torch.nn.functional.embedding`; output (*S, D). The row `padding_idx` gets no gradient."""
+    ids = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if padding_idx is not None:
+        padding_idx = checks.integer("embedding: padding_idx", padding_idx) % max(weight.shape[0], 1)
+    return Embedding.apply(weight, ids, padding_idx)
 
 
 def _as_weight(op: str, weight: Any, name: str = "weight") -> Optional[Tensor]:
