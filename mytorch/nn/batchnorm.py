@@ -25,6 +25,7 @@ class _BatchNorm(Module):
         eps: added to the variance for numerical stability, > 0.
         momentum: weight of the newest batch in the running statistics, in [0, 1], or None.
         affine: learn a per-channel `weight` (ones) and `bias` (zeros).
+        bias: learn the bias too (with affine).
         track_running_stats: keep `running_mean`, `running_var` and `num_batches_tracked`
             (buffers, saved by `state_dict()`); without them eval mode uses batch statistics too.
 
@@ -37,21 +38,18 @@ class _BatchNorm(Module):
     _layout = ""  # the input's axes, for messages
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1,
-                 affine: bool = True, track_running_stats: bool = True) -> None:
+                 affine: bool = True, track_running_stats: bool = True, *, bias: bool = True) -> None:
         super().__init__()
         name = type(self).__name__
         self.num_features = checks.positive_int(f"{name}: num_features", num_features)
         self.eps = checks.positive(f"{name}: eps", eps)
         self.momentum = None if momentum is None else checks.in_range(f"{name}: momentum", momentum, 0, 1)
         self.affine = checks.boolean(f"{name}: affine", affine)
+        self.has_bias = self.affine and checks.boolean(f"{name}: bias", bias)
         self.track_running_stats = checks.boolean(f"{name}: track_running_stats", track_running_stats)
         dtype = get_default_dtype()
-        if self.affine:
-            self.weight = Parameter(np.ones(num_features, dtype))
-            self.bias = Parameter(np.zeros(num_features, dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self.register_parameter("weight", Parameter(np.ones(num_features, dtype)) if self.affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(num_features, dtype)) if self.has_bias else None)
         if self.track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dtype)))
@@ -102,7 +100,7 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.has_bias}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):

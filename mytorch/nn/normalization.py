@@ -35,14 +35,15 @@ class LayerNorm(Module):
         self.normalized_shape = checks.normalized_shape("LayerNorm", normalized_shape)
         self.eps = checks.positive("LayerNorm: eps", eps)
         self.elementwise_affine = checks.boolean("LayerNorm: elementwise_affine", elementwise_affine)
-        bias = checks.boolean("LayerNorm: bias", bias)
-        _affine(self, self.normalized_shape, self.elementwise_affine, self.elementwise_affine and bias)
+        self.has_bias = self.elementwise_affine and checks.boolean("LayerNorm: bias", bias)
+        _affine(self, self.normalized_shape, self.elementwise_affine, self.has_bias)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.has_bias}")
 
 
 class GroupNorm(Module):
@@ -55,9 +56,11 @@ class GroupNorm(Module):
         num_channels: C.
         eps: added to the variance, > 0.
         affine: learn the per-channel `weight` (ones) and `bias` (zeros).
+        bias: learn the bias too (with affine).
     """
 
-    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True) -> None:
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, *,
+                 bias: bool = True) -> None:
         super().__init__()
         self.num_groups = checks.positive_int("GroupNorm: num_groups", num_groups)
         self.num_channels = checks.positive_int("GroupNorm: num_channels", num_channels)
@@ -66,7 +69,8 @@ class GroupNorm(Module):
                              f"num_groups ({num_groups})")
         self.eps = checks.positive("GroupNorm: eps", eps)
         self.affine = checks.boolean("GroupNorm: affine", affine)
-        _affine(self, (self.num_channels,), self.affine, self.affine)
+        self.has_bias = self.affine and checks.boolean("GroupNorm: bias", bias)
+        _affine(self, (self.num_channels,), self.affine, self.has_bias)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim < 2 or x.shape[1] != self.num_channels:
@@ -74,4 +78,4 @@ class GroupNorm(Module):
         return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.has_bias}"

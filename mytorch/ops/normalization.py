@@ -38,6 +38,17 @@ def _normalize_backward(g: np.ndarray, x_hat: np.ndarray, inv_std: np.ndarray,
     return (g - mean_g - x_hat * mean_gx) * inv_std
 
 
+def _save_weight(ctx: ContextManager, weight: Optional[Tensor]) -> None:
+    """Save the optional weight for backward (its values scale dx)."""
+    if weight is not None:
+        ctx.save_for_backward(weight)
+
+
+def _saved_weight(ctx: ContextManager) -> Optional[Tensor]:
+    saved = ctx.saved_tensors
+    return saved[0] if saved else None
+
+
 def _meta(value: Optional[Tensor]) -> Optional[Tuple[Tuple[int, ...], np.dtype]]:
     """What backward needs to know of an optional weight or bias: its shape and dtype."""
     return None if value is None else (value.shape, value.dtype)
@@ -131,7 +142,7 @@ class BatchNorm(Function):
         inv_std = (1.0 / np.sqrt(var + eps)).reshape(shape)
         x_hat = centered * inv_std
         ctx.x_hat, ctx.inv_std, ctx.count, ctx.axes = x_hat, inv_std, count, axes
-        ctx.save_for_backward(weight)
+        _save_weight(ctx, weight)
         ctx.bias_dtype = None if bias is None else bias.dtype
         out = x_hat
         if weight is not None:
@@ -142,7 +153,7 @@ class BatchNorm(Function):
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
-        (weight,) = ctx.saved_tensors
+        weight = _saved_weight(ctx)
         grad, x_hat, axes, inv_std = grad_output.data, ctx.x_hat, ctx.axes, ctx.inv_std
         grad_gamma = (grad * x_hat).sum(axis=axes)
         grad_beta = grad.sum(axis=axes)
@@ -186,7 +197,7 @@ class LayerNorm(Function):
         x_hat, inv_std = _normalize(data, axes, eps)
         ctx.x_hat, ctx.inv_std, ctx.axes = x_hat, inv_std, axes
         ctx.affine = _meta(weight), _meta(bias)
-        ctx.save_for_backward(weight)
+        _save_weight(ctx, weight)
         out = x_hat if weight is None else x_hat * weight.data
         if bias is not None:
             out = out + bias.data
@@ -194,7 +205,7 @@ class LayerNorm(Function):
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
-        (weight,) = ctx.saved_tensors
+        weight = _saved_weight(ctx)
         grad, x_hat, axes = grad_output.data, ctx.x_hat, ctx.axes
         grad_x = None
         if ctx.needs_input_grad[0]:
@@ -228,7 +239,7 @@ class GroupNorm(Function):
         x_hat = x_hat.reshape(x.shape)
         ctx.x_hat, ctx.inv_std, ctx.groups = x_hat, inv_std, groups
         ctx.affine = _meta(weight), _meta(bias)
-        ctx.save_for_backward(weight)
+        _save_weight(ctx, weight)
         affine = (channels,) + (1,) * (x.ndim - 2)
         out = x_hat if weight is None else x_hat * weight.data.reshape(affine)
         if bias is not None:
@@ -237,7 +248,7 @@ class GroupNorm(Function):
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
-        (weight,) = ctx.saved_tensors
+        weight = _saved_weight(ctx)
         grad, x_hat = grad_output.data, ctx.x_hat
         shape, batch = x_hat.shape, x_hat.shape[0]
         grad_x = None
