@@ -379,7 +379,7 @@ def test_dropout_train_zeroes_and_scales():
     np.random.seed(0)
     x = Tensor(np.random.uniform(1.0, 2.0, (200, 500)), requires_grad=True)
     layer = nn.Dropout(0.3)
-    assert repr(layer) == "Dropout(p=0.3)"
+    assert repr(layer) == "Dropout(p=0.3, inplace=False)"
     out = layer(x)
     kept = out.data != 0
     assert abs(1 - kept.mean() - 0.3) < 0.01

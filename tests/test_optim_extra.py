@@ -100,7 +100,7 @@ def test_adamw_decays_weights_without_gradient_signal():
     (lambda p: optim.SGD(p, lr=float("nan")), "SGD: lr must be a number >= 0, got nan"),
     (lambda p: optim.SGD(p, momentum=-0.5), "SGD: momentum must be a number >= 0, got -0.5"),
     (lambda p: optim.SGD(p, weight_decay=-1), "SGD: weight_decay must be a number >= 0, got -1"),
-    (lambda p: optim.SGD(p, nesterov=True), "Nesterov momentum needs momentum > 0 and dampening 0, got momentum=0.0"),
+    (lambda p: optim.SGD(p, nesterov=True), "Nesterov momentum needs momentum > 0 and dampening 0, got momentum=0,"),
     (lambda p: optim.SGD(p, lr="0.1"), r"lr must be a number"),
     (lambda p: optim.Adam(p, lr=-1e-3), "Adam: lr must be a number >= 0, got -0.001"),
     (lambda p: optim.Adam(p, betas=(1.0, 0.999)), r"Adam: betas\[0\] must be a number in \[0, 1\), got 1.0"),
