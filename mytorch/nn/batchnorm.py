@@ -83,6 +83,12 @@ class _BatchNorm(Module):
                 buffer._counter().value += 1
 
     def forward(self, x: Tensor) -> Tensor:
+        return F.batch_norm(x, *self._arguments(x), self.eps)
+
+    def _arguments(self, x: Tensor) -> Tuple[Optional[Tensor], Optional[Tensor], Optional[Tensor],
+                                             Optional[Tensor], bool, float]:
+        """Check `x`, count the batch, and return batch_norm's (running_mean, running_var,
+        weight, bias, training, momentum) for it."""
         shape = getattr(x, "shape", None)  # anything but a Tensor or an array: the op's TypeError
         if shape is not None and (len(shape) not in self._input_dims or shape[1] != self.num_features):
             layout = self._layout.format(C=self.num_features)
@@ -95,8 +101,8 @@ class _BatchNorm(Module):
         # Batch statistics while training, or always when no running statistics are kept.
         use_batch = self.training or self.running_mean is None
         keep = not self.training or self.track_running_stats
-        return F.batch_norm(x, self.running_mean if keep else None, self.running_var if keep else None,
-                            self.weight, self.bias, use_batch, momentum, self.eps)
+        return (self.running_mean if keep else None, self.running_var if keep else None,
+                self.weight, self.bias, use_batch, momentum)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "

@@ -24,7 +24,7 @@ class Dropout(Module):
         self.inplace = checks.boolean("Dropout: inplace", inplace)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.dropout(x, self.p, self.is_train)
+        return F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

@@ -10,7 +10,7 @@ x_hat and n the number of values each mean is taken over,
 with the means over the same axes. Integer input is promoted to the default float
 dtype; float32 stays float32.
 """
-from typing import Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -96,13 +96,18 @@ class BatchNorm(Function):
         dweight = sum(dy * x_hat), dbias = sum(dy),
         dx = weight / sqrt(var + eps) * (dy - dbias / n - x_hat * dweight / n)   (training)
         dx = weight / sqrt(var + eps) * dy                                       (eval)
+
+    `group_sum`, given (by SyncBatchNorm), sums an array over every rank of a process
+    group: the batch statistics are then those of every rank's batch together, and so
+    are the sums in dx, with n the count over every rank; dweight and dbias stay this
+    rank's own, as PyTorch's SyncBatchNorm, for DistributedDataParallel to average.
     """
 
     @staticmethod
     def forward(ctx: ContextManager, x: Tensor, running_mean: Optional[Tensor],
                 running_var: Optional[Tensor], weight: Optional[Tensor] = None,
                 bias: Optional[Tensor] = None, training: bool = False, momentum: float = 0.1,
-                eps: float = 1e-5) -> Tensor:
+                eps: float = 1e-5, group_sum: Optional[Callable[[np.ndarray], np.ndarray]] = None) -> Tensor:
         expected = x.shape[1:2]
         # Spelled out, not a loop: this runs on every training step.
         if (x.ndim < 2 or running_mean is not None and running_mean.shape != expected
@@ -121,13 +126,19 @@ class BatchNorm(Function):
         data = float_data(x)
         if training:
             count = x.numel() // channels if channels else 0
+            sums = data.sum(axis=axes)
+            if group_sum is not None:
+                totals = group_sum(np.append(sums, count))
+                sums, count = totals[:-1], int(totals[-1])
             if count < 2:
                 raise ValueError(f"batch_norm: expected more than 1 value per channel when "
-                                 f"training, got input of shape {x.shape}")
+                                 f"training, got input of shape {x.shape}"
+                                 + (f" ({count} over all ranks)" if group_sum is not None else ""))
             # sum / count: ndarray.mean's Python wrapper costs more than these small reductions.
-            mean = data.sum(axis=axes) / count
+            mean = sums / count
             centered = data - mean.reshape(shape)
-            var = (centered * centered).sum(axis=axes) / count
+            squares = (centered * centered).sum(axis=axes)
+            var = (squares if group_sum is None else group_sum(squares)) / count
             if running_mean is not None:
                 running_mean.data *= 1 - momentum
                 running_mean.data += momentum * mean
@@ -142,6 +153,7 @@ class BatchNorm(Function):
         inv_std = (1.0 / np.sqrt(var + eps)).reshape(shape)
         x_hat = centered * inv_std
         ctx.x_hat, ctx.inv_std, ctx.count, ctx.axes = x_hat, inv_std, count, axes
+        ctx.group_sum = group_sum
         _save_weight(ctx, weight)
         ctx.bias_dtype = None if bias is None else bias.dtype
         out = x_hat
@@ -164,15 +176,18 @@ class BatchNorm(Function):
             if ctx.count is None:
                 grad_x = scale * grad
             else:
-                grad_x = scale * (grad - grad_beta.reshape(shape) / ctx.count
-                                  - x_hat * (grad_gamma.reshape(shape) / ctx.count))
+                sum_beta, sum_gamma = grad_beta, grad_gamma
+                if ctx.group_sum is not None:
+                    sum_beta, sum_gamma = np.split(ctx.group_sum(np.concatenate([grad_beta, grad_gamma])), 2)
+                grad_x = scale * (grad - sum_beta.reshape(shape) / ctx.count
+                                  - x_hat * (sum_gamma.reshape(shape) / ctx.count))
             grad_x = Tensor(grad_x.astype(x_hat.dtype, copy=False))
         grad_weight = grad_bias = None
         if weight is not None and ctx.needs_input_grad[3]:
             grad_weight = Tensor(grad_gamma.astype(weight.dtype, copy=False))
         if ctx.bias_dtype is not None and ctx.needs_input_grad[4]:
             grad_bias = Tensor(grad_beta.astype(ctx.bias_dtype, copy=False))
-        return grad_x, None, None, grad_weight, grad_bias, None, None, None
+        return grad_x, None, None, grad_weight, grad_bias, None, None, None, None
 
 
 class LayerNorm(Function):
