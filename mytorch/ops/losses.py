@@ -253,6 +253,19 @@ def _elementwise_weight(op: str, weight: Optional[Tensor], shape: Tuple[int, ...
                          f"input's shape {shape}") from None
 
 
+def _weighted_reduce(losses: np.ndarray, w: Optional[np.ndarray], reduction: str) -> Tensor:
+    """The binary cross-entropy's elementwise `losses`, times the weight `w`, reduced, in
+    the input's dtype (a float64 weight does not promote float32 losses)."""
+    weighted = losses if w is None else losses * w
+    return Tensor(_reduce(weighted, reduction).astype(losses.dtype, copy=False))
+
+
+def _weighted_scale(ctx: ContextManager, grad_output: Tensor) -> np.ndarray:
+    """dL/d(each element's loss) of a binary cross-entropy, times its weight `ctx.w`."""
+    scale = _scale(grad_output.data, ctx.reduction, ctx.x.size, ctx.x.shape)
+    return scale if ctx.w is None else scale * ctx.w
+
+
 class BinaryCrossEntropy(Function):
     """loss = -weight (y log x + (1 - y) log(1 - x)) elementwise, for probabilities x in
     [0, 1], as `torch.nn.functional.binary_cross_entropy` (each log clamped at -100).
@@ -273,18 +286,13 @@ class BinaryCrossEntropy(Function):
         with np.errstate(divide="ignore"):
             log_x, log_1mx = np.maximum(np.log(x), _LOG_FLOOR), np.maximum(np.log1p(-x), _LOG_FLOOR)
         losses = -(y * log_x + (1 - y) * log_1mx)
-        if w is not None:
-            losses = losses * w
         ctx.x, ctx.y, ctx.w, ctx.logs, ctx.reduction = x, y, w, (log_x, log_1mx), reduction
         ctx.target_dtype = target.dtype
-        return Tensor(_reduce(losses, reduction).astype(x.dtype, copy=False))
+        return _weighted_reduce(losses, w, reduction)
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
-        x, y, w = ctx.x, ctx.y, ctx.w
-        scale = _scale(grad_output.data, ctx.reduction, x.size, x.shape)
-        if w is not None:
-            scale = scale * w
+        x, y, scale = ctx.x, ctx.y, _weighted_scale(ctx, grad_output)
         grad_input = grad_target = None
         if ctx.needs_input_grad[0]:
             grad_input = Tensor(((x - y) / np.maximum(x * (1 - x), _BCE_EPS) * scale).astype(x.dtype, copy=False))
@@ -322,18 +330,13 @@ class BinaryCrossEntropyWithLogits(Function):
         log_weight = 1.0 if p is None else 1 + (p - 1) * y
         softplus_neg = _softplus(-x)
         losses = (1 - y) * x + log_weight * softplus_neg
-        if w is not None:
-            losses = losses * w
         ctx.x, ctx.y, ctx.w, ctx.p, ctx.log_weight = x, y, w, p, log_weight
         ctx.softplus_neg, ctx.reduction, ctx.target_dtype = softplus_neg, reduction, target.dtype
-        return Tensor(_reduce(losses, reduction).astype(x.dtype, copy=False))
+        return _weighted_reduce(losses, w, reduction)
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
-        x, y, w = ctx.x, ctx.y, ctx.w
-        scale = _scale(grad_output.data, ctx.reduction, x.size, x.shape)
-        if w is not None:
-            scale = scale * w
+        x, y, scale = ctx.x, ctx.y, _weighted_scale(ctx, grad_output)
         grad_input = grad_target = None
         if ctx.needs_input_grad[0]:
             sigmoid_neg = np.exp(-ctx.softplus_neg - x)  # sigmoid(-x) = exp(-x - softplus(-x))

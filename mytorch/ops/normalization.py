@@ -38,6 +38,13 @@ def _normalize_backward(g: np.ndarray, x_hat: np.ndarray, inv_std: np.ndarray,
     return (g - mean_g - x_hat * mean_gx) * inv_std
 
 
+def _scale_shift(x_hat: np.ndarray, weight: Optional[Tensor], bias: Optional[Tensor],
+                 shape: Tuple[int, ...]) -> np.ndarray:
+    """x_hat * weight + bias, each optional, laid out as `shape` to broadcast over x_hat."""
+    out = x_hat if weight is None else x_hat * weight.data.reshape(shape)
+    return out if bias is None else out + bias.data.reshape(shape)
+
+
 def _save_weight(ctx: ContextManager, weight: Optional[Tensor]) -> None:
     """Save the optional weight for backward (its values scale dx)."""
     if weight is not None:
@@ -156,12 +163,7 @@ class BatchNorm(Function):
         ctx.group_sum = group_sum
         _save_weight(ctx, weight)
         ctx.bias_dtype = None if bias is None else bias.dtype
-        out = x_hat
-        if weight is not None:
-            out = out * weight.data.reshape(shape)
-        if bias is not None:
-            out = out + bias.data.reshape(shape)
-        return Tensor(out.astype(data.dtype, copy=False))
+        return Tensor(_scale_shift(x_hat, weight, bias, shape).astype(data.dtype, copy=False))
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
@@ -213,10 +215,7 @@ class LayerNorm(Function):
         ctx.x_hat, ctx.inv_std, ctx.axes = x_hat, inv_std, axes
         ctx.affine = _meta(weight), _meta(bias)
         _save_weight(ctx, weight)
-        out = x_hat if weight is None else x_hat * weight.data
-        if bias is not None:
-            out = out + bias.data
-        return Tensor(out.astype(data.dtype, copy=False))
+        return Tensor(_scale_shift(x_hat, weight, bias, shape).astype(data.dtype, copy=False))
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
@@ -256,10 +255,7 @@ class GroupNorm(Function):
         ctx.affine = _meta(weight), _meta(bias)
         _save_weight(ctx, weight)
         affine = (channels,) + (1,) * (x.ndim - 2)
-        out = x_hat if weight is None else x_hat * weight.data.reshape(affine)
-        if bias is not None:
-            out = out + bias.data.reshape(affine)
-        return Tensor(out.astype(data.dtype, copy=False))
+        return Tensor(_scale_shift(x_hat, weight, bias, affine).astype(data.dtype, copy=False))
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
