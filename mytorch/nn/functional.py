@@ -80,7 +80,11 @@ def cross_entropy(input: Tensor, target: Any, weight: Optional[Tensor] = None, s
     Returns:
         A 0-d Tensor, or the per-sample losses for reduction='none'.
     """
-    reduction = checks.loss_reduction("cross_entropy", size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = checks.loss_reduction("cross_entropy", size_average, reduce, reduction)
+    if weight is None and ignore_index == -100 and label_smoothing == 0.0:
+        # The plain case on every training step: apply's cost grows with its arguments.
+        return CrossEntropy.apply(input, _as_tensor(target), reduction)
     return CrossEntropy.apply(input, _as_tensor(target), reduction, _as_weight("cross_entropy", weight),
                               ignore_index, label_smoothing)
 
