@@ -127,7 +127,7 @@ class RNNBase(Module):
                 finals.append(final)
             data = outputs[0] if directions == 1 else cat(outputs, 1)
             if layer < self.num_layers - 1:
-                data = F.dropout(data, self.dropout, self.is_train)
+                data = F.dropout(data, self.dropout, self.training)
         # (num_layers * D, B, H) for each of h (and c)
         h_n = tuple(stack([final[k] for final in finals], 0) for k in range(len(finals[0])))
         if isinstance(input, PackedSequence):
