@@ -217,7 +217,7 @@ def test_cells_match_pytorch_with_and_without_hx(name, bias, shape):
         ours_x, twin_x = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         hx = (tuple(ours_h) if is_lstm else ours_h[0]) if given else None
         twin_hx = (tuple(twin_h) if is_lstm else twin_h[0]) if given else None
-        outs, twin_outs = cell(ours_x, hx), twin(twin_x, twin_hx)
+        outs, twin_outs = cell(ours_x, hx=hx), twin(twin_x, hx=twin_hx)
         outs, twin_outs = (outs, twin_outs) if is_lstm else ((outs,), (twin_outs,))
         for mine, theirs in zip(outs, twin_outs):
             np.testing.assert_allclose(mine.data, theirs.detach().numpy(), rtol=1e-10)

@@ -254,6 +254,10 @@ class RNNCellBase(RecurrentUnit):
         else:
             self.bias_ih = self.bias_hh = None
 
+    def forward(self, input: Tensor, hx: Any = None) -> Any:
+        """One step on input (B, I) or (I,) from hx (zeros when None): PyTorch's names."""
+        return super().forward(input, hx)
+
     def fused_weights(self) -> Tuple[Optional[Tensor], ...]:
         return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
 
@@ -303,10 +307,6 @@ class LSTMCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
         super().__init__(input_size, hidden_size, bias)
-
-    def forward(self, input: Tensor, hx: Optional[Tuple[Tensor, Tensor]] = None
-                ) -> Tuple[Tensor, Tensor]:
-        return super().forward(input, hx)
 
     def states(self, hidden: Any) -> F.States:
         """(h, c) from the pair, or (None, None) for zeros.
