@@ -10,11 +10,12 @@ gates stacked in PyTorch's order, the biases (G*H,) or None (a layer without bia
 
 **A whole sequence**, for one direction of one layer, as one graph node: the forward
 loop over time and the backward loop in reverse both run inside the op. The input side
-of every step is one matrix product before the loop (PyTorch's `FullLayer` in
-aten/src/ATen/native/RNN.cpp), and the weight gradients are one product over all rows
-after the per-step data gradients (Appleyard, Kocisky and Blunsom, 2016), so a batch of
-one sequence costs no product with an inner dimension of 1 per step. The op keeps only
-the arrays backward needs, each one array for the whole sequence.
+of every step comes from matrix products over all rows before the loop (PyTorch's
+`FullLayer` in aten/src/ATen/native/RNN.cpp), and the weight gradients from products over
+all rows after the per-step data gradients (Appleyard, Kocisky and Blunsom, 2016), so a
+batch of one sequence costs no product with an inner dimension of 1 per step. (One
+product per block of gates: the gates are kept in two arrays, see `_start`.) The op keeps
+only the arrays backward needs, each one array for the whole sequence.
 
 The input is packed (`mytorch.nn.util`): rows time-major, step t's `batch_sizes[t]`
 rows belonging to the first `batch_sizes[t]` sequences of a batch sorted longest first.
