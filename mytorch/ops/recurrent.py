@@ -464,12 +464,6 @@ def _hidden_weights(ctx: ContextManager) -> Tuple[np.ndarray, ...]:
     return tuple(weights[start:stop] for start, stop in _column_blocks(ctx.split, weight_hh.shape[0]))
 
 
-def _output_grad(grad: np.ndarray, rows: int) -> Optional[np.ndarray]:
-    """The gradient of every row's output, or None where it is all zeros (only the final
-    states were used), so the backward loop skips adding it step by step."""
-    return grad[:rows] if grad[:rows].any() else None
-
-
 def _weight_grads(ctx: ContextManager, grads: Sequence[np.ndarray], outputs: np.ndarray,
                   scaled: Optional[np.ndarray] = None) -> Tuple[Optional[Tensor], ...]:
     """The gradients of the input, weight_ih, weight_hh, bias_ih and bias_hh, from those of
@@ -554,15 +548,13 @@ class RNNSequence(Function):
         walk = ctx.walk
         out, (weight_hh,) = ctx.saved_tensors[-1].data, _hidden_weights(ctx)
         grad, rows = grad_output.data, walk.rows
-        grad_out = _output_grad(grad, rows)
         grad_pre = np.empty((rows, walk.hidden), walk.dtype)
         grad_h = walk.sorted(grad[rows:])  # d(the running state), sorted: now the finals'
         for step in walk.steps(backward=True):
             start, size = step[:2]
             h = out[start:start + size]
             g = grad_h[:size]
-            if grad_out is not None:
-                g += grad_out[start:start + size]
+            g += grad[start:start + size]
             da = grad_pre[start:start + size]
             if ctx.nonlinearity == "tanh":
                 np.multiply(g, 1 - h * h, out=da)
@@ -631,7 +623,6 @@ class GRUSequence(Function):
         walk, initial, rz_all, n_all, hn_all = ctx.walk, ctx.initial, ctx.rz, ctx.n, ctx.hn
         out, (w_rz, w_n) = ctx.saved_tensors[-1].data, _hidden_weights(ctx)
         grad, rows, hidden = grad_output.data, walk.rows, walk.hidden
-        grad_out = _output_grad(grad, rows)
         grad_rz_all = np.empty_like(rz_all)
         grad_n_all = np.empty_like(n_all)  # the input side's; the hidden side's is dn * r
         scratch = np.empty((walk.batch, hidden), walk.dtype)  # a step's dn * r
@@ -640,8 +631,7 @@ class GRUSequence(Function):
             start, size = step[:2]
             stop = start + size
             g = grad_h[:size]
-            if grad_out is not None:
-                g += grad_out[start:stop]
+            g += grad[start:stop]
             rz, n = rz_all[start:stop], n_all[start:stop]
             grad_rz, grad_n = grad_rz_all[start:stop], grad_n_all[start:stop]
             one_minus = 1 - rz
@@ -719,7 +709,6 @@ class LSTMSequence(Function):
         walk, ifo_all, g_all, cells = ctx.walk, ctx.ifo, ctx.g, ctx.cells
         out, (w_ifo, w_g) = ctx.saved_tensors[-1].data, _hidden_weights(ctx)
         grad, rows, batch, hidden = grad_output.data, walk.rows, walk.batch, walk.hidden
-        grad_out = _output_grad(grad, rows)
         grad_ifo_all, grad_g_all = np.empty_like(ifo_all), np.empty_like(g_all)
         # d(the running states h and c), sorted: now the finals'.
         grad_h = walk.sorted(grad[rows:rows + batch])
@@ -728,8 +717,7 @@ class LSTMSequence(Function):
             start, size = step[:2]
             stop = start + size
             gh, gc = grad_h[:size], grad_c[:size]
-            if grad_out is not None:
-                gh += grad_out[start:stop]
+            gh += grad[start:stop]
             ifo, g = ifo_all[start:stop], g_all[start:stop]
             grad_ifo, grad_g = grad_ifo_all[start:stop], grad_g_all[start:stop]
             tanh_c = np.tanh(cells[start:stop])
