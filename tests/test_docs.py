@@ -158,7 +158,7 @@ def check_options(cwd: Path, command: Tuple[str, ...], arguments: List[str]) -> 
         assert not missing, f"{' '.join(command)}: no {missing} in its --help"
 
 
-def check_python(cwd: Path, words: List[str]) -> None:
+def check_python(cwd: Path, words: List[str], options: bool = True) -> None:
     if words[:1] == ["-"]:
         pytest.fail("`python3 -` reads a heredoc: mark the block <!-- docs-test: run -->")
     if words[0] == "-m":
@@ -170,14 +170,17 @@ def check_python(cwd: Path, words: List[str]) -> None:
             assert importlib.util.find_spec(module) is not None, f"no module {module} from {cwd}"
         finally:
             sys.path.remove(str(cwd))
-        check_options(cwd, (sys.executable, "-m", module), words[2:])
+        if options:
+            check_options(cwd, (sys.executable, "-m", module), words[2:])
     else:
         assert (cwd / words[0]).is_file(), f"no script {words[0]} in {cwd}"
-        check_options(cwd, (sys.executable, words[0]), words[1:])
+        if options:
+            check_options(cwd, (sys.executable, words[0]), words[1:])
 
 
-def check_command(cwd: Path, words: List[str]) -> Path:
-    """Check one simple command; returns the folder the next command runs in."""
+def check_command(cwd: Path, words: List[str], options: bool = True) -> Path:
+    """Check one simple command; returns the folder the next command runs in. `options`
+    False checks that the program exists but not its options (its --help needs an extra)."""
     while words and re.fullmatch(r"[A-Z_]+=.*", words[0]):
         variable = words.pop(0).split("=")[0]
         assert variable in ("PYTHONPATH", "PATH") or any(variable in text for text in ENVIRONMENT_READERS), \
@@ -191,10 +194,10 @@ def check_command(cwd: Path, words: List[str]) -> Path:
         assert arguments[0] in GRADE_TARGETS | {"--help"}, f"./grade.sh has no target {arguments[0]}"
         check_options(cwd, ("./grade.sh", arguments[0]), arguments[1:])
     elif program in ("python3", "python"):
-        check_python(cwd, arguments)
-    elif program == "mpiexec":
+        check_python(cwd, arguments, options)
+    elif program == "mpiexec":  # its programs need the distributed extra even for --help
         assert arguments[0] == "-n" and arguments[1].isdigit()
-        check_command(cwd, arguments[2:])
+        check_command(cwd, arguments[2:], options=importlib.util.find_spec("mpi4py") is not None)
     elif program == "pip":
         assert arguments[0] == "install"
         for argument in arguments[1:]:
