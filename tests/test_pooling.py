@@ -86,16 +86,16 @@ def test_layer_attributes():
     assert (nn.MaxPool2d(2).kernel_size, nn.MaxPool2d(2).stride) == (2, 2)
     assert (nn.AvgPool2d(3, 1).kernel_size, nn.AvgPool2d(3, 1).stride) == (3, 1)
     assert nn.MaxPool2d((2, 3)).stride == (2, 3)
-    assert repr(nn.MaxPool1d(2)) == "MaxPool1d(kernel_size=2, stride=2)"
+    assert repr(nn.MaxPool1d(2)) == "MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
 
 
 @pytest.mark.parametrize("call, message", [
     (lambda: F.max_pool2d(np.ones((1, 1, 3, 3)), 4),
      r"MaxPool2d: kernel size \(4, 4\) is larger than the input's spatial size \(3, 3\)"),
     (lambda: F.avg_pool2d(np.ones((3, 3)), 2),
-     r"AvgPool2d: expected an input of 4 dimensions \(B, C, H, W\), got shape \(3, 3\)"),
+     r"AvgPool2d: expected an input of 4 dimensions \(B, C, H, W\) or 3 \(C, H, W\), got shape \(3, 3\)"),
     (lambda: F.max_pool1d(np.ones((1, 2, 3, 3)), 2),
-     r"MaxPool1d: expected an input of 3 dimensions \(B, C, W\), got shape \(1, 2, 3, 3\)"),
+     r"MaxPool1d: expected an input of 3 dimensions \(B, C, W\) or 2 \(C, W\), got shape \(1, 2, 3, 3\)"),
     (lambda: F.avg_pool1d(np.ones((1, 2, 6)), 0), r"AvgPool1d: kernel_size must be a positive"),
     (lambda: F.max_pool2d(np.ones((1, 2, 6, 6)), 2, (0, 1)), r"MaxPool2d: stride must be .*\(0, 1\)"),
     (lambda: nn.MaxPool2d(-1), r"MaxPool2d: kernel_size must be .*-1"),

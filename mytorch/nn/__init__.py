@@ -12,7 +12,8 @@ from mytorch.nn.loss import CrossEntropyLoss, MSELoss, NLLLoss, SoftmaxCrossEntr
 from mytorch.nn.lstm import LSTM, LSTMCell
 from mytorch.nn.module import Module
 from mytorch.nn.parameter import Parameter
-from mytorch.nn.pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from mytorch.nn.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
+                                AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
 from mytorch.nn.rnn import RNN, RNNUnit, TimeIterator
 from mytorch.nn.sequential import Sequential
 
@@ -23,5 +24,6 @@ __all__ = [
     "Identity", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
     "MSELoss", "NLLLoss", "CrossEntropyLoss", "SoftmaxCrossEntropy",
     "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "RNNUnit", "TimeIterator", "RNN", "GRUUnit", "GRU", "LSTMCell", "LSTM",
 ]

@@ -15,7 +15,8 @@ from mytorch.ops.elementwise import (Abs, Cast, Clamp, Exp, Log, Maximum, Minimu
 from mytorch.ops.linear import Linear
 from mytorch.ops.losses import NLL, MSE, CrossEntropy
 from mytorch.ops.normalization import BatchNorm
-from mytorch.ops.pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from mytorch.ops.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
+                                 AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
 from mytorch.ops.recurrent import GRUCell, LSTMCell, RNNCell
 from mytorch.ops.reductions import Max, Mean, Sum, Var
 from mytorch.ops.shape import (Cat, Expand, Index, Reshape, Slice, Squeeze, Stack, Transpose,
@@ -31,6 +32,7 @@ __all__ = [
     "Dropout", "Linear", "BatchNorm", "CrossEntropy", "NLL", "MSE",           # network ops
     "Conv1d", "Conv2d", "get_conv1d_output_size",                             # conv
     "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",                       # pooling
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "RNNCell", "GRUCell", "LSTMCell",                                         # recurrent
     "unbroadcast",
 ]
