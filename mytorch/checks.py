@@ -346,9 +346,13 @@ def groups(op: str, value: Any, in_channels: int, out_channels: int) -> int:
 
 
 def output_size(op: str, value: OutputSize, input_shape: Tuple[int, ...]) -> Tuple[int, ...]:
-    """An adaptive pooling's output size for an input (batch, channels, *spatial): an int,
-    or one entry per spatial axis, each a positive int or None (the input's size there)."""
+    """An adaptive pooling's output size for an input (batch, channels, *spatial) with no
+    empty axis but the batch: an int, or one entry per spatial axis, each a positive int
+    or None (the input's size there)."""
     spatial = len(input_shape) - 2
+    if not all(input_shape[1:]):
+        raise ValueError(f"{op}: expected an input with non-zero sizes except the batch's, got "
+                         f"shape {input_shape}")
     entries = (value,) * spatial if value is None or _is_int(value) else value
     if (not isinstance(entries, (tuple, list)) or len(entries) != spatial
             or not all(e is None or (_is_int(e) and e > 0) for e in entries)):

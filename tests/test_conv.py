@@ -136,6 +136,15 @@ def test_an_unbatched_sample_as_torch(conv, name, x_shape, w_shape, kwargs, layo
     _against_torch(conv, name, x, w, b, kwargs, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("conv, name, x_shape, w_shape, kwargs", [
+    (F.conv1d, "conv1d", (0, 3, 9), (4, 3, 2), dict(padding="same")),
+    (F.conv2d, "conv2d", (0, 4, 7, 6), (4, 2, 3, 3), dict(stride=2, padding=1, groups=2)),
+])
+def test_an_empty_batch_as_torch(conv, name, x_shape, w_shape, kwargs, layout):
+    x, w, b = _tensors(x_shape, w_shape)
+    _against_torch(conv, name, x, w, b, kwargs, rtol=0, atol=0)
+
+
 def test_a_reused_input_and_weight_accumulate():
     x, w, b = _tensors((2, 3, 8), (2, 3, 3))
     assert gradcheck(lambda x, w, b: F.conv1d(x, w, b) + F.conv1d(x, w, b, 2)[..., :1] * 3, x, w, b)

@@ -160,6 +160,15 @@ def test_a_window_of_minus_infinity_beside_the_padding_routes_as_torch():
     np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
 
 
+@pytest.mark.parametrize("name, arguments", [
+    ("max_pool2d", (3, 2, 1, 1, True, True)), ("avg_pool2d", (2,)), ("max_pool1d", (2,)),
+    ("adaptive_avg_pool2d", (3,)), ("adaptive_max_pool2d", (3, True)),
+])
+def test_an_empty_batch_as_torch(name, arguments):
+    _against_torch(name, np.zeros((0, 3, 8, 8) if "2d" in name else (0, 3, 8)), arguments,
+                   rtol=0, atol=0)
+
+
 def test_ties_go_to_the_first_maximum():
     x = Tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()
@@ -248,6 +257,8 @@ def test_layer_attributes():
     (lambda: F.adaptive_max_pool2d(np.ones((1, 2, 6, 6)), (2, 3, 4)),
      r"AdaptiveMaxPool2d: output_size must be .*got \(2, 3, 4\)"),
     (lambda: F.adaptive_max_pool1d(np.ones((1, 2, 6)), 2.5), r"AdaptiveMaxPool1d: output_size must be"),
+    (lambda: F.adaptive_max_pool2d(np.ones((2, 3, 0, 8)), 2),
+     r"AdaptiveMaxPool2d: expected an input with non-zero sizes except the batch's, got shape \(2, 3, 0, 8\)"),
     (lambda: nn.MaxPool2d(-1), r"MaxPool2d: kernel_size must be .*-1"),
     (lambda: nn.AvgPool1d(2, 0), r"AvgPool1d: stride must be a positive integer .*0"),
     (lambda: nn.AvgPool2d(2)(np.ones((1, 1, 1, 5))), r"AvgPool2d: kernel size \(2, 2\) is larger"),

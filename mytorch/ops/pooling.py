@@ -61,16 +61,14 @@ def _first_max(offsets: List[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
     out = offsets[0].copy() if len(offsets) == 1 else np.maximum(offsets[0], offsets[1])
     for values in offsets[2:]:
         np.maximum(out, values, out=out)  # NaN wins, as in PyTorch
-    # The first maximum's offset is the number of offsets before it, so count the offsets
-    # at which no maximum has been seen yet.
+    # The first maximum's offset, from the last offsets back (Horner's rule): counting from
+    # offset k it is 0 where offset k holds the maximum, else 1 + the count from k + 1.
     argmax = np.zeros(out.shape, dtype=np.min_scalar_type(len(offsets) - 1))
-    found = offsets[0] == out
-    for index in range(1, len(offsets)):
-        argmax += ~found
-        if index < len(offsets) - 1:
-            found |= offsets[index] == out
-    nan = np.isnan(out)
-    if nan.any():  # no value equals NaN: point those windows at their last NaN
+    for values in reversed(offsets[:-1]):
+        argmax += 1
+        argmax *= values != out
+    if out.size and np.isnan(np.minimum.reduce(out, axis=None)):
+        nan = np.isnan(out)  # no value equals NaN: point those windows at their last NaN
         for index, values in enumerate(offsets):
             np.copyto(argmax, index, where=nan & np.isnan(values), casting="unsafe")
     return out, argmax
