@@ -1,31 +1,40 @@
 """Milliseconds per training step of the MNIST CNN: MyTorch, hand-written NumPy, PyTorch.
 
-    python -m bench.cnn [--repeats 10] [--steps 5] [--profile]
+    python -m bench.cnn [--repeats 10] [--steps 5] [--batch 100] [--layouts] [--profile]
 
 The network of examples/mnist_cnn.py: Conv2d(1, 8, 5) -> ReLU -> MaxPool2d(2) ->
 Conv2d(8, 16, 5) -> ReLU -> MaxPool2d(2) -> Flatten -> Linear(256, 10), cross-entropy and
-Adam (lr 0.01) on random batches of 100 28 x 28 images, in float64 and float32.
+Adam (lr 0.01) on random batches of 28 x 28 images (100 unless --batch), in float64 and
+float32.
 
 The hand-written step is the best NumPy we could write for exactly this network, with no
-autograd: each convolution is one `as_strided` view copied into one (C * k * k, positions)
-matrix per image and one batched `np.matmul` each way (the input gradient folds the
-columns back with one slice add per kernel offset; the first convolution computes no
-input gradient); the 2 x 2 pools take the maximum of 4 strided slices of a reshaped view. (A channel-last variant,
-(N, H, W, C) activations with (N * positions, C * k * k) rows, was 1.1-1.4x slower.)
-PyTorch runs eagerly; it and BLAS run on one thread (bench/timing.py).
-Alternating rounds, median per-round ratios, as bench/run.py.
+autograd: each convolution is one `as_strided` view copied into one matrix of columns and
+one `np.matmul` each way; the input gradient of the second folds the columns back with
+one slice add per kernel offset (the first needs no input gradient); the 2 x 2 pools take
+the maximum of 4 strided slices of a reshaped view; ReLU works in place. Each layer keeps
+the layout that measured fastest for it, as MyTorch's convolution chooses (see
+mytorch/ops/conv.py): the first convolution one (25, 576) matrix per image; the second
+batch-last, its input (8, 12, 12, N) and columns (200, 64 N), so that the fold adds rows
+of 8 N contiguous elements instead of 8. (A channel-last variant, (N, H, W, C) activations
+with (N * positions, C * k * k) rows, was 1.1-1.4x slower.)
+
+`--layouts` times MyTorch's step with the columns forced into each layout, against the
+layout its cost model chooses. PyTorch runs eagerly; it and BLAS run on one thread
+(bench/timing.py), and glibc keeps freed memory for reuse, as in bench/run.py.
+Alternating rounds, per-round ratios to the first contender.
 """
 import argparse
 import cProfile
 import io
 import math
 import pstats
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from bench import timing
 from mytorch import nn, optim
+from mytorch.ops import conv as conv_ops
 
 BATCH, CLASSES, LR = 100, 10, 0.01
 BETAS, EPS = (0.9, 0.999), 1e-8
@@ -211,8 +220,8 @@ def torch_stepper(params: List[np.ndarray]) -> Optional[timing.Step]:
     return timing.torch_stepper(torch, model, optimizer)
 
 
-def _batches(rng: np.random.Generator, steps: int, dtype: np.dtype):
-    return [(rng.standard_normal((BATCH, 1, 28, 28)).astype(dtype), rng.integers(0, CLASSES, BATCH))
+def _batches(rng: np.random.Generator, steps: int, dtype: np.dtype, batch: int = BATCH):
+    return [(rng.standard_normal((batch, 1, 28, 28)).astype(dtype), rng.integers(0, CLASSES, batch))
             for _ in range(steps)]
 
 
@@ -229,14 +238,46 @@ def check_same_losses(dtype: np.dtype) -> float:
     return worst
 
 
-def measure(repeats: int, steps: int, dtype: np.dtype) -> Dict[str, float]:
-    """Alternate the steppers `repeats` times; median ms/step each and median ratio to NumPy."""
+def measure(repeats: int, steps: int, dtype: np.dtype, batch: int = BATCH) -> Any:
+    """Alternate the steppers `repeats` times; `timing.compare`'s result."""
     rng = np.random.default_rng(0)
     params = [p.astype(dtype) for p in init_params(rng)]
-    batches = _batches(rng, steps, dtype)
+    batches = _batches(rng, steps, dtype, batch)
     steppers = {"numpy": numpy_stepper(params), "mytorch": mytorch_stepper(params),
                 "torch": torch_stepper(params)}
-    return timing.compare(f"MNIST CNN {dtype.name}", steppers, batches, repeats, unit="ms")
+    return timing.compare(f"MNIST CNN {dtype.name}, batch {batch}", steppers, batches, repeats,
+                          unit="ms")
+
+
+def _with_row_cost(step: timing.Step, row_cost: Optional[int]) -> timing.Step:
+    """`step` with the convolution's layout cost model set to `row_cost` while it runs:
+    0 never chooses batch-last, a huge cost always does (where the input gradient is
+    needed), None leaves the model as it is."""
+    if row_cost is None:
+        return step
+
+    def forced(x: np.ndarray, labels: np.ndarray) -> float:
+        chosen = conv_ops.ROW_COST
+        conv_ops.ROW_COST = row_cost
+        try:
+            return step(x, labels)
+        finally:
+            conv_ops.ROW_COST = chosen
+
+    return forced
+
+
+def measure_layouts(repeats: int, steps: int, dtype: np.dtype, batch: int = BATCH) -> Any:
+    """MyTorch's step with every convolution's columns per sample, with the second's
+    batch-last (the first needs no input gradient, so it stays per sample), and as the
+    cost model chooses."""
+    rng = np.random.default_rng(0)
+    params = [p.astype(dtype) for p in init_params(rng)]
+    batches = _batches(rng, steps, dtype, batch)
+    steppers = {name: _with_row_cost(mytorch_stepper(params), cost)
+                for name, cost in (("per_sample", 0), ("batch_last", 10 ** 9), ("chosen", None))}
+    return timing.compare(f"MNIST CNN layouts {dtype.name}, batch {batch}", steppers, batches,
+                          repeats, unit="ms")
 
 
 def profile(dtype: np.dtype, steps: int = 20) -> str:
@@ -255,24 +296,38 @@ def profile(dtype: np.dtype, steps: int = 20) -> str:
     return out.getvalue()
 
 
-def run(repeats: int, steps: int) -> Dict[str, Dict[str, float]]:
+def run(repeats: int, steps: int, batch: int = BATCH) -> Dict[str, Any]:
     """Every dtype; what `python -m bench` calls."""
     for dtype in DTYPES:
         difference = check_same_losses(dtype)
         print(f"MNIST CNN {dtype.name}: the steppers' losses agree to {difference:.1e} (relative)")
-    return {dtype.name: measure(repeats, steps, dtype) for dtype in DTYPES}
+    return {dtype.name: measure(repeats, steps, dtype, batch) for dtype in DTYPES}
 
 
 def main(argv: List[str] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10, help="alternating rounds (default 10)")
     parser.add_argument("--steps", type=int, default=5, help="training steps per round (default 5)")
+    parser.add_argument("--batch", type=int, default=BATCH, help=f"images per step (default {BATCH})")
+    parser.add_argument("--layouts", action="store_true",
+                        help="time MyTorch with the convolutions' columns in each layout instead")
     parser.add_argument("--profile", action="store_true", help="print MyTorch's float32 profile")
+    parser.add_argument("--system-malloc", action="store_true",
+                        help="leave glibc's malloc settings as they are")
     args = parser.parse_args(argv)
-    if args.repeats < 1 or args.steps < 1:
-        parser.error(f"--repeats and --steps must be positive, got {args.repeats} and {args.steps}")
+    if args.repeats < 1 or args.steps < 1 or args.batch < 1:
+        parser.error(f"--repeats, --steps and --batch must be positive, got {args.repeats}, "
+                     f"{args.steps} and {args.batch}")
+    from bench.run import retain_freed_memory  # bench.run imports this module
+
+    if not args.system_malloc:
+        retain_freed_memory()
     with timing.one_thread():
-        run(args.repeats, args.steps)
+        if args.layouts:
+            for dtype in DTYPES:
+                measure_layouts(args.repeats, args.steps, dtype, args.batch)
+        else:
+            run(args.repeats, args.steps, args.batch)
         if args.profile:
             print(profile(np.dtype(np.float32)))
 

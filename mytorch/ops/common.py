@@ -1,6 +1,7 @@
 """Helpers the ops share: undoing broadcasting and reductions, the float-input rule, and
 the sliding windows of convolution and pooling."""
-from typing import Optional, Tuple
+import itertools
+from typing import Iterator, Optional, Tuple
 
 import numpy as np
 
@@ -98,11 +99,16 @@ def fold(windows: np.ndarray, shape: Tuple[int, ...], stride: Tuple[int, ...],
         unfold(x, kernel, stride, dilation, axis, writeable=True)[...] = windows
         return x
     lead = (slice(None),) * axis
-    for offset in np.ndindex(*kernel):
+    for offset in offsets(kernel):
         target = tuple(slice(k * d, k * d + s * (o - 1) + 1, s)
                        for k, d, s, o in zip(offset, dilation, stride, sizes))
         x[lead + target] += windows[lead + (slice(None),) * spatial + offset]
     return x
+
+
+def offsets(kernel: Tuple[int, ...]) -> Iterator[Tuple[int, ...]]:
+    """A window's offsets in row-major order (np.ndindex's, at a fraction of its cost)."""
+    return itertools.product(*[range(k) for k in kernel])
 
 
 def disjoint(kernel: Tuple[int, ...], stride: Tuple[int, ...],

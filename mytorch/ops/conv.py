@@ -65,6 +65,16 @@ def _batch_last(kernel: Tuple[int, ...], channels: int, out_channels: int,
     return ROW_COST * rows > 2 * moved
 
 
+def _batch_to_end(array: np.ndarray) -> np.ndarray:
+    """(B, C, *spatial) viewed as (C, *spatial, B) (np.moveaxis, without its overhead)."""
+    return array.transpose(tuple(range(1, array.ndim)) + (0,))
+
+
+def _batch_to_front(array: np.ndarray) -> np.ndarray:
+    """(C, *spatial, B) viewed as (B, C, *spatial)."""
+    return array.transpose((array.ndim - 1,) + tuple(range(array.ndim - 1)))
+
+
 def _swap_blocks(lead: int, spatial: int, trail: int = 0) -> Tuple[int, ...]:
     """The axes that turn (*lead, *out, *kernel, *trail) into (*lead, *kernel, *out, *trail)
     and back."""
@@ -106,7 +116,7 @@ class _Convolution(Function):
         # The one copy of the windows, positions last so each row of it reads contiguous input.
         if batch_last:
             # (C, *padded, B), copied first: the columns read from a transposed view run 2-4x slower.
-            buffer = np.ascontiguousarray(pad(np.moveaxis(data, 0, -1), pads, axis=1))
+            buffer = np.ascontiguousarray(pad(_batch_to_end(data), pads, axis=1))
             windows = unfold(buffer, kernel, stride, dilation, axis=1)  # (C, *out, *kernel, B)
             columns = windows.transpose(_swap_blocks(1, spatial, 1)).reshape(groups, w[0].size,
                                                                               positions * batch)
@@ -119,7 +129,7 @@ class _Convolution(Function):
         bias_data = None if bias is None else float_data(bias).reshape((-1,) + (1,) * spatial)
         if batch_last:
             # (out, *out_sizes, B) to PyTorch's layout, adding the bias in the same pass.
-            moved = np.moveaxis(out.reshape((out_channels,) + out_sizes + (batch,)), -1, 0)
+            moved = _batch_to_front(out.reshape((out_channels,) + out_sizes + (batch,)))
             result = np.empty(shape, dtype=out.dtype)
             if bias_data is None:
                 np.copyto(result, moved)
@@ -145,7 +155,7 @@ class _Convolution(Function):
         out_sizes = grad_output.shape[2:]
         positions = math.prod(out_sizes)
         if batch_last:  # (groups, out / groups, positions * B)
-            grad = np.ascontiguousarray(np.moveaxis(grad_output.data, 0, -1)).reshape(
+            grad = np.ascontiguousarray(_batch_to_end(grad_output.data)).reshape(
                 groups, out_channels // groups, positions * batch)
         else:  # (B, groups, out / groups, positions)
             grad = grad_output.data.reshape(batch, groups, out_channels // groups, positions)
@@ -157,7 +167,7 @@ class _Convolution(Function):
                 columns = columns.reshape((channels,) + kernel + out_sizes + (batch,))
                 padded = fold(columns.transpose(_swap_blocks(1, spatial, 1)),
                               (channels,) + ctx.padded + (batch,), ctx.stride, ctx.dilation, axis=1)
-                cropped = np.moveaxis(padded[crop(ctx.pads, ctx.x_shape[2:], axis=1)], -1, 0)
+                cropped = _batch_to_front(padded[crop(ctx.pads, ctx.x_shape[2:], axis=1)])
             else:
                 columns = columns.reshape((batch, channels) + kernel + out_sizes)
                 padded = fold(columns.transpose(_swap_blocks(2, spatial)),

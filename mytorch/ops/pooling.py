@@ -12,7 +12,7 @@ import numpy as np
 
 from mytorch import checks
 from mytorch.autograd_engine import ContextManager, Function
-from mytorch.ops.common import crop, disjoint, float_data, fold, pad, unfold
+from mytorch.ops.common import crop, disjoint, float_data, fold, offsets, pad, unfold
 from mytorch.tensor import Tensor
 
 
@@ -47,7 +47,7 @@ def windows(op: str, spatial: int, shape: Tuple[int, ...], kernel_size: checks.S
 def _offsets(view: np.ndarray, kernel: Tuple[int, ...]) -> List[np.ndarray]:
     """The views (B, C, *out) of `view` (B, C, *out, *kernel) at each kernel offset, in
     row-major order."""
-    return [view[(Ellipsis,) + offset] for offset in np.ndindex(*kernel)]
+    return [view[(Ellipsis,) + offset] for offset in offsets(kernel)]
 
 
 def _first_max(offsets: List[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
@@ -105,7 +105,7 @@ def _inside(geometry: Windows, sizes: Tuple[int, ...]) -> List[np.ndarray]:
     """Per kernel offset, which windows' element at that offset lies inside the input
     (not in its padding), broadcastable over the output's spatial axes."""
     masks = []
-    for offset in np.ndindex(*geometry.kernel):
+    for offset in offsets(geometry.kernel):
         inside = np.ones((1,) * len(sizes), dtype=bool)
         for axis, (k, size) in enumerate(zip(offset, sizes)):
             position = _positions(geometry, axis, np.int64(k))
