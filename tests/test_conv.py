@@ -145,6 +145,16 @@ def test_an_empty_batch_as_torch(conv, name, x_shape, w_shape, kwargs, layout):
     _against_torch(conv, name, x, w, b, kwargs, rtol=0, atol=0)
 
 
+def test_a_transposed_input_as_a_contiguous_one(layout):
+    """The windows are read through the input's own strides, whatever its memory order."""
+    x, w, b = _tensors((2, 3, 8, 9), (4, 3, 3, 3))
+    strided = Tensor(np.asfortranarray(x.data), requires_grad=True)
+    for tensor in (x, strided):
+        F.conv2d(tensor, w, b, 2, 1).backward(Tensor(np.ones((2, 4, 4, 5))))
+    np.testing.assert_array_equal(strided.grad.data, x.grad.data)
+    assert gradcheck(lambda x, w: F.conv2d(x, w, None, 1, "same"), strided, w)
+
+
 def test_a_reused_input_and_weight_accumulate():
     x, w, b = _tensors((2, 3, 8), (2, 3, 3))
     assert gradcheck(lambda x, w, b: F.conv1d(x, w, b) + F.conv1d(x, w, b, 2)[..., :1] * 3, x, w, b)

@@ -169,6 +169,15 @@ def test_an_empty_batch_as_torch(name, arguments):
                    rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("name, arguments", [
+    ("max_pool2d", (3, 2, 1)), ("avg_pool2d", (2, 1, 1, True)), ("adaptive_max_pool2d", (3,)),
+    ("adaptive_avg_pool2d", ((3, 2),)),
+])
+def test_a_transposed_input_as_torch(name, arguments):
+    data = np.asfortranarray(np.random.default_rng(5).standard_normal((2, 3, 7, 8)))
+    _against_torch(name, data, arguments, rtol=1e-12, atol=1e-12)
+
+
 def test_ties_go_to_the_first_maximum():
     x = Tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()
