@@ -210,6 +210,18 @@ def test_layers_initialise_as_pytorch(layer_class, args, fan_in, weight_shape):
     assert list(layer.parameters()) == [layer.weight, layer.bias]
 
 
+def test_reset_parameters_draws_afresh_into_the_same_tensors():
+    np.random.seed(1)
+    layer = nn.Conv2d(4, 6, 3, groups=2)
+    weight, bias, before = layer.weight, layer.bias, layer.weight.data.copy()
+    layer.reset_parameters()
+    assert layer.weight is weight and layer.bias is bias
+    assert not np.array_equal(weight.data, before)
+    assert np.abs(weight.data).max() <= 1 / math.sqrt(18) and np.abs(bias.data).max() <= 1 / math.sqrt(18)
+    np.random.seed(1)
+    assert np.array_equal(nn.Conv2d(4, 6, 3, groups=2).weight.data, before)  # seeded: reproducible
+
+
 def test_layer_attributes_and_forward_match_torch():
     torch = pytest.importorskip("torch")
     layer = nn.Conv2d(3, 5, (3, 2), stride=(2, 1), padding=1)

@@ -6,6 +6,7 @@ import numpy as np
 
 from mytorch import checks
 from mytorch.nn import functional as F
+from mytorch.nn import init
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor, get_default_dtype
 
@@ -41,17 +42,23 @@ class _ConvNd(Module):
         else:  # PyTorch's pairs
             self.kernel_size, self.stride, self.padding, self.dilation = (kernel, strides, paddings,
                                                                           dilations)
-        # PyTorch's default: kaiming_uniform_(a=sqrt(5)) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
-        # and the bias is drawn from the same range.
-        shape = (out_channels, in_channels // self.groups) + kernel
-        bound = 1 / math.sqrt(math.prod(shape[1:]))
         dtype = get_default_dtype()
-        self.weight = Tensor(np.random.uniform(-bound, bound, shape).astype(dtype),
-                             requires_grad=True, is_parameter=True)
+        shape = (out_channels, in_channels // self.groups) + kernel
+        self.weight = Tensor(np.empty(shape, dtype), requires_grad=True, is_parameter=True)
         self.bias = None
         if checks.boolean(f"{name}: bias", bias):
-            self.bias = Tensor(np.random.uniform(-bound, bound, out_channels).astype(dtype),
-                               requires_grad=True, is_parameter=True)
+            self.bias = Tensor(np.empty(out_channels, dtype), requires_grad=True, is_parameter=True)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw the weight and then the bias afresh from `np.random`, as PyTorch initialises
+        them: kaiming_uniform_ with a = sqrt(5), which is U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+        with fan_in = in_channels / groups * prod(kernel_size), and the bias from the same
+        range."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(math.prod(self.weight.shape[1:]))
+            init.uniform_(self.bias, -bound, bound)
 
     @property
     def in_channel(self) -> int:
