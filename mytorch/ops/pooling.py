@@ -44,32 +44,32 @@ def windows(op: str, spatial: int, shape: Tuple[int, ...], kernel_size: checks.S
     return Windows(kernel, stride, dilation, pads, out)
 
 
-def _offsets(view: np.ndarray, kernel: Tuple[int, ...]) -> List[np.ndarray]:
+def _slices(view: np.ndarray, kernel: Tuple[int, ...]) -> List[np.ndarray]:
     """The views (B, C, *out) of `view` (B, C, *out, *kernel) at each kernel offset, in
     row-major order."""
     return [view[(Ellipsis,) + offset] for offset in offsets(kernel)]
 
 
-def _first_max(offsets: List[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
-    """The windows' maximum and which offset holds it: the first maximum in row-major
-    order, and in a window with NaNs (whose maximum is NaN) the last NaN, as PyTorch's CPU
-    kernels route them.
+def _first_max(slices: List[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
+    """The windows' maximum and which offset holds it, from `slices`, the windows' values
+    at each offset (`_slices`): the first maximum in row-major order, and in a window with
+    NaNs (whose maximum is NaN) the last NaN, as PyTorch's CPU kernels route them.
 
     One elementwise op per offset over all windows at once: faster than an argmax over a
     copy of the windows, whose rows of 4 are too short for NumPy's reductions.
     """
-    out = offsets[0].copy() if len(offsets) == 1 else np.maximum(offsets[0], offsets[1])
-    for values in offsets[2:]:
+    out = slices[0].copy() if len(slices) == 1 else np.maximum(slices[0], slices[1])
+    for values in slices[2:]:
         np.maximum(out, values, out=out)  # NaN wins, as in PyTorch
     # The first maximum's offset, from the last offsets back (Horner's rule): counting from
     # offset k it is 0 where offset k holds the maximum, else 1 + the count from k + 1.
-    argmax = np.zeros(out.shape, dtype=np.min_scalar_type(len(offsets) - 1))
-    for values in reversed(offsets[:-1]):
+    argmax = np.zeros(out.shape, dtype=np.min_scalar_type(len(slices) - 1))
+    for values in reversed(slices[:-1]):
         argmax += 1
         argmax *= values != out
     if out.size and np.isnan(np.minimum.reduce(out, axis=None)):
         nan = np.isnan(out)  # no value equals NaN: point those windows at their last NaN
-        for index, values in enumerate(offsets):
+        for index, values in enumerate(slices):
             np.copyto(argmax, index, where=nan & np.isnan(values), casting="unsafe")
     return out, argmax
 
@@ -80,9 +80,9 @@ def _scan_max(op: str, spatial: int, x: Tensor, kernel_size: checks.Sizes,
     """Max pooling's output, the offset of each window's maximum, and the windows."""
     geometry = windows(op, spatial, x.shape, kernel_size, stride, padding, dilation, ceil_mode)
     padded = pad(float_data(x), geometry.padding, -np.inf)
-    offsets = _offsets(unfold(padded, geometry.kernel, geometry.stride, geometry.dilation),
-                       geometry.kernel)
-    out, argmax = _first_max(offsets)
+    slices = _slices(unfold(padded, geometry.kernel, geometry.stride, geometry.dilation),
+                      geometry.kernel)
+    out, argmax = _first_max(slices)
     if any(before or after for before, after in geometry.padding):
         # A window whose input elements are all -inf ties with its padding: PyTorch points
         # it at its first element inside the input.
@@ -161,7 +161,7 @@ class _MaxPool(Function):
                               in zip(geometry.kernel, geometry.stride, geometry.dilation,
                                      geometry.out, padded_sizes))
         grad = (np.empty if tiled else np.zeros)(ctx.shape[:2] + padded_sizes, dtype=grad_windows.dtype)
-        targets = _offsets(unfold(grad, geometry.kernel, geometry.stride, geometry.dilation,
+        targets = _slices(unfold(grad, geometry.kernel, geometry.stride, geometry.dilation,
                                   writeable=True), geometry.kernel)
         for index, target in enumerate(targets):
             if apart:  # each element in one window at most: write in place
@@ -234,10 +234,10 @@ class _AvgPool(Function):
             divisor = _divisor(geometry, x.shape[2:], count_include_pad, data.dtype)
         else:
             divisor = checks.positive_int(f"{op}: divisor_override", divisor_override)
-        offsets = _offsets(unfold(pad(data, geometry.padding), geometry.kernel, geometry.stride),
-                           geometry.kernel)
-        total = offsets[0].copy() if len(offsets) == 1 else offsets[0] + offsets[1]
-        for values in offsets[2:]:
+        slices = _slices(unfold(pad(data, geometry.padding), geometry.kernel, geometry.stride),
+                          geometry.kernel)
+        total = slices[0].copy() if len(slices) == 1 else slices[0] + slices[1]
+        for values in slices[2:]:
             total += values
         total /= divisor
         ctx.geometry, ctx.shape, ctx.dtype, ctx.divisor = geometry, x.shape, data.dtype, divisor
@@ -363,7 +363,7 @@ def _scan_adaptive_max(op: str, spatial: int, x: Tensor,
         index.append(grid.reshape(shape))
     gathered = float_data(x)[(slice(None), slice(None)) + tuple(index)]  # (B, C, *out, *longest)
     kernel = tuple(grid.shape[1] for grid in positions)
-    out, argmax = _first_max(_offsets(gathered, kernel))
+    out, argmax = _first_max(_slices(gathered, kernel))
     flat = np.zeros(argmax.shape, dtype=np.int64)
     for axis, offset in enumerate(np.unravel_index(argmax, kernel)):
         rows = np.arange(out_sizes[axis]).reshape((-1,) + (1,) * (spatial - 1 - axis))
