@@ -18,7 +18,8 @@ from mytorch.ops.losses import (L1, NLL, MSE, BinaryCrossEntropy, BinaryCrossEnt
 from mytorch.ops.normalization import BatchNorm, GroupNorm, LayerNorm
 from mytorch.ops.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
                                  AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
-from mytorch.ops.recurrent import GRUCell, LSTMCell, RNNCell
+from mytorch.ops.recurrent import (GRUCell, GRUSequence, LSTMCell, LSTMSequence, RNNCell,
+                                    RNNSequence)
 from mytorch.ops.reductions import Max, Mean, Sum, Var
 from mytorch.ops.shape import (Cat, Expand, Index, Reshape, Slice, Squeeze, Stack, Transpose,
                                Unsqueeze, View)
@@ -36,5 +37,6 @@ __all__ = [
     "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",                       # pooling
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "RNNCell", "GRUCell", "LSTMCell",                                         # recurrent
+    "RNNSequence", "GRUSequence", "LSTMSequence",
     "unbroadcast",
 ]
