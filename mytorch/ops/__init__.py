@@ -16,7 +16,8 @@ from mytorch.ops.linear import Embedding, Linear
 from mytorch.ops.losses import (L1, NLL, MSE, BinaryCrossEntropy, BinaryCrossEntropyWithLogits,
                                  CrossEntropy, Huber)
 from mytorch.ops.normalization import BatchNorm, GroupNorm, LayerNorm
-from mytorch.ops.pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from mytorch.ops.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
+                                 AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
 from mytorch.ops.recurrent import (GRUCell, GRUSequence, LSTMCell, LSTMSequence, RNNCell,
                                     RNNSequence)
 from mytorch.ops.reductions import Max, Mean, Sum, Var
@@ -34,6 +35,7 @@ __all__ = [
     "LayerNorm", "GroupNorm", "Embedding", "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits", "L1", "Huber",
     "Conv1d", "Conv2d", "get_conv1d_output_size",                             # conv
     "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",                       # pooling
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "RNNCell", "GRUCell", "LSTMCell",                                         # recurrent
     "RNNSequence", "GRUSequence", "LSTMSequence",
     "unbroadcast",
