@@ -71,7 +71,7 @@ def train(argv: Optional[Sequence[str]]) -> int:
         cli.print_result(data, history[-1][3], args.epochs, f" with {world} process(es)")
         print(f"throughput: {images / seconds:.0f} images/s training ({images} images in "
               f"{seconds:.2f} s on {world} process(es))")
-        cli.print_saved(save_training_curves(
+        cli.save_plot(args.plot, lambda: save_training_curves(
             args.plot, [row[0] for row in history], [row[1] for row in history],
             [row[2] for row in history], [row[3] for row in history], held_out=data.held_out,
             title=f"{data.name}, {args.epochs} epoch(s) on {world} process(es): batch "

@@ -94,6 +94,12 @@ def collate(samples: Sequence[Any]) -> Any:
 
     Tensors, arrays and numbers become one Tensor with a new first axis; tuples and
     lists are collated field by field into a tuple; dicts key by key.
+
+    Raises:
+        ValueError: samples of different shapes, naming the first two that differ and
+            their places in the batch, as PyTorch does ("stack expects each tensor to be
+            equal size, but got [1] at entry 0 and [2] at entry 1"), or tuples of
+            different lengths.
     """
     first = samples[0]
     if isinstance(first, (tuple, list)):
@@ -103,4 +109,10 @@ def collate(samples: Sequence[Any]) -> Any:
         return tuple(collate(field) for field in zip(*samples))
     if isinstance(first, dict):
         return {key: collate([sample[key] for sample in samples]) for key in first}
-    return Tensor(np.stack([s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]))
+    arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
+    for index, array in enumerate(arrays):
+        if array.shape != arrays[0].shape:
+            raise ValueError(f"DataLoader: stack expects each sample to be equal size, but got "
+                             f"{list(arrays[0].shape)} at entry 0 and {list(array.shape)} at "
+                             f"entry {index}")
+    return Tensor(np.stack(arrays))
