@@ -163,15 +163,6 @@ CELLS = [(ops.RNNCell, 1, 1, ["tanh"]), (ops.GRUCell, 3, 1, []), (ops.LSTMCell, 
 
 
 @pytest.mark.parametrize("op, gates, state, extra", CELLS, ids=[c[0].__name__ for c in CELLS])
-def test_a_wrong_shaped_input_projection_is_the_ops_value_error(op, gates, state, extra):
-    args = _cell_inputs(gates, state)
-    for shape in [(4, gates * 3 + 1), (3, gates * 3), (gates * 3,)]:
-        with pytest.raises(ValueError, match=rf"{op.__name__}: input_projection of shape "
-                                             rf"{re_shape(shape)}, expected \(4, {gates * 3}\)"):
-            op.apply(*args, *extra, np.zeros(shape))
-
-
-@pytest.mark.parametrize("op, gates, state, extra", CELLS, ids=[c[0].__name__ for c in CELLS])
 def test_a_cell_against_central_differences(op, gates, state, extra):
     args = _cell_inputs(gates, state, seed=6)
     assert gradcheck(lambda *a: op.apply(*a, *extra), *args)
@@ -221,7 +212,7 @@ def _rewrite_header(path, change):
 @pytest.mark.parametrize("change, message", [
     (lambda h: dict(h, format="mytorch checkpoint 2"), "unknown format 'mytorch checkpoint 2'"),
     (lambda h: {"object": h["object"]}, "unknown format None"),
-    (lambda h: dict(h, object={"pickle": "x"}), "unknown entry 'pickle'"),
+    (lambda h: dict(h, object={"pickle": "x"}), r"the description of the top level has unknown keys \['pickle'\]"),
 ])
 def test_an_unknown_checkpoint_header_is_refused(tmp_path, change, message):
     path = tmp_path / "checkpoint.npz"
