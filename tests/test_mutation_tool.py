@@ -143,3 +143,13 @@ def test_only_given_tests_run_each_mutant_without_the_line_map_or_the_rerun(proj
     score = mutation.run(["calc.py"], sample=0, seed=0, timeout=60, jobs=1, report=None,
                          only=["tests/test_calc.py::test_clamp"])
     assert ran == [["tests/test_calc.py::test_clamp"]] * 4 and score == 0.0
+
+
+def test_an_equivalent_whose_line_changed_is_named(project, monkeypatch, capsys):
+    monkeypatch.setattr(mutation, "_pytest", lambda workdir, tests, timeout: ("failed", 0))
+    mutation.EQUIVALENTS.write_text("calc.py | if x >= 10: | >= -> > | clamp(10) is 10 either way\n"
+                                    "other.py | y = 1 | 1 -> 0 | a file this run leaves alone\n")
+    mutation.run(["calc.py"], sample=0, seed=0, timeout=60, jobs=1, report=None, only=["tests"])
+    out = capsys.readouterr().out
+    assert "equivalents.txt names no mutant of the code as it is now: calc.py | if x >= 10:" in out
+    assert "other.py" not in out

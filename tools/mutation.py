@@ -292,12 +292,16 @@ def run(paths: Sequence[str], sample: int, seed: int, timeout: float, jobs: int,
     lines to tests, no rerun of the suite; a quick look while strengthening them."""
     equivalents = _read_equivalents()
     chosen: List[Mutant] = []
+    stale = {key for key in equivalents if key.split(" | ")[0] in paths}
     for path in paths:
         every = [m for m in mutants(path) if _compiles(m)]
+        stale -= {m.key for m in every}
         if sample and len(every) > sample:
             every = sorted(random.Random(f"{seed}:{path}").sample(every, sample),
                            key=lambda m: m.line)
         chosen += every
+    for key in sorted(stale):  # the line changed since it was judged: judge it again
+        print(f"{EQUIVALENTS.name} names no mutant of the code as it is now: {key}", flush=True)
     with tempfile.TemporaryDirectory(prefix="mytorch-mutation-") as scratch:
         workdirs: "Queue[Path]" = Queue()
         for index in range(jobs):
