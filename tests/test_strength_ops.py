@@ -1,9 +1,8 @@
 """Op behaviours that one-line bugs broke without a test noticing (issue 21): edge values of
-Pow, messages of shape errors, repeated advanced indices, mixed dtypes, a recurrent cell's
-precomputed projection, soft cross-entropy targets, and checkpoint headers. Each is
-compared with PyTorch (float64) or central differences where a value is asserted."""
+Pow, messages of shape errors, repeated advanced indices, mixed dtypes, recurrent cells'
+shapes, soft cross-entropy targets. Each is compared with PyTorch (float64) or central
+differences where a value is asserted."""
 import itertools
-import json
 
 import numpy as np
 import pytest
@@ -197,30 +196,6 @@ def test_losses_against_central_differences(reduction):
     assert gradcheck(lambda a: F.cross_entropy(a, labels, reduction=reduction), x)
     assert gradcheck(lambda a: ops.NLL.apply(a, labels, reduction), x)
     assert gradcheck(lambda a, b: ops.MSE.apply(a, b, reduction), x, p)
-
-
-# ------------------------------------------------------------------------ checkpoints
-
-def _rewrite_header(path, change):
-    """Rewrite the checkpoint at `path` with its header passed through `change`."""
-    with np.load(path, allow_pickle=False) as archive:
-        arrays = {name: archive[name] for name in archive.files}
-    header = json.loads(str(arrays.pop("__mytorch__")))
-    np.savez(path, __mytorch__=np.array(json.dumps(change(header))), **arrays)
-
-
-@pytest.mark.parametrize("change, message", [
-    (lambda h: dict(h, format="mytorch checkpoint 2"), "unknown format 'mytorch checkpoint 2'"),
-    (lambda h: {"object": h["object"]}, "unknown format None"),
-    (lambda h: dict(h, object={"pickle": "x"}), r"the description of the top level has unknown keys \['pickle'\]"),
-])
-def test_an_unknown_checkpoint_header_is_refused(tmp_path, change, message):
-    path = tmp_path / "checkpoint.npz"
-    mytorch.save({"w": np.arange(3.0), "step": 2}, path)
-    assert mytorch.load(path)["step"] == 2
-    _rewrite_header(path, change)
-    with pytest.raises(ValueError, match=rf"load: .*checkpoint\.npz' is damaged: {message}"):
-        mytorch.load(path)
 
 
 # ------------------------------------------------------------------------ dropout, linear

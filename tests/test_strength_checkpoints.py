@@ -1,0 +1,89 @@
+"""Checkpoints that `load` must refuse, each with the reason named (issue 21): an unknown
+header, and damage the reader guards against that no other test produced."""
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+import mytorch
+
+
+def _arrays(path):
+    with np.load(path, allow_pickle=False) as archive:
+        return {name: archive[name] for name in archive.files}
+
+
+def _rewrite(path, header=None, arrays=None):
+    """The checkpoint at `path` written again with its header (a dict) or arrays replaced."""
+    found = _arrays(path)
+    text = found.pop("__mytorch__")
+    header = json.loads(str(text)) if header is None else header
+    np.savez(path, __mytorch__=np.array(json.dumps(header)), **(found if arrays is None else arrays))
+
+
+@pytest.fixture
+def checkpoint(tmp_path):
+    path = tmp_path / "checkpoint.npz"
+    mytorch.save({"w": np.arange(3.0), "step": 2}, path)
+    assert mytorch.load(path)["step"] == 2
+    return path
+
+
+def _refused(path, reason):
+    with pytest.raises(ValueError, match=rf"load: .*checkpoint\.npz' is damaged: {reason}"):
+        mytorch.load(path)
+
+
+def _header(path):
+    return json.loads(str(_arrays(path)["__mytorch__"]))
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda h: dict(h, format="mytorch checkpoint 2"), "unknown format 'mytorch checkpoint 2'"),
+    (lambda h: {"object": h["object"]}, "unknown format None"),
+    (lambda h: {"format": h["format"]}, "the '__mytorch__' entry has no 'object'"),
+    (lambda h: dict(h, object={"pickle": "x"}), r"the description of the top level has unknown keys \['pickle'\]"),
+    (lambda h: dict(h, object={"array": 5}), "an entry name must be a string, got 5"),
+    (lambda h: dict(h, object={"list": 5}), "the list at the top level is 5, not a list"),
+])
+def test_an_unknown_checkpoint_header_is_refused(checkpoint, change, reason):
+    _rewrite(checkpoint, header=change(_header(checkpoint)))
+    _refused(checkpoint, reason)
+
+
+def test_a_header_that_is_not_a_string_is_refused(checkpoint):
+    arrays = _arrays(checkpoint)
+    arrays["__mytorch__"] = np.arange(2)
+    np.savez(checkpoint, **arrays)
+    _refused(checkpoint, r"the '__mytorch__' entry is not a string but int64 of shape \(2,\)")
+
+
+def test_an_entry_compressed_another_way_is_refused(checkpoint):
+    arrays = _arrays(checkpoint)
+    with zipfile.ZipFile(checkpoint, "w", compression=zipfile.ZIP_BZIP2) as archive:
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w") as entry:
+                np.lib.format.write_array(entry, array, allow_pickle=False)
+    _refused(checkpoint, r"the entry '.*\.npy' uses compression method 12; a checkpoint is stored "
+                         "or deflated")
+
+
+def test_an_entry_of_an_unknown_npy_version_is_refused(checkpoint):
+    arrays = _arrays(checkpoint)
+    with zipfile.ZipFile(checkpoint, "w") as archive:
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w") as entry:
+                np.lib.format.write_array(entry, array, version=(3, 0) if name == "w" else None,
+                                          allow_pickle=False)
+    _refused(checkpoint, r"the entry 'w\.npy' is a \.npy file of version \(3, 0\), which save "
+                         "does not write")
+
+
+def test_a_field_name_that_is_not_ascii_is_refused_on_save(tmp_path):
+    path = tmp_path / "checkpoint.npz"
+    with pytest.raises(TypeError, match=r"save: the array at .* has a field name that is not ASCII"):
+        mytorch.save({"table": np.zeros(2, dtype=[("größe", "f8")])}, path)
+    assert not path.exists()
+    mytorch.save({"table": np.zeros(2, dtype=[("size", "f8")])}, path)
+    assert mytorch.load(path)["table"].dtype.names == ("size",)
