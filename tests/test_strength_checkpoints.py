@@ -52,11 +52,14 @@ def test_an_unknown_checkpoint_header_is_refused(checkpoint, change, reason):
     _refused(checkpoint, reason)
 
 
-def test_a_header_that_is_not_a_string_is_refused(checkpoint):
+@pytest.mark.parametrize("header, shown", [(np.arange(2), r"int64 of shape \(2,\)"),
+                                           (np.array(7), r"int64 of shape \(\)"),
+                                           (np.array(["{}", "{}"]), r"<U2 of shape \(2,\)")])
+def test_a_header_that_is_not_one_string_is_refused(checkpoint, header, shown):
     arrays = _arrays(checkpoint)
-    arrays["__mytorch__"] = np.arange(2)
+    arrays["__mytorch__"] = header
     np.savez(checkpoint, **arrays)
-    _refused(checkpoint, r"the '__mytorch__' entry is not a string but int64 of shape \(2,\)")
+    _refused(checkpoint, rf"the '__mytorch__' entry is not a string but {shown}")
 
 
 def test_an_entry_compressed_another_way_is_refused(checkpoint):
