@@ -96,3 +96,106 @@ def test_load_state_dict_wants_one_param_group_per_group():
                                              rf"list of 1 dict\(s\), one per parameter group, got {shown}"):
             optimizer.load_state_dict({"state": state["state"], "param_groups": groups})
     assert optimizer.state_dict() == state
+
+
+# ------------------------------------------------------------- schedulers, groups, .to
+
+def _sgd(lib, groups=1):
+    """SGD with momentum over `groups` one-parameter groups, in mytorch or torch."""
+    if lib == "torch":
+        torch = pytest.importorskip("torch")
+        params = [torch.nn.Parameter(torch.ones(2, dtype=torch.float64)) for _ in range(groups)]
+        return torch.optim.SGD([{"params": [p]} for p in params], lr=0.5, momentum=0.9)
+    return optim.SGD([{"params": [_param([1.0, 1.0])]} for _ in range(groups)], lr=0.5, momentum=0.9)
+
+
+@pytest.mark.parametrize("name, options", [("StepLR", {"step_size": 3, "gamma": 0.5}),
+                                           ("MultiStepLR", {"milestones": [2, 5, 5], "gamma": 0.1}),
+                                           ("ExponentialLR", {"gamma": 0.9}),
+                                           ("CosineAnnealingLR", {"T_max": 10, "eta_min": 0.01})])
+def test_a_scheduler_stepped_to_an_epoch_takes_pytorchs_closed_form(name, options):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _sgd("mytorch"), _sgd("torch")
+    scheduler = getattr(optim.lr_scheduler, name)(ours, **options)
+    reference = getattr(torch.optim.lr_scheduler, name)(theirs, **options)
+    for epoch in (4, 7, 2, 11, 0):
+        scheduler.step(epoch)
+        with pytest.warns(UserWarning):  # PyTorch deprecates the epoch argument
+            reference.step(epoch)
+        assert scheduler.last_epoch == epoch
+        np.testing.assert_allclose(ours.param_groups[0]["lr"], theirs.param_groups[0]["lr"],
+                                   rtol=1e-13, err_msg=f"epoch {epoch}")
+        assert scheduler.get_last_lr() == [ours.param_groups[0]["lr"]]
+
+
+def test_a_scheduler_without_get_lr_says_which():
+    class Incomplete(optim.lr_scheduler.LRScheduler):
+        pass
+
+    with pytest.raises(NotImplementedError, match="Incomplete does not define get_lr"):
+        Incomplete(_sgd("mytorch"))
+
+
+def test_one_cycle_momentum_needs_an_optimizer_with_momentum_or_betas():
+    class Plain(Optimizer):
+        def __init__(self, params):
+            super().__init__(params, {"lr": 0.1})
+
+    with pytest.raises(ValueError, match="OneCycleLR: cycle_momentum needs an optimizer with "
+                                         "momentum or betas \\(got Plain\\)"):
+        optim.lr_scheduler.OneCycleLR(Plain([_param([1.0])]), max_lr=1.0, total_steps=10)
+    optim.lr_scheduler.OneCycleLR(Plain([_param([1.0])]), max_lr=1.0, total_steps=10, cycle_momentum=False)
+
+
+def test_plateau_min_lr_for_a_group_added_later():
+    """One min_lr for every group stretches over a group added later, as in PyTorch; a list
+    of them cannot and says so."""
+    optimizer = _sgd("mytorch")
+    scheduler = optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0, factor=0.1, min_lr=0.02)
+    optimizer.add_param_group({"params": [_param([1.0])], "lr": 0.1})
+    scheduler.step(1.0)
+    scheduler.step(2.0)  # worse: reduce
+    assert [group["lr"] for group in optimizer.param_groups] == [0.05, 0.02]
+    optimizer = _sgd("mytorch")
+    scheduler = optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0, min_lr=[0.02])
+    optimizer.add_param_group({"params": [_param([1.0])]})
+    scheduler.step(1.0)
+    with pytest.raises(RuntimeError, match="ReduceLROnPlateau: the optimizer has 2 parameter groups "
+                                           "but min_lr gave 1"):
+        scheduler.step(2.0)
+
+
+def test_a_groups_params_are_an_ordered_collection():
+    optimizer = _sgd("mytorch")
+    with pytest.raises(TypeError, match="SGD: a group's params must be an ordered collection, not a set"):
+        optimizer.add_param_group({"params": {_param([1.0])}})
+    assert len(optimizer.param_groups) == 1
+
+
+def test_module_to_names_what_it_takes():
+    model = nn.Linear(2, 2)
+    for args, kwargs in [((np.float32, "cpu", 3), {}), ((), {"layout": "strided"})]:
+        with pytest.raises(TypeError, match=r"Linear.to: expected to\(device\), to\(dtype\), "
+                                            r"to\(device, dtype\) or to\(tensor\)"):
+            model.to(*args, **kwargs)
+    assert model.weight.dtype == np.float64
+    with pytest.raises(RuntimeError, match="cuda:1"):
+        model.cuda(1)
+
+
+def test_batch_norm_names_the_per_channel_tensor_that_does_not_fit():
+    from mytorch.nn import functional as F
+    x = Tensor(np.ones((4, 3)))
+    with pytest.raises(ValueError, match=r"batch_norm: expected weight of shape \(3,\), got \(4,\)"):
+        F.batch_norm(x, Tensor(np.zeros(3)), Tensor(np.ones(3)), weight=Tensor(np.ones(4)))
+    with pytest.raises(ValueError, match=r"batch_norm: expected bias of shape \(3,\), got \(2,\)"):
+        F.batch_norm(x, None, None, weight=Tensor(np.ones(3)), bias=Tensor(np.ones(2)), training=True)
+    with pytest.raises(ValueError, match=r"batch_norm: expected input \(N, 2\) or \(N, 2, \*\), got \(4, 3\)"):
+        F.batch_norm(x, None, None, bias=Tensor(np.ones(2)), training=True)
+
+
+def test_embedding_wants_a_two_dimensional_table():
+    from mytorch.nn import functional as F
+    with pytest.raises(ValueError, match=r"Embedding: expected a weight \(num_embeddings, "
+                                         r"embedding_dim\), got \(5,\)"):
+        F.embedding(np.array([0, 1]), Tensor(np.ones(5), requires_grad=True))
