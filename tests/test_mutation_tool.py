@@ -138,7 +138,7 @@ def test_the_line_map_is_reused_until_a_file_changes(project, monkeypatch):
 
 def test_only_given_tests_run_each_mutant_without_the_line_map_or_the_rerun(project, monkeypatch):
     ran = []
-    monkeypatch.setattr(mutation, "_pytest", lambda workdir, tests, timeout: ran.append(tests) or ("passed", 0))
+    monkeypatch.setattr(mutation, "_pytest", lambda workdir, tests, timeout: ran.append(tests) or ("passed", 0, []))
     monkeypatch.setattr(mutation, "_cached_coverage_map", lambda *args: pytest.fail("mapped"))
     score = mutation.run(["calc.py"], sample=0, seed=0, timeout=60, jobs=1, report=None,
                          only=["tests/test_calc.py::test_clamp"])
@@ -146,10 +146,39 @@ def test_only_given_tests_run_each_mutant_without_the_line_map_or_the_rerun(proj
 
 
 def test_an_equivalent_whose_line_changed_is_named(project, monkeypatch, capsys):
-    monkeypatch.setattr(mutation, "_pytest", lambda workdir, tests, timeout: ("failed", 0))
+    monkeypatch.setattr(mutation, "_pytest", lambda workdir, tests, timeout: ("failed", 0, []))
     mutation.EQUIVALENTS.write_text("calc.py | if x >= 10: | >= -> > | clamp(10) is 10 either way\n"
                                     "other.py | y = 1 | 1 -> 0 | a file this run leaves alone\n")
     mutation.run(["calc.py"], sample=0, seed=0, timeout=60, jobs=1, report=None, only=["tests"])
     out = capsys.readouterr().out
     assert "equivalents.txt names no mutant of the code as it is now: calc.py | if x >= 10:" in out
     assert "other.py" not in out
+
+
+def test_a_test_that_fails_only_in_the_whole_suite_catches_nothing(project, monkeypatch):
+    """The mapped tests pass; the whole suite fails; the failing test passes on its own."""
+    ran = []
+
+    def pytest_run(workdir, tests, timeout):
+        ran.append(tests)
+        if tests == ["tests"]:
+            return "failed", 0, ["tests/test_other.py::test_flaky[a - b]"]
+        return "passed", 0, []
+
+    monkeypatch.setattr(mutation, "_pytest", pytest_run)
+    mutant = mutation.mutants("calc.py")[0]
+    assert mutation._caught(project, mutant, ["tests/test_calc.py::test_clamp"], 60)[0] is False
+    assert ran == [["tests/test_calc.py::test_clamp"], ["tests"], ["tests/test_other.py::test_flaky[a - b]"]]
+
+
+def test_pytest_names_the_tests_that_failed(project):
+    (project / "tests" / "test_calc.py").write_text(TEST_CALC + "\n\ndef test_broken():\n    assert False\n")
+    outcome, _, failed = mutation._pytest(project, ["tests"], 60)
+    assert outcome == "failed" and failed == ["tests/test_calc.py::test_broken"]
+
+
+def test_a_suite_that_fails_without_a_mutant_stops_the_run(project):
+    (project / "tests" / "test_calc.py").write_text(TEST_CALC + "\n\ndef test_broken():\n    assert False\n")
+    with pytest.raises(SystemExit, match="the suite fails without any mutant; fix that first:\n"
+                                         "FAILED tests/test_calc.py::test_broken"):
+        mutation._coverage_map(project, ["calc.py"])

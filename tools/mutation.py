@@ -14,7 +14,8 @@ each mutant in a scratch copy of the repository; a mutant is caught when a test 
 Only the tests that run the mutated line are run against it: one run of the suite under
 coverage (`coverage` from PyPI) maps each line to the tests that execute it. A mutant
 that survives them is run against the whole suite before it counts as a survivor, since
-some tests run the library in a subprocess, out of coverage's sight. The map is kept in
+some tests run the library in a subprocess, out of coverage's sight; a test that fails
+there must then fail on its own as well, so a flaky test catches nothing. The map is kept in
 the temporary folder, keyed by a digest of the repository's files, so a second run of an
 unchanged tree (another --seed, another file) starts at once. `--jobs N` runs N mutants
 at a time, each in its own scratch copy.
@@ -214,15 +215,19 @@ def _copy_repo(destination: Path) -> None:
         shutil.copy2(REPO / name, target)
 
 
-def _pytest(workdir: Path, tests: Sequence[str], timeout: float) -> Tuple[str, float]:
-    """Run pytest on `tests` in `workdir`: ("passed" | "failed" | "timeout", seconds)."""
+def _pytest(workdir: Path, tests: Sequence[str], timeout: float) -> Tuple[str, float, List[str]]:
+    """Run pytest on `tests` in `workdir`: ("passed" | "failed" | "timeout", seconds, the
+    node ids of the tests that failed)."""
     start = time.perf_counter()
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
     try:
-        result = subprocess.run(command, cwd=workdir, env=ENV, capture_output=True, timeout=timeout)
+        result = subprocess.run(command, cwd=workdir, env=ENV, capture_output=True, text=True,
+                                timeout=timeout)
     except subprocess.TimeoutExpired:
-        return "timeout", time.perf_counter() - start
-    return ("passed" if result.returncode == 0 else "failed"), time.perf_counter() - start
+        return "timeout", time.perf_counter() - start, []
+    failed = [line.split(" ", 1)[1].split(" - ")[0] for line in result.stdout.splitlines()
+              if line.startswith(("FAILED ", "ERROR "))]
+    return ("passed" if result.returncode == 0 else "failed"), time.perf_counter() - start, failed
 
 
 def _cached_coverage_map(workdir: Path, paths: Sequence[str]) -> Dict[str, Dict[int, List[str]]]:
@@ -250,9 +255,13 @@ def _coverage_map(workdir: Path, paths: Sequence[str]) -> Dict[str, Dict[int, Li
     rc = workdir / ".coveragerc-mutation"
     rc.write_text("[run]\ndynamic_context = test_function\n"
                   f"include =\n" + "".join(f"    */{p}\n" for p in paths))
-    subprocess.run([sys.executable, "-m", "coverage", "run", f"--rcfile={rc}",
-                    "--data-file=.coverage-mutation", "-m", "pytest", "-q", "-p",
-                    "no:cacheprovider"], cwd=workdir, env=ENV, capture_output=True)
+    result = subprocess.run([sys.executable, "-m", "coverage", "run", f"--rcfile={rc}",
+                             "--data-file=.coverage-mutation", "-m", "pytest", "-q", "-p",
+                             "no:cacheprovider"], cwd=workdir, env=ENV, capture_output=True, text=True)
+    if result.returncode != 0:  # every mutant would seem caught
+        failed = [line for line in result.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+        raise SystemExit("mutation: the suite fails without any mutant; fix that first:\n"
+                         + "\n".join(failed or result.stdout.splitlines()[-5:]))
     import coverage  # only this tool needs it
     data = coverage.CoverageData(basename=str(workdir / ".coverage-mutation"))
     data.read()
@@ -342,9 +351,15 @@ def _caught(workdir: Path, mutant: Mutant, tests: List[str], timeout: float,
     outcome, seconds, rerun_seconds = "failed", 0.0, 0.0
     try:
         if tests:
-            outcome, seconds = _pytest(workdir, tests, timeout)
+            outcome, seconds, _ = _pytest(workdir, tests, timeout)
         if rerun and (outcome == "passed" or not tests):
-            outcome, rerun_seconds = _pytest(workdir, ["tests"], timeout * 4)
+            outcome, rerun_seconds, failed = _pytest(workdir, ["tests"], timeout * 4)
+            if outcome == "failed" and failed:
+                # A test that fails only among all the others (a flaky one, or one that
+                # shares a resource with another run on the machine) catches nothing:
+                # it must fail on its own too.
+                outcome, alone, _ = _pytest(workdir, failed[:1], timeout)
+                rerun_seconds += alone
     finally:
         target.write_text(original)
     return outcome != "passed", len(tests), seconds + rerun_seconds
