@@ -4,7 +4,7 @@ from typing import Optional, Tuple, Union
 import numpy as np
 
 from mytorch.autograd_engine import ContextManager, Function
-from mytorch.ops.common import broadcasting, unbroadcast
+from mytorch.ops.common import broadcasting, float_data, promoted, unbroadcast
 from mytorch.tensor import Tensor
 
 
@@ -78,6 +78,8 @@ class Div(Function):
         # b for either gradient; a only for b's, so `x / 2` keeps nothing of x.
         ctx.save_for_backward(b, *([a] if ctx.needs_input_grad[1] else []))
         ctx.a_meta = (a.shape, a.dtype)
+        if a.dtype.kind != "f" and b.dtype.kind != "f":  # integers divide into the default float dtype
+            a, b = Tensor(float_data(a)), Tensor(float_data(b))
         return Tensor(broadcasting(np.true_divide, a, b, "Div"))
 
     @staticmethod
@@ -115,9 +117,13 @@ class Pow(Function):
     @staticmethod
     def forward(ctx: ContextManager, a: Tensor, exponent: Union[Tensor, float]) -> Tensor:
         is_tensor = isinstance(exponent, Tensor)
+        if is_tensor:
+            base, power = promoted(a, exponent)
+        else:  # an integer to a float power: the default float dtype, as in PyTorch
+            base, power = (float_data(a) if isinstance(exponent, float) else a.data), exponent
         try:
             with np.errstate(divide="ignore", invalid="ignore"):
-                out = Tensor(np.power(a.data, exponent.data if is_tensor else exponent))
+                out = Tensor(np.power(base, power))
         except ValueError as exc:
             shown = f"an exponent of shape {exponent.shape}" if is_tensor else f"exponent {exponent!r}"
             raise ValueError(f"Pow: a of shape {a.shape} and dtype {a.dtype} with {shown}: "

@@ -11,7 +11,7 @@ import numpy as np
 
 from mytorch import checks
 from mytorch.autograd_engine import ContextManager, Function
-from mytorch.ops.common import broadcasting, float_data, unbroadcast
+from mytorch.ops.common import broadcasting, float_data, promoted, unbroadcast
 from mytorch.tensor import Tensor
 
 
@@ -280,7 +280,7 @@ class Where(Function):
             raise TypeError(f"where: condition must be a bool tensor (from a comparison such as "
                             f"x > 0), got dtype {condition.dtype}")
         try:
-            out = np.where(condition.data, x.data, y.data)
+            out = np.where(condition.data, *promoted(x, y))
         except ValueError:
             raise ValueError(f"where: shapes {condition.shape} (condition), {x.shape} and {y.shape} "
                              "cannot be broadcast together") from None

@@ -10,7 +10,7 @@ import numpy as np
 
 from mytorch import checks
 from mytorch.autograd_engine import ContextManager, Function, tensor_input
-from mytorch.ops.common import unbroadcast
+from mytorch.ops.common import promoted, unbroadcast
 from mytorch.tensor import Tensor
 
 
@@ -230,7 +230,7 @@ class Cat(Function):
         ctx.axis = axis
         ctx.ends = np.cumsum([value.shape[axis] for value in seq])[:-1]
         ctx.dtypes = [value.dtype for value in seq]
-        return Tensor(np.concatenate([value.data for value in seq], axis=axis))
+        return Tensor(np.concatenate(promoted(*seq), axis=axis))
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
@@ -255,7 +255,7 @@ class Stack(Function):
             raise ValueError(f"Stack: tensors must all have the same shape, got {shapes}")
         ctx.axis = checks.dim("Stack", dim, shapes[0] + (1,))
         ctx.dtypes = [value.dtype for value in seq]
-        return Tensor(np.stack([value.data for value in seq], axis=ctx.axis))
+        return Tensor(np.stack(promoted(*seq), axis=ctx.axis))
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
