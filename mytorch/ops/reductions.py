@@ -124,8 +124,9 @@ def _variance(ctx: ContextManager, op: str, a: Tensor, axis: Axis, keepdims: boo
     checks.non_negative(f"{op}: correction", correction)
     data = float_data(a)
     with np.errstate(divide="ignore", invalid="ignore"):
-        centered = data - data.mean(axis=axes, keepdims=True)
-        ctx.dof = _count(a.shape, axes) - correction
+        count = _count(a.shape, axes)
+        centered = data - np.add.reduce(data, axis=axes, keepdims=True) / data.dtype.type(count)
+        ctx.dof = count - correction
         ctx.centered = centered
         return np.asarray((centered * centered).sum(axis=axes, keepdims=keepdims) / max(ctx.dof, 0))
 
