@@ -368,12 +368,21 @@ class Tensor(TensorMethods):
         return self
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        """PyTorch's printout: floats to 4 decimals (or in scientific notation when their
+        magnitudes differ a lot), `dtype=` for a float dtype other than the default."""
+        data = self.data
+        body = np.array2string(data, separator=", ", prefix="tensor(", max_line_width=80,
+                               formatter=_float_formatter(data), threshold=1000, edgeitems=3)
+        extras = []
+        if data.size == 0 and data.ndim > 1:
+            extras.append(f"size={data.shape}")
+        if data.dtype.kind == "f" and data.dtype != _default_dtype:
+            extras.append(f"dtype={data.dtype}")
         if self.grad_fn is not None:
-            return f"tensor({body}, grad_fn={self.grad_fn!r})"
-        if self.requires_grad:
-            return f"tensor({body}, requires_grad=True)"
-        return f"tensor({body})"
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return f"tensor({', '.join([body] + extras)})"
 
     # ------------------------------------------------------------------- operators
 
@@ -425,6 +434,13 @@ class Tensor(TensorMethods):
 
     def __rfloordiv__(self, other: Any) -> "Tensor":
         return self._operand(other).div(self, rounding_mode="floor")
+
+    def __mod__(self, other: Any) -> "Tensor":
+        """self mod other with the sign of other, as Python's % and `torch.remainder`."""
+        return ops.Remainder.apply(self, self._operand(other))
+
+    def __rmod__(self, other: Any) -> "Tensor":
+        return ops.Remainder.apply(self._operand(other), self)
 
     def __neg__(self) -> "Tensor":
         return ops.Neg.apply(self)
@@ -546,6 +562,32 @@ class Tensor(TensorMethods):
 
     def __itruediv__(self, other: Any) -> "Tensor":
         return self._in_place_or_rebind("/=", self.div_, self.__truediv__, other)
+
+def _float_formatter(data: np.ndarray) -> Optional[dict]:
+    """NumPy print options that show floats as PyTorch does: whole numbers as `2.`, others
+    with 4 decimals, both switching to `1.0000e-05` notation when the largest nonzero
+    magnitude is over 1e8 or 1000 times the smallest (or, with decimals, under 1e-4);
+    every element padded to one width."""
+    if data.dtype.kind != "f" or data.size == 0:
+        return None
+    magnitudes = np.abs(data[np.isfinite(data) & (data != 0)]).astype(np.float64)
+    whole = bool(np.all(magnitudes == np.ceil(magnitudes)))
+    if magnitudes.size:
+        top, bottom = magnitudes.max(), magnitudes.min()
+        scientific = top / bottom > 1000 or top > 1e8 or (not whole and bottom < 1e-4)
+    else:
+        scientific = False
+    if scientific:
+        pattern = "{:.4e}"
+    else:
+        pattern = "{:.0f}." if whole else "{:.4f}"
+
+    def text(value: float) -> str:
+        return pattern.format(value) if np.isfinite(value) else str(value)
+
+    width = max(len(text(value)) for value in data.flat) if data.size <= 1000 else 0
+    return {"float_kind": lambda value: text(value).rjust(width)}
+
 
 def _handout_leaf(tensor: Tensor, requires_grad: bool) -> Tensor:
     """`tensor`, requiring grad if asked by the Tensor constructor's rule: integer data

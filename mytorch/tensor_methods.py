@@ -548,6 +548,10 @@ class TensorMethods:
 
     divide = true_divide = div
 
+    def remainder(self, other: Any) -> "Tensor":
+        """self mod other with the sign of other (Python's %), as `torch.remainder`."""
+        return self % other
+
     def matmul(self, other: Any) -> "Tensor":
         """self @ other, as `torch.matmul`."""
         return self @ other

@@ -403,6 +403,7 @@ def _ops():
         ("Mul", lambda a, b: F.Mul.apply(a, b), [(2, 3), (3,)]),
         ("Sub", lambda a, b: F.Sub.apply(a, b), [(2, 3), (2, 3)]),
         ("Div", lambda a, b: F.Div.apply(a, b), [(2, 3), (2, 3)]),
+        ("Remainder", lambda a, b: F.Remainder.apply(a, b), [(2, 3), (3,)]),
         ("MatMul", lambda a, b: F.MatMul.apply(a, b), [(2, 3), (3, 2)]),
         ("Neg", lambda a: F.Neg.apply(a), [(2, 3)]),
         ("Pow", lambda a: F.Pow.apply(a, 2), [(2, 3)]),

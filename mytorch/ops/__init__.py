@@ -6,7 +6,7 @@ needed), each of exactly that argument's shape and dtype. `mytorch.nn.functional
 re-exports every op and adds the lower-case wrappers.
 """
 from mytorch.ops.activations import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
-from mytorch.ops.arithmetic import Add, Div, MatMul, Mul, Neg, Pow, Sub
+from mytorch.ops.arithmetic import Add, Div, MatMul, Mul, Neg, Pow, Remainder, Sub
 from mytorch.ops.common import unbroadcast
 from mytorch.ops.conv import Conv1d, Conv2d, get_conv1d_output_size
 from mytorch.ops.dropout import Dropout
@@ -22,7 +22,7 @@ from mytorch.ops.shape import (Cat, Clone, Expand, Gather, Index, Reshape, Slice
                                Transpose, Unsqueeze, View)
 
 __all__ = [
-    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul",                      # arithmetic
+    "Add", "Sub", "Mul", "Div", "Remainder", "Neg", "Pow", "MatMul",         # arithmetic
     "Exp", "Log", "Sqrt", "Abs", "Clamp", "Maximum", "Minimum", "Where", "Cast",  # elementwise
     "Log1p", "Expm1", "Reciprocal", "Rsqrt", "Sin", "Cos", "Tan", "Step",
     "Sum", "Mean", "Max", "Min", "Var", "Std", "LogSumExp", "Norm",          # reductions

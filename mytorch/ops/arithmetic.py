@@ -94,6 +94,29 @@ class Div(Function):
         return grad_a, grad_b
 
 
+class Remainder(Function):
+    """c = a mod b with the sign of b (Python's %, `torch.remainder`): a - floor(a / b) * b;
+    dc/da = 1, dc/db = -floor(a / b)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, b: Tensor) -> Tensor:
+        ctx.save_for_backward(*([a, b] if ctx.needs_input_grad[1] else []))
+        ctx.a_meta, ctx.b_meta = (a.shape, a.dtype), (b.shape, b.dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return Tensor(broadcasting(np.remainder, a, b, "Remainder"))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        grad = grad_output.data
+        grad_a = Tensor(unbroadcast(grad, *ctx.a_meta)) if ctx.needs_input_grad[0] else None
+        grad_b = None
+        if ctx.needs_input_grad[1]:
+            a, b = ctx.saved_tensors
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_b = Tensor(unbroadcast(-grad * np.floor_divide(a.data, b.data), *ctx.b_meta))
+        return grad_a, grad_b
+
+
 class Neg(Function):
     """b = -a"""
 

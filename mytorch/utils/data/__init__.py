@@ -1,5 +1,5 @@
 """Data sets and loaders as `torch.utils.data`; the implementations live in `mytorch.data`."""
 from mytorch.data.dataloader import DataLoader
-from mytorch.data.dataset import Dataset, TensorDataset
+from mytorch.data.dataset import Dataset, Subset, TensorDataset, random_split
 
-__all__ = ["Dataset", "TensorDataset", "DataLoader"]
+__all__ = ["Dataset", "TensorDataset", "DataLoader", "Subset", "random_split"]
