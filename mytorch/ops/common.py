@@ -54,6 +54,9 @@ def result_dtype(*arrays: np.ndarray) -> np.dtype:
 def promoted(*tensors: Tensor) -> Tuple[np.ndarray, ...]:
     """The tensors' arrays, converted to their `result_dtype` where they differ from it."""
     arrays = [t.data for t in tensors]
+    first = arrays[0].dtype
+    if all([array.dtype == first for array in arrays]):
+        return tuple(arrays)
     dtype = result_dtype(*arrays)
     return tuple(array if array.dtype == dtype else array.astype(dtype) for array in arrays)
 

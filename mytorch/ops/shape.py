@@ -139,9 +139,10 @@ class Slice(Index):
 def _is_basic(index: Any) -> bool:
     """Whether `index` is basic NumPy indexing (ints, slices, None, ...), which selects
     each element at most once and gives a view."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(part is None or part is Ellipsis or isinstance(part, slice)
-               or checks._is_int(part) for part in parts)
+    for part in index if isinstance(index, tuple) else (index,):
+        if not (part is None or part is Ellipsis or isinstance(part, slice) or checks._is_int(part)):
+            return False
+    return True
 
 
 class Gather(Function):
