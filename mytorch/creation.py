@@ -10,7 +10,7 @@ from the `generator=` given.
 """
 import math
 import numbers
-from typing import Any, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 import numpy as np
 
@@ -50,6 +50,15 @@ def _size(op: str, sizes: Tuple[Any, ...], size: Any = None) -> Tuple[int, ...]:
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = tuple(sizes[0])
     return tuple(checks.non_negative_int(f"{op}: size", s) for s in sizes)
+
+
+def _shaped(op: str, make: Callable[[Tuple[int, ...]], np.ndarray], size: Tuple[Any, ...],
+            options: dict, device: Any, requires_grad: Any) -> Tensor:
+    """A factory taking a shape (`f(2, 3)`, `f((2, 3))` or `f(size=(2, 3))`): make(shape),
+    finished as every factory's result."""
+    shape = _size(op, size, options.pop("size", None))
+    _no_more(op, options)
+    return _finish(op, make(shape), device, requires_grad)
 
 
 def _scalar_dtype(value: Any) -> np.dtype:
@@ -150,25 +159,19 @@ def from_numpy(array: np.ndarray) -> Tensor:
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
           **options: Any) -> Tensor:
     """Zeros of shape `size` (`zeros(2, 3)` or `zeros((2, 3))`), as `torch.zeros`."""
-    shape = _size("zeros", size, options.pop("size", None))
-    _no_more("zeros", options)
-    return _finish("zeros", np.zeros(shape, _dtype("zeros", dtype)), device, requires_grad)
+    return _shaped("zeros", lambda shape: np.zeros(shape, _dtype("zeros", dtype)), size, options, device, requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
          **options: Any) -> Tensor:
     """Ones of shape `size`, as `torch.ones`."""
-    shape = _size("ones", size, options.pop("size", None))
-    _no_more("ones", options)
-    return _finish("ones", np.ones(shape, _dtype("ones", dtype)), device, requires_grad)
+    return _shaped("ones", lambda shape: np.ones(shape, _dtype("ones", dtype)), size, options, device, requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
           **options: Any) -> Tensor:
     """An uninitialised tensor of shape `size`, as `torch.empty`."""
-    shape = _size("empty", size, options.pop("size", None))
-    _no_more("empty", options)
-    return _finish("empty", np.empty(shape, _dtype("empty", dtype)), device, requires_grad)
+    return _shaped("empty", lambda shape: np.empty(shape, _dtype("empty", dtype)), size, options, device, requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
@@ -234,19 +237,17 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
 def rand(*size: Any, generator: random.Source = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False, **options: Any) -> Tensor:
     """Samples of U[0, 1) of shape `size`, as `torch.rand`."""
-    shape = _size("rand", size, options.pop("size", None))
-    _no_more("rand", options)
-    values = random.uniform(shape, generator).astype(_float_dtype("rand", dtype), copy=False)
-    return _finish("rand", values, device, requires_grad)
+    wanted = _float_dtype("rand", dtype)
+    return _shaped("rand", lambda shape: random.uniform(shape, generator).astype(wanted, copy=False),
+                   size, options, device, requires_grad)
 
 
 def randn(*size: Any, generator: random.Source = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False, **options: Any) -> Tensor:
     """Standard normal samples of shape `size`, as `torch.randn`."""
-    shape = _size("randn", size, options.pop("size", None))
-    _no_more("randn", options)
-    values = random.normal(shape, generator).astype(_float_dtype("randn", dtype), copy=False)
-    return _finish("randn", values, device, requires_grad)
+    wanted = _float_dtype("randn", dtype)
+    return _shaped("randn", lambda shape: random.normal(shape, generator).astype(wanted, copy=False),
+                   size, options, device, requires_grad)
 
 
 def randint(*args: Any, generator: random.Source = None, dtype: Any = None, device: Any = None,
@@ -321,69 +322,62 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
     return Tensor(drawn.reshape(weights.shape[:-1] + (count,)))
 
 
-def _like(op: str, input: Any) -> np.ndarray:
+def _like(op: str, factory: Callable[..., Tensor], input: Any, dtype: Any, device: Any,
+          requires_grad: bool, *args: Any, floats: bool = False) -> Tensor:
+    """factory(input's shape, *args) in input's dtype (or `dtype`), a float one if `floats`:
+    the `*_like` factories."""
     if not isinstance(input, (Tensor, np.ndarray)):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-    return input.data if isinstance(input, Tensor) else input
+    array = input.data if isinstance(input, Tensor) else input
+    wanted = (_float_dtype(op, array.dtype if dtype is None else dtype) if floats
+              else _dtype(op, dtype, array.dtype))
+    return factory(array.shape, *args, dtype=wanted, device=device, requires_grad=requires_grad)
 
 
 def zeros_like(input: Any, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
     """Zeros of `input`'s shape and dtype (or `dtype`), as `torch.zeros_like`."""
-    array = _like("zeros_like", input)
-    return zeros(array.shape, dtype=_dtype("zeros_like", dtype, array.dtype), device=device,
-                 requires_grad=requires_grad)
+    return _like("zeros_like", zeros, input, dtype, device, requires_grad)
 
 
 def ones_like(input: Any, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     """Ones of `input`'s shape and dtype (or `dtype`), as `torch.ones_like`."""
-    array = _like("ones_like", input)
-    return ones(array.shape, dtype=_dtype("ones_like", dtype, array.dtype), device=device,
-                requires_grad=requires_grad)
+    return _like("ones_like", ones, input, dtype, device, requires_grad)
 
 
 def empty_like(input: Any, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of `input`'s shape and dtype, as `torch.empty_like`."""
-    array = _like("empty_like", input)
-    return empty(array.shape, dtype=_dtype("empty_like", dtype, array.dtype), device=device,
-                 requires_grad=requires_grad)
+    return _like("empty_like", empty, input, dtype, device, requires_grad)
 
 
 def full_like(input: Any, fill_value: Any, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     """`fill_value` in `input`'s shape and dtype, as `torch.full_like`."""
-    array = _like("full_like", input)
-    return full(array.shape, fill_value, dtype=_dtype("full_like", dtype, array.dtype),
-                device=device, requires_grad=requires_grad)
+    return _like("full_like", full, input, dtype, device, requires_grad, fill_value)
 
 
 def rand_like(input: Any, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     """U[0, 1) samples of `input`'s shape and float dtype, as `torch.rand_like`."""
-    array = _like("rand_like", input)
-    return rand(array.shape, dtype=_float_dtype("rand_like", array.dtype if dtype is None else dtype),
-                device=device, requires_grad=requires_grad)
+    return _like("rand_like", rand, input, dtype, device, requires_grad, floats=True)
 
 
 def randn_like(input: Any, dtype: Any = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
     """Standard normal samples of `input`'s shape and float dtype, as `torch.randn_like`."""
-    array = _like("randn_like", input)
-    return randn(array.shape, dtype=_float_dtype("randn_like", array.dtype if dtype is None else dtype),
-                 device=device, requires_grad=requires_grad)
+    return _like("randn_like", randn, input, dtype, device, requires_grad, floats=True)
 
 
 def randint_like(input: Any, low: int = 0, high: Optional[int] = None, *, dtype: Any = None,
                  device: Any = None, requires_grad: bool = False) -> Tensor:
     """Integers from [low, high) in `input`'s shape and dtype, as `torch.randint_like`
     (`randint_like(x, high)` starts at 0)."""
-    array = _like("randint_like", input)
     if high is None:
         low, high = 0, low
-    return randint(low, high, array.shape, dtype=_dtype("randint_like", dtype, array.dtype),
-                   device=device, requires_grad=requires_grad)
+    return _like("randint_like", lambda shape, **options: randint(low, high, shape, **options),
+                 input, dtype, device, requires_grad)
 
 
 def _no_more(op: str, options: dict) -> None:

@@ -418,6 +418,8 @@ BINARY = {
     "max_pair": lambda m, a, b: m.max(a, b), "min_pair": lambda m, a, b: m.min(a, b),
     "pow": lambda m, a, b: m.pow(a * a + 0.5, b), "where": lambda m, a, b: m.where(a > b, a, b),
     "atan_like": lambda m, a, b: m.sin(a) * m.cos(b) + m.tan(a * 0.3),
+    "remainder": lambda m, a, b: m.remainder(a * 3, b * b + 0.5),
+    "mod_operator": lambda m, a, b: (a * 3) % (b * b + 0.5) - 1 % (a * a + 2).detach(),
 }
 BROADCASTS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3)), ((0, 3), (3,))]
 
@@ -810,3 +812,37 @@ def test_backends_and_cuda_report_no_gpu():
     assert mytorch.backends.cudnn.deterministic
     device = mytorch.device("cuda" if mytorch.cuda.is_available() else "cpu")
     assert mytorch.ones(2).to(device).device == device
+
+
+# ------------------------------------------------------------------ utils.data
+
+@needs_torch
+@pytest.mark.parametrize("lengths", [[7, 3], [0.3, 0.3, 0.4], [0.33, 0.33, 0.34], [0.5, 0.5], [10, 0]])
+def test_random_split_sizes_match_pytorch(lengths):
+    from torch.utils.data import random_split as torch_split
+    from mytorch.utils.data import random_split
+    ours = [len(part) for part in random_split(range(10), lengths)]
+    assert ours == [len(part) for part in torch_split(range(10), lengths)]
+
+
+def test_random_split_is_a_partition_reproducible_with_a_generator():
+    from mytorch.utils.data import DataLoader, Subset, TensorDataset, random_split
+    data = TensorDataset(np.arange(10.0), np.arange(10) % 3)
+    first = random_split(data, [6, 4], generator=mytorch.Generator().manual_seed(1))
+    again = random_split(data, [6, 4], generator=mytorch.Generator().manual_seed(1))
+    assert [part.indices for part in first] == [part.indices for part in again]
+    assert sorted(first[0].indices + first[1].indices) == list(range(10))
+    assert isinstance(first[0], Subset) and len(first[0]) == 6
+    index = first[1].indices[2]
+    assert first[1][2][0].item() == float(index)
+    batches = list(DataLoader(first[0], batch_size=4))
+    assert [len(x) for x, _ in batches] == [4, 2]
+    mytorch.manual_seed(3)
+    global_draw = random_split(range(5), [2, 3])[0].indices
+    mytorch.manual_seed(3)
+    assert random_split(range(5), [2, 3])[0].indices == global_draw
+    with pytest.raises(ValueError, match=r"random_split: the lengths \[6, 3\] sum to 9, not to the data set's 10"):
+        random_split(data, [6, 3])
+    with pytest.raises(ValueError, match="random_split: length must be a non-negative integer"):
+        random_split(data, [11, -1])
+    assert Subset(data, [3, 1])[1][0].item() == 1.0
