@@ -93,6 +93,13 @@ def in_range(name: str, value: Any, low: float, high: float, *,
     return value
 
 
+def rank(name: str, value: Any, world_size: int) -> int:
+    """A process's rank among `world_size` processes: an integer in [0, world_size - 1]."""
+    if not _is_int(value) or not 0 <= value < world_size:
+        raise ValueError(f"{name} must be a rank in [0, {world_size - 1}], got {value!r}")
+    return int(value)
+
+
 def probability(name: str, value: Any) -> float:
     """A probability in [0, 1], as PyTorch's dropout `p`."""
     return in_range(name, value, 0, 1)

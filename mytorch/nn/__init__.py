@@ -1,5 +1,5 @@
 """Layers, losses and the functional ops they are built from."""
-from mytorch.nn import functional, init, util
+from mytorch.nn import functional, init, parallel, util
 from mytorch.nn.activations import GELU, Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from mytorch.nn.batchnorm import BatchNorm1d
 from mytorch.nn.container import ModuleDict, ModuleList
@@ -11,15 +11,16 @@ from mytorch.nn.linear import Linear
 from mytorch.nn.loss import CrossEntropyLoss, MSELoss, NLLLoss, SoftmaxCrossEntropy
 from mytorch.nn.lstm import LSTM, LSTMCell
 from mytorch.nn.module import Module
+from mytorch.nn.parallel.sync_batchnorm import SyncBatchNorm
 from mytorch.nn.parameter import Parameter
 from mytorch.nn.pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from mytorch.nn.rnn import RNN, RNNUnit, TimeIterator
 from mytorch.nn.sequential import Sequential
 
 __all__ = [
-    "functional", "init", "util",
+    "functional", "init", "parallel", "util",
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
-    "Linear", "BatchNorm1d", "Dropout", "Embedding", "Flatten",
+    "Linear", "BatchNorm1d", "SyncBatchNorm", "Dropout", "Embedding", "Flatten",
     "Identity", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
     "MSELoss", "NLLLoss", "CrossEntropyLoss", "SoftmaxCrossEntropy",
     "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
