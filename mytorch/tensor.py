@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from mytorch import autograd_engine, checks, devices, hooks
-from mytorch.tensor_methods import TensorMethods, shape_arg
+from mytorch.tensor_methods import TensorMethods
 
 
 _default_dtype = np.dtype(np.float64)
@@ -281,13 +281,15 @@ class Tensor(TensorMethods):
                 asking an integer or bool tensor to require grad.
         """
         requires_grad = checks.boolean("requires_grad_: requires_grad", requires_grad)
-        if not self.is_leaf and not requires_grad:
-            raise RuntimeError("requires_grad_: a non-leaf tensor's requires_grad cannot be "
-                               "turned off; use .detach() for a tensor outside the graph")
+        if not self.is_leaf:  # it requires grad already, as every recorded output does
+            if not requires_grad:
+                raise RuntimeError("requires_grad_: a non-leaf tensor's requires_grad cannot be "
+                                   "turned off; use .detach() for a tensor outside the graph")
+            return self
         if requires_grad and self.dtype.kind != "f":
             raise RuntimeError(f"requires_grad_: only tensors of floating point dtype can "
                                f"require gradients, got dtype {self.dtype}")
-        self._requires_grad = requires_grad or self._requires_grad and not self.is_leaf
+        self._requires_grad = requires_grad
         return self
 
     def copy(self) -> "Tensor":
