@@ -281,10 +281,11 @@ def randperm(n: int, *, generator: random.Source = None, dtype: Any = None, devi
                    device, requires_grad)
 
 
-def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: random.Source = None,
+def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: random.Source = None,
            dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Samples of N(mean, std**2), as `torch.normal`: mean and std are numbers (then `size`
-    gives the shape) or tensors (broadcast together; the result has their shape)."""
+    gives the shape) or tensors (broadcast together; the result has their shape). They are
+    mean + std * z for standard normal draws z (see `random.normal`)."""
     means, stds = (value.data if isinstance(value, Tensor) else np.asarray(value)
                    for value in (mean, std))
     if stds.size and not (stds >= 0).all():

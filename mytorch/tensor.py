@@ -639,11 +639,10 @@ class _TensorModule(types.ModuleType):
     `torch.tensor` does, while `from mytorch.tensor import Tensor` (the handout's import)
     still finds the class."""
 
-    def __call__(self, data: Any, dtype: Any = None, device: Any = None,
-                 requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
-        """As `mytorch.creation.tensor`: a new leaf holding a copy of `data`."""
-        return creation.tensor(data, dtype=dtype, device=device, requires_grad=requires_grad,
-                               pin_memory=pin_memory)
+    def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
+        """`tensor(data, dtype=None, device=None, requires_grad=False)`: a new leaf holding
+        a copy of `data`, as `torch.tensor` (see `mytorch.creation.tensor`)."""
+        return creation.tensor(*args, **kwargs)
 
 
 sys.modules[__name__].__class__ = _TensorModule

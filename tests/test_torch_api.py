@@ -155,6 +155,8 @@ def test_tensor_infers_pytorchs_dtype(data, default, default_dtypes):
      "only tensors of floating point dtype can require gradients, got dtype int64"),
     (lambda: mytorch.tensor([[1, 2], [3]]), ValueError, "inhomogeneous"),
     (lambda: mytorch.tensor("text"), TypeError, "could not make a tensor of str"),
+    (lambda: mytorch.tensor(np.array(["a"])), TypeError, "a NumPy array of dtype <U1 is not numeric"),
+    (lambda: mytorch.tensor([1.0], pin_memory=True), RuntimeError, "pin_memory=True needs a GPU"),
     (lambda: mytorch.tensor([mytorch.ones(2)]), ValueError, "only one-element tensors"),
     (lambda: mytorch.zeros(2, device="cuda"), RuntimeError, "zeros: device: device 'cuda' is not available"),
     (lambda: mytorch.zeros(-1), ValueError, "zeros: size must be a non-negative integer, got -1"),
@@ -191,6 +193,8 @@ FACTORIES = {
     "arange_step": lambda m: m.arange(1, 2, 0.1),
     "arange_negative": lambda m: m.arange(5, -3, -2),
     "arange_dtype": lambda m: m.arange(4, dtype=m.float32),
+    "arange_empty": lambda m: m.arange(3, 3),
+    "arange_empty_float": lambda m: m.arange(1.5, 1.5, -0.5),
     "linspace": lambda m: m.linspace(-1, 1, 7),
     "linspace_one": lambda m: m.linspace(2, 3, 1),
     "zeros_like": lambda m: m.zeros_like(m.ones(2, 2, dtype=m.int32)),
@@ -224,6 +228,20 @@ def test_random_factories_match_pytorch_in_shape_and_dtype(make, default, defaul
     ours, theirs = make(mytorch), make(torch)
     assert ours.shape == tuple(theirs.shape) and ours.dtype == _np_dtype(theirs.dtype)
     assert not ours.requires_grad
+
+
+def test_random_factories_draw_from_numpy_as_documented():
+    """rand, randn and normal are NumPy's draws from the global state, so the course's
+    `np.random.seed` reproduces them: pinned, value for value."""
+    mytorch.manual_seed(9)
+    drawn = [mytorch.rand(3), mytorch.randn(2, 2), mytorch.normal(2.0, 3.0, (4,)),
+             mytorch.normal(mytorch.tensor([1.0, -1.0]), mytorch.tensor([0.5, 2.0]))]
+    np.random.seed(9)
+    expected = [np.random.random_sample(3), np.random.standard_normal((2, 2)),
+                2.0 + 3.0 * np.random.standard_normal(4),
+                np.array([1.0, -1.0]) + np.array([0.5, 2.0]) * np.random.standard_normal(2)]
+    for tensor, values in zip(drawn, expected):
+        np.testing.assert_array_equal(tensor.data, values)
 
 
 def test_random_draws_are_in_range_and_reproducible():
@@ -550,6 +568,29 @@ def test_var_and_std_with_n_at_most_the_correction_match_pytorch(fn):
     x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])
     with np.errstate(all="ignore"):
         compare(fn, x)
+
+
+def test_the_reduction_ops_defaults():
+    """The ops called directly, as the handout calls its ops: every axis, no kept axes,
+    and var's and std's unbiased default."""
+    F = mytorch.nn.functional
+    data = np.array([[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]])
+    x = Tensor(data)
+    np.testing.assert_allclose(F.Var.apply(x).data, data.var(ddof=1))
+    np.testing.assert_allclose(F.Var.apply(x, 1).data, data.var(axis=1, ddof=1))
+    np.testing.assert_allclose(F.Std.apply(x).data, data.std(ddof=1))
+    np.testing.assert_allclose(F.Std.apply(x, 0).data, data.std(axis=0, ddof=1))
+    assert F.Std.apply(x, 1).shape == (2,) and F.Var.apply(x, 0).shape == (3,)
+    np.testing.assert_allclose(F.Min.apply(x, 1).data, [1.0, -1.0])
+    np.testing.assert_allclose(F.Norm.apply(x).data, np.sqrt((data ** 2).sum()))
+    np.testing.assert_allclose(F.LogSumExp.apply(x, 0).data, np.log(np.exp(data).sum(0)))
+
+
+def test_the_norm_of_zero_has_gradient_zero_as_pytorch():
+    x = mytorch.zeros(2, 2, requires_grad=True)
+    x.norm().backward()
+    np.testing.assert_array_equal(x.grad.data, 0.0)
+    compare(lambda m, a: a.norm(dim=1), np.array([[0.0, 0.0], [3.0, 4.0]]))
 
 
 def test_std_of_a_constant_slice_has_gradient_zero_as_pytorch():
