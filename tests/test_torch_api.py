@@ -242,6 +242,12 @@ def test_random_factories_draw_from_numpy_as_documented():
                 np.array([1.0, -1.0]) + np.array([0.5, 2.0]) * np.random.standard_normal(2)]
     for tensor, values in zip(drawn, expected):
         np.testing.assert_array_equal(tensor.data, values)
+    mytorch.manual_seed(9)
+    around_five = mytorch.normal(mytorch.tensor([5.0, 5.0]))  # std 1 by default
+    np.random.seed(9)
+    np.testing.assert_array_equal(around_five.data, 5.0 + np.random.standard_normal(2))
+    counts = np.bincount(mytorch.randint_like(mytorch.zeros(600, dtype=mytorch.int64), high=3).data)
+    assert len(counts) == 3 and counts.min() > 100  # from 0 (the default low) to 2
 
 
 def test_random_draws_are_in_range_and_reproducible():
@@ -582,6 +588,9 @@ def test_the_reduction_ops_defaults():
     np.testing.assert_allclose(F.Std.apply(x, 0).data, data.std(axis=0, ddof=1))
     assert F.Std.apply(x, 1).shape == (2,) and F.Var.apply(x, 0).shape == (3,)
     np.testing.assert_allclose(F.Min.apply(x, 1).data, [1.0, -1.0])
+    np.testing.assert_allclose(F.Mean.apply(x, 1).data, data.mean(axis=1))
+    np.testing.assert_allclose(F.Sum.apply(x, 0).data, data.sum(axis=0))
+    np.testing.assert_allclose(F.Max.apply(x, 0).data, data.max(axis=0))
     np.testing.assert_allclose(F.Norm.apply(x).data, np.sqrt((data ** 2).sum()))
     np.testing.assert_allclose(F.LogSumExp.apply(x, 0).data, np.log(np.exp(data).sum(0)))
 
