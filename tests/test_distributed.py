@@ -369,7 +369,7 @@ def test_sync_batchnorm_errors_and_conversion():
     converted = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     assert converted is model and type(model[1]) is nn.SyncBatchNorm
     assert model[1].gamma is gamma and model[1].running_var is running and not model[1].is_train
-    assert list(dict(model.named_parameters())) == ["0.weight", "0.bias", "1.gamma", "1.beta"]
+    assert list(dict(model.named_parameters())) == ["0.weight", "0.bias", "1.weight", "1.bias"]
 
 
 # ------------------------------------------------------------------ the docs

@@ -12,11 +12,14 @@ from mytorch.ops.conv import Conv1d, Conv2d, get_conv1d_output_size
 from mytorch.ops.dropout import Dropout
 from mytorch.ops.elementwise import (Abs, Cast, Clamp, Cos, Exp, Expm1, Log, Log1p, Maximum,
                                       Minimum, Reciprocal, Rsqrt, Sin, Sqrt, Step, Tan, Where)
-from mytorch.ops.linear import Linear
-from mytorch.ops.losses import NLL, MSE, CrossEntropy
-from mytorch.ops.normalization import BatchNorm
-from mytorch.ops.pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
-from mytorch.ops.recurrent import GRUCell, LSTMCell, RNNCell
+from mytorch.ops.linear import Embedding, Linear
+from mytorch.ops.losses import (L1, NLL, MSE, BinaryCrossEntropy, BinaryCrossEntropyWithLogits,
+                                 CrossEntropy, Huber)
+from mytorch.ops.normalization import BatchNorm, GroupNorm, LayerNorm
+from mytorch.ops.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
+                                 AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
+from mytorch.ops.recurrent import (GRUCell, GRUSequence, LSTMCell, LSTMSequence, RNNCell,
+                                    RNNSequence)
 from mytorch.ops.reductions import LogSumExp, Max, Mean, Min, Norm, Std, Sum, Var
 from mytorch.ops.shape import (Cat, Clone, Expand, Gather, Index, Reshape, Slice, Squeeze, Stack,
                                Transpose, Unsqueeze, View)
@@ -30,8 +33,11 @@ __all__ = [
     "Stack", "Unsqueeze", "Squeeze",                                          # shape
     "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",               # activations
     "Dropout", "Linear", "BatchNorm", "CrossEntropy", "NLL", "MSE",           # network ops
+    "LayerNorm", "GroupNorm", "Embedding", "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits", "L1", "Huber",
     "Conv1d", "Conv2d", "get_conv1d_output_size",                             # conv
     "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",                       # pooling
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "RNNCell", "GRUCell", "LSTMCell",                                         # recurrent
+    "RNNSequence", "GRUSequence", "LSTMSequence",
     "unbroadcast",
 ]

@@ -146,7 +146,7 @@ def _is_basic(index: Any) -> bool:
 
 
 class Gather(Function):
-    """b[i][j][k] = a[i][index[i][j][k]][k] (for dim 1), as `torch.gather`: index has a's
+    """`b[i, j, k] = a[i, index[i, j, k], k]` (for dim 1), as `torch.gather`: index has a's
     number of axes, no larger than a's outside `dim`, and picks along `dim`; the gradient
     is scattered back with accumulation, so an element picked twice gets both."""
 

@@ -33,8 +33,7 @@ class SyncBatchNorm(BatchNorm1d):
         group_sum = _group_sum() if self.is_train else None
         if group_sum is None:
             return super().forward(x)
-        return BatchNorm.apply(x, self.running_mean, self.running_var, self.gamma, self.beta,
-                               True, self.momentum, self.eps, group_sum)
+        return BatchNorm.apply(x, *self._arguments(x), self.eps, group_sum)
 
     @classmethod
     def convert_sync_batchnorm(cls, module: Module) -> Module:
@@ -44,11 +43,11 @@ class SyncBatchNorm(BatchNorm1d):
         replacement if it is itself a BatchNorm1d."""
         if isinstance(module, BatchNorm1d) and not isinstance(module, cls):
             converted = cls(module.num_features, module.eps, module.momentum)
-            for name in ("gamma", "beta", "running_mean", "running_var"):
+            for name in ("weight", "bias", "running_mean", "running_var", "num_batches_tracked"):
                 setattr(converted, name, getattr(module, name))
             converted.train(module.is_train)
             return converted
-        for name, child in list(module._submodules.items()):
+        for name, child in list(module._modules.items()):
             replacement = cls.convert_sync_batchnorm(child)
             if replacement is not child:
                 setattr(module, name, replacement)
