@@ -20,17 +20,19 @@ from mytorch.ops.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveM
                                  AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
 from mytorch.ops.recurrent import (GRUCell, GRUSequence, LSTMCell, LSTMSequence, RNNCell,
                                     RNNSequence)
-from mytorch.ops.reductions import LogSumExp, Max, Mean, Min, Norm, Std, Sum, Var
-from mytorch.ops.shape import (Cat, Clone, Expand, Gather, Index, Reshape, Slice, Squeeze, Stack,
-                               Transpose, Unsqueeze, View)
+from mytorch.ops.reductions import (Cumprod, Cumsum, LogSumExp, Max, Mean, Min, Norm, Prod, Std,
+                                    Sum, Var)
+from mytorch.ops.shape import (Cat, Clone, Expand, Flip, Gather, Index, Repeat, Reshape, Scatter,
+                               Slice, Squeeze, Stack, Transpose, Triangle, Unsqueeze, View)
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Remainder", "Neg", "Pow", "MatMul",         # arithmetic
     "Exp", "Log", "Sqrt", "Abs", "Clamp", "Maximum", "Minimum", "Where", "Cast",  # elementwise
     "Log1p", "Expm1", "Reciprocal", "Rsqrt", "Sin", "Cos", "Tan", "Step",
     "Sum", "Mean", "Max", "Min", "Var", "Std", "LogSumExp", "Norm",          # reductions
+    "Prod", "Cumsum", "Cumprod",
     "Transpose", "Reshape", "View", "Expand", "Index", "Slice", "Gather", "Clone", "Cat",
-    "Stack", "Unsqueeze", "Squeeze",                                          # shape
+    "Stack", "Unsqueeze", "Squeeze", "Repeat", "Flip", "Triangle", "Scatter",  # shape
     "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",               # activations
     "Dropout", "Linear", "BatchNorm", "CrossEntropy", "NLL", "MSE",           # network ops
     "LayerNorm", "GroupNorm", "Embedding", "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits", "L1", "Huber",
