@@ -11,13 +11,13 @@ import numpy as np
 from mytorch import checks
 from mytorch.autograd_engine import tensor_input
 from mytorch.ops import *  # noqa: F401,F403  (the handout's names for the ops)
-from mytorch.ops import (GELU, L1, NLL, MSE, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
+from mytorch.ops import (ELU, GELU, L1, NLL, MSE, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
                          AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, BatchNorm,
                          BinaryCrossEntropy, BinaryCrossEntropyWithLogits, Conv1d, Conv2d,
                          CrossEntropy, Dropout, Embedding, GroupNorm, GRUCell, GRUSequence, Huber,
-                         LayerNorm, Linear, LogSoftmax, LSTMCell, LSTMSequence, MaxPool1d,
-                         MaxPool2d, ReLU, RNNCell, RNNSequence, Sigmoid, Softmax, Squeeze, Tanh,
-                         Unsqueeze)
+                         LayerNorm, LeakyReLU, Linear, LogSoftmax, LSTMCell, LSTMSequence, MaxPool1d,
+                         MaxPool2d, ReLU, RNNCell, RNNSequence, Sigmoid, SiLU, Softmax, Softplus,
+                         Squeeze, Tanh, Unsqueeze)
 from mytorch.ops.pooling import adaptive_max_pool_indices, max_pool_indices
 from mytorch.tensor import Tensor, cat, get_default_dtype
 
@@ -34,9 +34,35 @@ def _as_tensor(value: Any) -> Tensor:
     return Tensor(array.astype(get_default_dtype()) if array.dtype.kind == "f" else array)
 
 
-def relu(x: Tensor) -> Tensor:
-    """max(x, 0), elementwise."""
+def relu(x: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0), elementwise. `inplace` is accepted for PyTorch's sake (see `nn.ReLU`):
+    the result is always a new tensor."""
+    checks.boolean("relu: inplace", inplace)
     return ReLU.apply(x)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else negative_slope * x, as `torch.nn.functional.leaky_relu`."""
+    checks.boolean("leaky_relu: inplace", inplace)
+    return LeakyReLU.apply(x, negative_slope)
+
+
+def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else alpha * (exp(x) - 1), as `torch.nn.functional.elu`."""
+    checks.boolean("elu: inplace", inplace)
+    return ELU.apply(x, alpha)
+
+
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta, linear where beta * x > threshold, as
+    `torch.nn.functional.softplus`."""
+    return Softplus.apply(x, beta, threshold)
+
+
+def silu(x: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x), as `torch.nn.functional.silu`."""
+    checks.boolean("silu: inplace", inplace)
+    return SiLU.apply(x)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
@@ -233,6 +259,37 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     if not training or p == 0:
         return x
     return Dropout.apply(x, p, True)
+
+
+def _channel_dropout(op: str, spatial: int, x: Tensor, p: float, training: bool) -> Tensor:
+    """Dropout of whole channels: every element of one (sample, channel) pair is kept or
+    dropped together, the spatial axes (the last `spatial`) sharing one draw."""
+    checks.probability(f"{op}: p", p)
+    x = tensor_input(op, "input", x)
+    if x.ndim not in (spatial + 1, spatial + 2):
+        raise ValueError(f"{op}: expected input of {spatial + 1} or {spatial + 2} dimensions "
+                         f"((N,) C and {spatial} spatial), got shape {x.shape}")
+    if not checks.boolean(f"{op}: training", training) or p == 0:
+        return x
+    return Dropout.apply(x, p, True, spatial)
+
+
+def dropout1d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, L) or (C, L) input with probability p, scaling the
+    rest by 1/(1-p), as `torch.nn.functional.dropout1d`."""
+    return _channel_dropout("dropout1d", 1, x, p, training)
+
+
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, H, W) or (C, H, W) input with probability p, scaling
+    the rest by 1/(1-p), as `torch.nn.functional.dropout2d`."""
+    return _channel_dropout("dropout2d", 2, x, p, training)
+
+
+def dropout3d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input, as
+    `torch.nn.functional.dropout3d`."""
+    return _channel_dropout("dropout3d", 3, x, p, training)
 
 
 # ------------------------------------------------------------- convolutional networks

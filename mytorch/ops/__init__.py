@@ -5,7 +5,8 @@ needs; `backward` returns one gradient per forward argument (None where none is
 needed), each of exactly that argument's shape and dtype. `mytorch.nn.functional`
 re-exports every op and adds the lower-case wrappers.
 """
-from mytorch.ops.activations import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from mytorch.ops.activations import (ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax,
+                                     Softplus, Tanh)
 from mytorch.ops.arithmetic import Add, Div, MatMul, Mul, Neg, Pow, Remainder, Sub
 from mytorch.ops.common import unbroadcast
 from mytorch.ops.conv import Conv1d, Conv2d, get_conv1d_output_size
@@ -34,6 +35,7 @@ __all__ = [
     "Transpose", "Reshape", "View", "Expand", "Index", "Slice", "Gather", "Clone", "Cat",
     "Stack", "Unsqueeze", "Squeeze", "Repeat", "Flip", "Triangle", "Scatter",  # shape
     "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",               # activations
+    "LeakyReLU", "ELU", "Softplus", "SiLU",
     "Dropout", "Linear", "BatchNorm", "CrossEntropy", "NLL", "MSE",           # network ops
     "LayerNorm", "GroupNorm", "Embedding", "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits", "L1", "Huber",
     "Conv1d", "Conv2d", "get_conv1d_output_size",                             # conv
