@@ -8,7 +8,7 @@ from mytorch import checks
 from mytorch.autograd_engine import tensor_input
 from mytorch.nn import functional as F
 from mytorch.nn import init
-from mytorch.nn.module import Module
+from mytorch.nn.module import Module, factory_keywords
 from mytorch.tensor import Tensor, get_default_dtype
 
 # The handout's autograder star-imports this module.
@@ -85,6 +85,7 @@ class _ConvNd(Module):
         return text + ("" if self.bias is not None else ", bias=False")
 
 
+@factory_keywords
 class Conv1d(_ConvNd):
     """1-d convolution over x (B, in_channels, W) (or one sample (in_channels, W)), giving
     (B, out_channels, W_out) with W_out = (W + 2 * padding - dilation * (kernel_size - 1) -
@@ -114,6 +115,7 @@ class Conv1d(_ConvNd):
                         self.groups)
 
 
+@factory_keywords
 class Conv2d(_ConvNd):
     """2-d convolution over x (B, in_channels, H, W) (or one sample (in_channels, H, W)),
     giving (B, out_channels, H_out, W_out) with H_out = (H + 2 * padding_h - dilation_h *
