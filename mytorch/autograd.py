@@ -56,9 +56,10 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
     """The gradients of `outputs` with respect to `inputs`, returned, as `torch.autograd.grad`:
     for input j, the sum over outputs i of d(outputs[i] * grad_outputs[i]).sum() / d inputs[j].
 
-    Nothing else changes: no tensor's `.grad` (the leaves' are put back as they were), and
-    the graph stays, as after every backward here (`retain_graph` is accepted and ignored).
-    Hooks on the tensors the pass goes through run, as in `backward`.
+    No leaf's `.grad` changes (they are put back as they were); as in PyTorch, a non-leaf
+    that called `retain_grad()` accumulates its gradient, as in `backward`. The graph stays,
+    as after every backward here (`retain_graph` is accepted and ignored). Hooks on the
+    tensors the pass goes through run, as in `backward`.
 
     Args:
         outputs: a tensor or a sequence of tensors to differentiate.
@@ -87,9 +88,9 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
     # Every leaf the passes reach, whose .grad the engine would change: kept and put back.
     leaves = {node.variable for root in roots for node in autograd_engine._topological_order(root)
               if isinstance(node, autograd_engine.AccumulateGrad)}
-    inner = [value for value in inputs if not value.is_leaf]
+    inner = list({id(value): value for value in inputs if not value.is_leaf}.values())
     kept = [(leaf, leaf.grad) for leaf in leaves] + [(value, value.grad) for value in inner]
-    retained = [(value.grad_fn, value.grad_fn.retained) for value in inner]
+    retained = [(value, value.grad_fn.retained) for value in inner]
     try:
         for value, _ in kept:
             value.grad = None
@@ -99,10 +100,16 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
             output.backward(seed)
         results = [value.grad for value in inputs]
     finally:
+        gradients = {id(value): value.grad for value in inner}
         for value, previous in kept:
             value.grad = previous
-        for node, previous in retained:
-            node.retained = previous
+        for value, previous in retained:
+            value.grad_fn.retained = previous
+            # A non-leaf that retains its gradient accumulates this one too, as in PyTorch
+            # (as does any other retaining tensor the passes went through).
+            if previous is not None and gradients[id(value)] is not None:
+                value.grad = (gradients[id(value)] if value.grad is None
+                              else Tensor(value.grad.data + gradients[id(value)].data))
     unused = [index for index, result in enumerate(results) if result is None]
     if unused and materialize_grads:
         results = [Tensor(np.zeros_like(value.data)) if result is None else result

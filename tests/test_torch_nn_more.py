@@ -171,3 +171,81 @@ def test_bad_clipping_arguments_change_no_gradient():
         with pytest.raises(error, match=match):
             call()
     assert params[0].grad.tolist() == [np.inf, 8.0]
+
+
+LAYERS = {
+    "Linear": lambda m, **k: m.nn.Linear(3, 2, **k), "Conv1d": lambda m, **k: m.nn.Conv1d(2, 3, 2, **k),
+    "Conv2d": lambda m, **k: m.nn.Conv2d(1, 2, 3, bias=False, **k), "BatchNorm1d": lambda m, **k: m.nn.BatchNorm1d(3, **k),
+    "BatchNorm2d": lambda m, **k: m.nn.BatchNorm2d(2, **k), "LayerNorm": lambda m, **k: m.nn.LayerNorm([2, 3], **k),
+    "GroupNorm": lambda m, **k: m.nn.GroupNorm(2, 4, **k), "Embedding": lambda m, **k: m.nn.Embedding(5, 2, **k),
+    "RNN": lambda m, **k: m.nn.RNN(2, 3, num_layers=2, **k), "GRU": lambda m, **k: m.nn.GRU(2, 3, **k),
+    "LSTM": lambda m, **k: m.nn.LSTM(2, 3, bidirectional=True, **k), "RNNCell": lambda m, **k: m.nn.RNNCell(2, 3, **k),
+    "GRUCell": lambda m, **k: m.nn.GRUCell(2, 3, **k), "LSTMCell": lambda m, **k: m.nn.LSTMCell(2, 3, **k),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", LAYERS)
+def test_layers_take_pytorchs_device_and_dtype_keywords(name, dtype):
+    def state(m):
+        layer = LAYERS[name](m, device=m.device("cpu"), dtype=getattr(m, dtype))
+        return {key: (tuple(value.shape), str(value.dtype).replace("torch.", ""))
+                for key, value in layer.state_dict().items()}
+    assert state(mytorch) == state(torch)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: nn.Linear(2, 2, device="cuda"), RuntimeError, "Linear: device: device 'cuda' is not available"),
+    (lambda: nn.GRU(2, 2, dtype=mytorch.int64), TypeError, "GRU: dtype must be float32 or float64, got dtype"),
+    (lambda: nn.Conv2d(1, 1, 2, dtype="float16"), TypeError, "Conv2d: dtype must be float32 or float64"),
+])
+def test_bad_device_or_dtype_keywords_are_named_before_the_layer_is_built(call, error, match):
+    np.random.seed(0)
+    first = np.random.random()
+    np.random.seed(0)
+    with pytest.raises(error, match=match):
+        call()
+    assert np.random.random() == first  # no weights were drawn
+
+
+def test_a_layer_built_with_dtype_computes_in_it_and_its_signature_shows_the_keywords():
+    import inspect
+    layer = nn.Linear(3, 2, dtype=mytorch.float32)
+    assert layer(mytorch.ones(1, 3, dtype=mytorch.float32)).dtype == mytorch.float32
+    parameters = inspect.signature(nn.LSTM).parameters
+    assert list(parameters)[-2:] == ["device", "dtype"] and parameters["dtype"].kind == inspect.Parameter.KEYWORD_ONLY
+
+
+def test_recurrent_layers_widen_a_float32_input_and_refuse_a_float64_one_into_float32():
+    gru = nn.GRU(2, 3)
+    x = mytorch.ones(4, 1, 2, dtype=mytorch.float32, requires_grad=True)
+    out, h = gru(x, mytorch.zeros(1, 1, 3, dtype=mytorch.float32))
+    assert out.dtype == h.dtype == mytorch.float64
+    reference, _ = gru(x.double())
+    np.testing.assert_array_equal(out.data, reference.data)
+    out.sum().backward()
+    assert x.grad.dtype == mytorch.float32  # the gradient flows back through the cast
+    narrow = nn.LSTM(2, 3).float()
+    with pytest.raises(ValueError, match="LSTM: input dtype float64 does not match the weights' dtype float32"):
+        narrow(mytorch.ones(4, 1, 2))
+
+
+def test_dataloader_takes_a_collate_fn_and_pytorchs_worker_keywords():
+    from mytorch.utils.data import DataLoader
+    samples = [(mytorch.arange(n), n) for n in (3, 1, 2, 4)]
+
+    def pad(batch):
+        longest = max(len(seq) for seq, _ in batch)
+        return mytorch.stack([mytorch.cat([seq, mytorch.zeros(longest - len(seq), dtype=seq.dtype)])
+                              for seq, _ in batch]), [n for _, n in batch]
+
+    loader = DataLoader(samples, batch_size=2, collate_fn=pad, num_workers=2, pin_memory=True)
+    batches = list(loader)
+    assert [b[0].tolist() for b in batches] == [[[0, 1, 2], [0, 0, 0]], [[0, 1, 0, 0], [0, 1, 2, 3]]]
+    assert [b[1] for b in batches] == [[3, 1], [2, 4]]
+    for kwargs, error, match in [({"collate_fn": 3}, TypeError, "DataLoader: collate_fn must be callable, got int"),
+                                 ({"num_workers": -1}, ValueError, "DataLoader: num_workers must be"),
+                                 ({"pin_memory": "yes"}, ValueError, "DataLoader: pin_memory must be True or False")]:
+        with pytest.raises(error, match=match):
+            DataLoader(samples, **kwargs)
