@@ -1,9 +1,13 @@
 """The random state: the library draws from NumPy's global generator (`np.random`)."""
-from typing import Any
+from typing import Any, Callable, Optional
 
 import numpy as np
 
 from mytorch import checks
+
+# Told of every draw made through `draw`, when set: `mytorch.compile` records a traced
+# step's draws here, so each replay draws afresh, as the eager step would.
+_observer: Optional[Callable[[str, tuple, Any], Any]] = None
 
 
 def manual_seed(seed: Any) -> None:
@@ -16,3 +20,15 @@ def manual_seed(seed: Any) -> None:
         seed: an integer in [0, 2**32 - 1].
     """
     np.random.seed(checks.seed(seed))
+
+
+def draw(distribution: str, *args: Any) -> Any:
+    """`np.random.<distribution>(*args)`, from the global generator.
+
+    Ops that draw during a training step (dropout's mask) call this instead of
+    `np.random` directly, so that `mytorch.compile` can record the draw and make it again,
+    with the same arguments and from the same generator, at every replay.
+    """
+    sample = getattr(np.random, distribution)(*args)
+    observer = _observer
+    return sample if observer is None else observer(distribution, args, sample)
