@@ -92,7 +92,7 @@ class CompiledFunction:
     def _check(self, entry: _Entry, signature: guards.Signature, args: tuple, kwargs: dict) -> Any:
         """The program's first replay, checked bit for bit against eager from the same state."""
         program = entry.program
-        snapshot = state.Snapshot(program, signature.arrays, signature.tensors)
+        snapshot = state.Snapshot(program, entry.touched, signature.arrays, signature.tensors)
         replayed = program.replay(*signature.arrays, signature.tensors)
         if type(replayed) is Deopt:
             entry.go_eager(f"{replayed.reason} between the first two calls", self)

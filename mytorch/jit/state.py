@@ -51,13 +51,17 @@ class Snapshot:
     """What a replay of `program` may change, saved before it runs, so that the same call
     can then run eagerly from the same state."""
 
-    def __init__(self, program: Program, arrays: List[np.ndarray], tensors: List[Any]) -> None:
+    def __init__(self, program: Program, touched: List[Any], arrays: List[np.ndarray],
+                 tensors: List[Any]) -> None:
         self.arrays: List[Tuple[np.ndarray, np.ndarray]] = []
         for kind, value in program.written:
             array = arrays[value] if kind == "argument" else value
             self.arrays.append((array, array.copy()))
         self.grads = [(tensor, tensor.grad) for tensor in _tensors(program.grads, tensors)]
-        self.counters = [(tensor, tensor._version) for tensor in _tensors(program.counters, tensors)]
+        # Every touched tensor's version: an optimizer's own step bumps its parameters'.
+        self.counters = [(tensor, tensor._version) for tensor in _tensors(
+            [("tensor", record.tensor) if record.argument is None else ("argument", record.argument)
+             for record in touched], tensors)]
         self.optimizers = []
         for optimizer in program.optimizers:
             state = vars(optimizer)

@@ -612,10 +612,10 @@ class Tracer:
             return result  # np.asarray of an array nothing owns: that array itself
         return self._record("call", original, arg_refs, kwarg_refs, result, arrays, [])
 
-    def draw(self, name: str, args: tuple, kwargs: dict, sample: Any) -> Any:
+    def draw(self, name: str, args: tuple, sample: Any) -> Any:
         """A draw from NumPy's global generator made through `mytorch.random.draw`."""
         plain_args, arg_refs = self._unwrap(args)
-        plain_kwargs, kwarg_refs = self._unwrap(kwargs)
+        plain_kwargs, kwarg_refs = {}, {}
         self.draws.append((name, plain_args, plain_kwargs))
         if not isinstance(sample, (np.ndarray, np.generic)):
             self.breaks.append(f"np.random.{name} returned a Python {type(sample).__name__} at "
