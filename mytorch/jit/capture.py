@@ -91,6 +91,7 @@ class Trace(NamedTuple):
     regions: List[Region]
     rng_start: Any
     reads: Dict[Tuple[int, str], Tuple[Any, Any]]  # (id(object), name) -> (object, value read)
+    new_objects: Dict[int, Any]  # id -> module or optimizer made during the call
 
 
 class _Capture:
@@ -110,6 +111,7 @@ class _Capture:
         # their guards check.
         self.reads: Dict[Tuple[int, str], Tuple[Any, Any]] = {}
         self.assigned: set = set()  # (id(object), name) set during the call
+        self.new_objects: Dict[int, Any] = {}  # modules and optimizers made during the call
 
     def touch(self, tensor: Tensor, argument: Optional[int] = None) -> Touched:
         record = self.touched.get(id(tensor))
@@ -169,6 +171,15 @@ def _tensor_properties(capture: _Capture) -> Dict[str, property]:
     return {"data": property(get_data, set_data), "grad": property(get_grad, set_grad)}
 
 
+def _constructing(capture: _Capture, init: Callable) -> Callable:
+    """An __init__ that notes the object as made during the call: it has no state from
+    before the call to guard."""
+    def traced_init(owner: Any, *args: Any, **kwargs: Any) -> None:
+        capture.new_objects[id(owner)] = owner
+        init(owner, *args, **kwargs)
+    return traced_init
+
+
 def _module_hooks(capture: _Capture, call: Callable, setattr_: Callable) -> Dict[str, Callable]:
     def traced_call(module: Module, *args: Any, **kwargs: Any) -> Any:
         capture.modules.setdefault(id(module), module)
@@ -183,7 +194,7 @@ def _module_hooks(capture: _Capture, call: Callable, setattr_: Callable) -> Dict
         setattr_(module, name, value)
 
     return {"__call__": traced_call, "__setattr__": traced_setattr,
-            "__getattribute__": _reading(capture)}
+            "__getattribute__": _reading(capture), "__init__": _constructing(capture, Module.__init__)}
 
 
 def _reading(capture: _Capture) -> Callable:
@@ -229,6 +240,7 @@ def _optimizer_hooks(capture: _Capture, cls: type) -> Dict[str, Callable]:
     if cls is Optimizer:
         hooks["__getattribute__"] = _reading(capture)
         hooks["__setattr__"] = _assigning(capture)
+        hooks["__init__"] = _constructing(capture, Optimizer.__init__)
     if original_zero is not None:
         def traced_zero_grad(optimizer: Optimizer, *args: Any, **kwargs: Any) -> Any:
             _discover(capture, optimizer)
@@ -464,10 +476,13 @@ def capture(fn: Callable, args: tuple, kwargs: dict) -> Trace:
                     tensor.__dict__["data"] = data
     finally:
         tracing.stop()
-    optimizers = [entry for key, entry in capture_state.optimizers.items()]
-    return Trace(tracer, result, capture_state.touched, capture_state.new_tensors,
-                 list(capture_state.modules.values()), capture_state.module_entry, optimizers,
-                 capture_state.regions, rng_start, capture_state.reads)
+    new = capture_state.new_objects
+    optimizers = [entry for key, entry in capture_state.optimizers.items() if key not in new]
+    modules = [module for key, module in capture_state.modules.items() if key not in new]
+    module_entry = {key: value for key, value in capture_state.module_entry.items() if key[0] not in new}
+    reads = {key: value for key, value in capture_state.reads.items() if key[0] not in new}
+    return Trace(tracer, result, capture_state.touched, capture_state.new_tensors, modules,
+                 module_entry, optimizers, capture_state.regions, rng_start, reads, dict(new))
 
 
 def _bind_arguments(capture_state: _Capture, value: Any, counter: Iterator[int]) -> Any:

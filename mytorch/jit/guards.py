@@ -181,14 +181,14 @@ def build(trace: Trace, globals_: List[Tuple[str, Any, Any, Any]], opaque: List[
         if record.argument is not None:
             continue
         tensor = record.tensor
-        what = f"a tensor of shape {tensor.shape}"
+        what = f"of a tensor of shape {tensor.shape}"
         if record.data is not None:
-            guard.add("attr is", tensor, "data", record.data, f"{what} holds the same array")
+            guard.add("attr is", tensor, "data", record.data, f"the array {what}")
         guard.add("attr is", tensor, "_requires_grad", record.requires_grad,
-                  f"{what}: requires_grad")
-        guard.add("attr falsy", tensor, "_hooks", None, f"{what} has no hooks")
+                  f"requires_grad {what}")
+        guard.add("attr falsy", tensor, "_hooks", None, f"the hooks {what}")
         if record.grad_read:
-            guard.add("attr is", tensor, "grad", record.grad, f"{what} has the same .grad")
+            guard.add("attr is", tensor, "grad", record.grad, f"the .grad {what}")
     opaque_ids = {id(optimizer) for optimizer in opaque}
     for (_, name), (owner, value) in trace.reads.items():
         if id(owner) in opaque_ids:

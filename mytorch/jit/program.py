@@ -33,6 +33,9 @@ from mytorch.jit.tracing import ARG, EXTERNAL, RESULT, UNOWNED, Op, Ref, TracedA
 from mytorch.tensor import Tensor
 
 _EFFECTS = ("draw", "opaque", "grad", "errstate", "guard")
+# ndarray methods that are one ufunc reduction (numpy/_core/_methods.py).
+_REDUCTIONS = {"sum": np.add.reduce, "prod": np.multiply.reduce, "max": np.maximum.reduce,
+               "min": np.minimum.reduce}
 
 
 class Deopt:
@@ -101,6 +104,7 @@ class _Planner:
         self.program.recorded = len(self.ops)
         self._dynamic()
         self._live()
+        self._hoist_guards()
         self._check_guards()
         if self.reasons:
             return
@@ -289,6 +293,54 @@ class _Planner:
                 used.update(touched)
                 for s in touched:
                     needed.update(self._buffers(s))
+
+    def _hoist_guards(self) -> None:
+        """Move each value guard, with the ops it needs, to the start of the program when
+        they only read arguments and constants nothing changes before the guard: a guard
+        that fails there has nothing to put back (the label checks of a loss)."""
+        producer: Dict[int, int] = {}
+        written_before: Set[int] = set()  # buffers written by live ops so far
+        moved: List[int] = []
+        taken: Set[int] = set()
+        for index, op in enumerate(self.ops):
+            if not self.live[index]:
+                continue
+            if op.kind == "guard":
+                group = self._guard_slice(index, producer, written_before)
+                if group is not None:
+                    moved.extend(i for i in group if i not in taken)
+                    taken.update(group)
+            for s in op.outputs():
+                producer.setdefault(s, index)
+            for s in op.writes:
+                written_before.update(self._buffers(s))
+        if not moved:
+            return
+        moved.sort()
+        order = moved + [i for i in range(len(self.ops)) if i not in taken]
+        self.ops = [self.ops[i] for i in order]
+        self.live = [self.live[i] for i in order]
+        self.op_dynamic = [self.op_dynamic[i] for i in order]
+
+    def _guard_slice(self, guard: int, producer: Dict[int, int], written: Set[int]) -> Optional[Set[int]]:
+        """The ops a guard needs, if all of them are pure and read only slots nothing has
+        written so far (arguments, external arrays, constants); else None."""
+        group, stack = {guard}, [guard]
+        while stack:
+            op = self.ops[stack.pop()]
+            if op.writes or op.kind not in ("call", "method", "guard"):
+                return None
+            for s in op.reads():
+                if any(b in written for b in self._buffers(s)):
+                    return None
+                if self.slots[s].kind == RESULT and self.dynamic_slot[s]:
+                    source = producer.get(s)
+                    if source is None:
+                        return None
+                    if source not in group:
+                        group.add(source)
+                        stack.append(source)
+        return group
 
     def _check_guards(self) -> None:
         """Guards must come before every optimizer call: a failed guard puts arrays back,
@@ -518,7 +570,8 @@ class _Planner:
 
     def _call(self, op: Op, extra: str = "") -> str:
         args = [self._expression(item) for item in op.args]
-        kwargs = [f"{key}={self._expression(value)}" for key, value in op.kwargs.items()]
+        kwargs = [f"{key}={self._out_expression(value) if key == 'out' else self._expression(value)}"
+                  for key, value in op.kwargs.items()]
         if extra:
             kwargs.append(extra)
         if op.kind == "method" or (op.kind == "guard" and op.method):
@@ -526,8 +579,21 @@ class _Planner:
                 return f"{args[0]}{op.fn}"
             if op.fn == "__getitem__" and not kwargs:
                 return f"{args[0]}[{args[1]}]"
+            reduction = _REDUCTIONS.get(op.fn)
+            if reduction is not None and op.kind == "method" and not self.slots[op.args[0].slot].scalar:
+                # What ndarray.sum (max, min, prod) calls, without its Python wrapper; its
+                # default axis is None where the ufunc's is 0.
+                if len(args) == 1 and not any(item.startswith("axis=") for item in kwargs):
+                    kwargs.insert(0, "axis=None")
+                return f"{self.code.const(reduction)}({', '.join(args + kwargs)})"
             return f"{args[0]}.{op.fn}({', '.join(args[1:] + kwargs)})"
         return f"{self.code.const(op.fn)}({', '.join(args + kwargs)})"
+
+    def _out_expression(self, value: Any) -> str:
+        """A ufunc's `out` (NumPy hands it over as a tuple): one array needs no tuple."""
+        if isinstance(value, tuple) and len(value) == 1 and isinstance(value[0], Ref):
+            return self._expression(value[0])
+        return self._expression(value)
 
     def _targets(self, template: Any) -> str:
         if isinstance(template, Ref):
@@ -574,7 +640,7 @@ class _Planner:
             code.indent += 1
             for line in restores:
                 code.line(line)
-            reason = f"the value read into Python at {op.where} changed"
+            reason = f"a tensor value the step reads into Python ({_read_name(op)} at {op.where}) changed"
             code.line(f"return {code.const(Deopt(index, reason))}")
             code.indent -= 1
             return 1
@@ -654,6 +720,16 @@ class _Planner:
 
 def code_const(code: "_Code", value: Any) -> str:
     return code.const(value)
+
+
+def _read_name(op: Op) -> str:
+    """How a guarded value was read, as the step wrote it: `.item()`, `bool()`, ..."""
+    if not op.method:
+        return f"np.{getattr(op.fn, '__name__', op.fn)}"
+    names = {"__bool__": "bool()", "__int__": "int()", "__float__": "float()",
+             "__complex__": "complex()", "__index__": "use as an index", "__contains__": "`in`",
+             "__repr__": "repr()", "__str__": "str()", "__format__": "format()"}
+    return names.get(op.fn, f".{op.fn}()")
 
 
 def _rename(template: Any, renames: Dict[int, int]) -> Any:

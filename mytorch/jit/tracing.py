@@ -139,16 +139,25 @@ def _collect_refs(template: Any, found: List[int]) -> None:
         _collect_refs((template.start, template.stop, template.step), found)
 
 
+_LIBRARY = os.path.dirname(_HERE.rstrip(os.sep)) + os.sep
+
+
 def where_called() -> str:
-    """'file:line' of the innermost frame outside this package and NumPy: the line of
-    the step (or of the library) that made the current call."""
+    """'file:line' of the innermost frame outside this package and NumPy (the line of the
+    step, or of the library, that made the current call) and, when that is in the library,
+    ', called from file:line' of the step's own line."""
     frame = sys._getframe(1)
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if not (filename.startswith(_HERE) or filename.startswith(_NUMPY)):
-            return f"{_short(filename)}:{frame.f_lineno}"
+    while frame is not None and frame.f_code.co_filename.startswith((_HERE, _NUMPY)):
         frame = frame.f_back
-    return "<unknown>"
+    if frame is None:
+        return "<unknown>"
+    where = f"{_short(frame.f_code.co_filename)}:{frame.f_lineno}"
+    caller = frame
+    while caller is not None and caller.f_code.co_filename.startswith((_LIBRARY, _NUMPY)):
+        caller = caller.f_back
+    if caller is not None and caller is not frame:
+        where += f", called from {_short(caller.f_code.co_filename)}:{caller.f_lineno}"
+    return where
 
 
 def _short(filename: str) -> str:

@@ -1,0 +1,500 @@
+"""mytorch.compile: a traced and replayed step agrees with eager bit for bit, retraces
+when what it depended on changes, runs eagerly (saying why) when it cannot be traced,
+keeps its memory flat, and rejects bad use clearly."""
+import gc
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+import mytorch
+from mytorch import Tensor, nn, optim
+from mytorch.jit import CompileWarning
+
+
+# ------------------------------------------------------------------ helpers
+
+class RowRNN(nn.Module):
+    """The recurrent examples' network: a GRU or LSTM over the rows, last hidden -> Linear."""
+
+    def __init__(self, layer: type) -> None:
+        super().__init__()
+        self.rnn = layer(12, 8, batch_first=True)
+        self.fc = nn.Linear(8, 10)
+
+    def forward(self, x: Tensor) -> Tensor:
+        _, last = self.rnn(x)
+        return self.fc(last[0] if isinstance(last, tuple) else last)
+
+
+def cnn() -> nn.Module:
+    """examples/mnist_cnn.py's network."""
+    return nn.Sequential(nn.Conv2d(1, 8, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 5),
+                         nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 10))
+
+
+def handout() -> nn.Module:
+    """hw1.mnist's network."""
+    return nn.Sequential(nn.Linear(784, 20), nn.BatchNorm1d(20), nn.ReLU(), nn.Linear(20, 10))
+
+
+# name: (network, input shape of one sample, optimizer, steps, eval every n-th step)
+NETWORKS = {
+    "mlp": (lambda: nn.Sequential(nn.Linear(30, 16), nn.ReLU(), nn.Linear(16, 10)), (30,),
+            lambda p: optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=1e-3), 100, None),
+    "batchnorm": (handout, (784,), lambda p: optim.SGD(p, lr=0.1), 100, 4),
+    "dropout": (lambda: nn.Sequential(nn.Linear(30, 32), nn.ReLU(), nn.Dropout(0.3),
+                                      nn.Linear(32, 10)), (30,),
+                lambda p: optim.SGD(p, lr=0.1, momentum=0.5), 100, 5),
+    "cnn": (cnn, (1, 28, 28), lambda p: optim.Adam(p, lr=0.01), 12, None),
+    "gru": (lambda: RowRNN(nn.GRU), (6, 12), lambda p: optim.SGD(p, lr=0.1), 20, None),
+    "lstm": (lambda: RowRNN(nn.LSTM), (6, 12), lambda p: optim.Adam(p, lr=0.01), 20, None),
+}
+
+
+def training(model: nn.Module, optimizer: optim.Optimizer):
+    """The step every test compiles: zero_grad, forward, loss, backward, step."""
+    criterion = nn.CrossEntropyLoss()
+
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
+
+
+def built(name: str, dtype=np.float64):
+    network, _, make_optimizer, _, _ = NETWORKS[name]
+    np.random.seed(0)
+    model = network().to(dtype)
+    optimizer = make_optimizer(list(model.parameters()))
+    return model, optimizer
+
+
+def batches(name: str, count: int, batch: int = 8, dtype=np.float64, seed: int = 1):
+    shape = NETWORKS[name][1]
+    rng = np.random.default_rng(seed)
+    return [(Tensor(rng.standard_normal((batch,) + shape).astype(dtype)),
+             Tensor(rng.integers(0, 10, batch))) for _ in range(count)]
+
+
+def optimizer_state(optimizer: optim.Optimizer):
+    return [value for values in (getattr(optimizer, attribute)
+                                 for attribute in optimizer._state_attributes.values())
+            for value in values]
+
+
+def assert_same(eager, compiled):
+    """Parameters, gradients, buffers and optimizer state are equal bit for bit."""
+    (model_e, opt_e), (model_c, opt_c) = eager, compiled
+    for p, q in zip(model_e.parameters(), model_c.parameters()):
+        assert p.data.tobytes() == q.data.tobytes()
+        assert (p.grad is None) == (q.grad is None)
+        if p.grad is not None:
+            assert p.grad.data.tobytes() == q.grad.data.tobytes()
+    for p, q in zip(model_e.buffers(), model_c.buffers()):
+        assert p.data.tobytes() == q.data.tobytes()
+    for a, b in zip(optimizer_state(opt_e), optimizer_state(opt_c)):
+        assert np.asarray(a).tobytes() == np.asarray(b).tobytes()
+
+
+def replays(compiled) -> int:
+    return sum(entry["replays"] for entry in compiled.explain().entries)
+
+
+def run_both(name: str, steps: int, dtype=np.float64, eval_every=None):
+    """Train the network eagerly and compiled from the same start on the same batches (and
+    the same random state, for dropout); losses must agree at every step."""
+    sides = [built(name, dtype), built(name, dtype)]
+    steps_of = [training(*sides[0]), mytorch.compile(training(*sides[1]))]
+    np.random.seed(7)
+    states = [np.random.get_state()] * 2
+    for index, (x, y) in enumerate(batches(name, steps, dtype=dtype)):
+        losses = []
+        for k, ((model, _), step) in enumerate(zip(sides, steps_of)):
+            np.random.set_state(states[k])
+            model.train(not (eval_every and index % eval_every == eval_every - 1))
+            losses.append(step(x, y).data.tobytes())
+            states[k] = np.random.get_state()
+        assert losses[0] == losses[1], f"step {index}"
+    assert_same(*sides)
+    return steps_of[1]
+
+
+# ------------------------------------------------------------------ agreement with eager
+
+@pytest.mark.parametrize("name", list(NETWORKS))
+def test_compiled_training_matches_eager_bit_for_bit(name):
+    _, _, _, steps, eval_every = NETWORKS[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)  # no silent fallback to eager
+        compiled = run_both(name, steps, eval_every=eval_every)
+    explanation = compiled.explain()
+    assert explanation.break_reasons == []
+    # Every step but each signature's first (traced) one is a replay.
+    assert replays(compiled) == steps - explanation.traces
+
+
+def test_compiled_float32_matches_eager():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        compiled = run_both("batchnorm", 30, dtype=np.float32, eval_every=7)
+    assert replays(compiled) == 30 - compiled.explain().traces
+
+
+def test_dropout_draws_a_fresh_mask_every_call():
+    model, optimizer = built("dropout")
+    model.eval()
+    model[2].train()  # only dropout is random
+    compiled = mytorch.compile(lambda x: model(x) * 1.0)
+    x = Tensor(np.ones((4, 30)))
+    outputs = [compiled(x).data.copy() for _ in range(4)]
+    assert not any(np.array_equal(outputs[0], other) for other in outputs[1:])
+    assert replays(compiled) == 3
+
+
+def test_grads_and_results_of_a_replay_are_new_arrays():
+    """A caller that keeps a step's loss or a .grad never sees the next step overwrite it."""
+    model, optimizer = built("mlp")
+    compiled = mytorch.compile(training(model, optimizer))
+    kept = []
+    for x, y in batches("mlp", 5):
+        loss = compiled(x, y)
+        kept.append((loss, loss.data.copy(), model[0].weight.grad, model[0].weight.grad.data.copy()))
+    for loss, loss_values, grad, grad_values in kept:
+        assert np.array_equal(loss.data, loss_values) and np.array_equal(grad.data, grad_values)
+        assert loss.grad_fn is None
+    assert len({id(grad.data) for _, _, grad, _ in kept}) == len(kept)
+
+
+def test_arrays_and_python_values_as_arguments():
+    model, optimizer = built("mlp")
+    step = training(model, optimizer)
+    compiled = mytorch.compile(lambda x, y, scale: step(Tensor(x * scale), Tensor(y)))
+    eager_model, eager_optimizer = built("mlp")
+    eager = training(eager_model, eager_optimizer)
+    for x, y in batches("mlp", 4):
+        assert compiled(x.data, y.data, 2.0).item() == eager(Tensor(x.data * 2.0), y).item()
+    assert replays(compiled) == 3
+    compiled(x.data, y.data, 3.0)  # another value of a Python argument: another trace
+    assert compiled.explain().traces == 2
+
+
+# ------------------------------------------------------------------ guards
+
+def guarded_run(change, name: str = "mlp", calls: int = 6, at: int = 3):
+    """Train eagerly and compiled, applying `change(model, optimizer)` to both before call
+    `at` (from the same random state); they must agree throughout. Returns the compiled step."""
+    sides = [built(name), built(name)]
+    steps = [training(*sides[0]), mytorch.compile(training(*sides[1]))]
+    for index, (x, y) in enumerate(batches(name, calls)):
+        if index == at:
+            for model, optimizer in sides:
+                np.random.seed(2)
+                change(model, optimizer)
+        losses = []
+        for step in steps:
+            np.random.seed(index)
+            losses.append(step(x, y).item())
+        assert losses[0] == losses[1], f"call {index}"
+    assert_same(*sides)
+    return steps[1]
+
+
+def test_a_new_signature_retraces():
+    model, optimizer = built("mlp")
+    compiled = mytorch.compile(training(model, optimizer))
+    for batch in (8, 8, 5, 5, 8):
+        x, y = batches("mlp", 1, batch=batch)[0]
+        compiled(x, y)
+    explanation = compiled.explain()
+    assert explanation.traces == 2 and replays(compiled) == 3
+
+
+@pytest.mark.parametrize("change, what", [
+    (lambda model, optimizer: setattr(optimizer, "lr", 0.05), "SGD.lr"),
+    (lambda model, optimizer: model.eval(), "Dropout.is_train"),
+    (lambda model, optimizer: model[0].requires_grad_(False), "requires_grad"),
+    (lambda model, optimizer: optimizer.load_state_dict(optimizer.state_dict()), "SGD.momentums"),
+    (lambda model, optimizer: model.__setitem__(0, nn.Linear(30, 32)), "Sequential._submodules"),
+])
+def test_a_change_the_trace_depended_on_retraces(change, what):
+    compiled = guarded_run(change, "dropout")
+    # (A replaced layer's parameters are not the optimizer's: their .grads accumulate,
+    # which a third trace follows.)
+    assert compiled.explain().traces >= 2
+    assert what in compiled.explain().retraces[0]
+
+
+def test_a_mode_the_trace_never_read_needs_no_retrace():
+    """Without dropout or batch norm, eval mode changes nothing the step computes."""
+    compiled = guarded_run(lambda model, optimizer: model.eval())
+    assert compiled.explain().traces == 1
+
+
+def test_loading_a_model_state_needs_no_retrace():
+    """Module.load_state_dict copies into the same arrays, which a replay reads afresh."""
+    saved = {}
+
+    def change(model, optimizer):
+        saved.setdefault(id(model), model.state_dict())
+        model.load_state_dict({name: value * 0.5 for name, value in saved[id(model)].items()})
+
+    compiled = guarded_run(change)
+    assert compiled.explain().traces == 1
+
+
+def test_a_global_the_step_reads_is_guarded():
+    globals()["SCALE"] = 1.0
+    model, optimizer = built("mlp")
+    criterion = nn.CrossEntropyLoss()
+
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = criterion(model(x) * SCALE, y)  # noqa: F821 (a module global, set above)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    compiled = mytorch.compile(step)
+    x, y = batches("mlp", 1)[0]
+    first = [compiled(x, y).item() for _ in range(2)]
+    globals()["SCALE"] = 2.0
+    model_e, optimizer_e = built("mlp")
+    compiled(x, y)
+    assert "SCALE" in compiled.explain().retraces[0]
+    assert first[0] != first[1]
+
+
+# ------------------------------------------------------------------ what falls back to eager
+
+def fallback_run(body, calls: int = 5, **compile_options):
+    """Run a step built by `body(model, optimizer, criterion)` eagerly and compiled; they
+    must agree. Returns (compiled step, CompileWarnings)."""
+    sides = [built("mlp"), built("mlp")]
+    steps = [body(*sides[0], nn.CrossEntropyLoss()),
+             mytorch.compile(body(*sides[1], nn.CrossEntropyLoss()), **compile_options)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for x, y in batches("mlp", calls):
+            np.random.seed(3)
+            expected = steps[0](x, y).item()
+            np.random.seed(3)
+            assert steps[1](x, y).item() == expected
+    assert_same(*sides)
+    return steps[1], [str(w.message) for w in caught if w.category is CompileWarning]
+
+
+def test_item_in_the_middle_runs_eagerly_with_its_reason():
+    def body(model, optimizer, criterion):
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = criterion(model(x), y)
+            if loss.item() > 2.0:  # a Python branch on a value that changes every call
+                loss = loss * 0.5
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step
+
+    compiled, caught = fallback_run(body)
+    reason = compiled.explain().break_reasons[0]
+    assert ".item()" in reason and "changed" in reason and "test_compile.py" in reason
+    assert len(caught) == 1 and reason in caught[0]
+
+
+def test_a_stable_branch_on_values_is_guarded_and_falls_back_when_it_flips():
+    def body(model, optimizer, criterion):
+        def step(x, y):
+            optimizer.zero_grad()
+            out = model(x)
+            if (out.data > 1).any():  # false for these batches until the last one
+                out = out * 0.1
+            loss = criterion(out, y)
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step
+
+    sides = [built("mlp"), built("mlp")]
+    steps = [body(*sides[0], nn.CrossEntropyLoss()), mytorch.compile(body(*sides[1], nn.CrossEntropyLoss()))]
+    data = batches("mlp", 5)
+    data[4] = (Tensor(data[4][0].data * 1000), data[4][1])  # flips the branch
+    for x, y in data:
+        assert steps[0](x, y).item() == steps[1](x, y).item()
+    assert_same(*sides)
+    info = steps[1].explain().entries[0]
+    assert (info["status"], info["replays"], info["fallbacks"]) == ("replayed", 3, 1)
+
+
+@pytest.mark.parametrize("body, reason", [
+    (lambda model, optimizer, criterion: lambda x, y: _with_hook(model, optimizer, criterion, x, y),
+     "register_hook"),
+    (lambda model, optimizer, criterion: lambda x, y: _with_numpy_random(model, optimizer, criterion, x, y),
+     "mytorch.random.draw"),
+    (lambda model, optimizer, criterion: lambda x, y: _in_anomaly_mode(model, optimizer, criterion, x, y),
+     "anomaly"),
+])
+def test_what_cannot_be_traced_runs_eagerly_with_its_reason(body, reason):
+    compiled, caught = fallback_run(body)
+    assert reason in compiled.explain().break_reasons[0]
+    assert len(caught) == 1 and reason in caught[0]
+
+
+def _with_hook(model, optimizer, criterion, x, y):
+    optimizer.zero_grad()
+    out = model(x)
+    out.register_hook(lambda grad: grad * 2)
+    loss = criterion(out, y)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+def _with_numpy_random(model, optimizer, criterion, x, y):
+    optimizer.zero_grad()
+    loss = criterion(model(x) * Tensor(np.random.rand(10)), y)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+def _in_anomaly_mode(model, optimizer, criterion, x, y):
+    with mytorch.autograd.detect_anomaly():
+        return training(model, optimizer)(x, y)
+
+
+def test_anomaly_mode_at_call_time_runs_eagerly():
+    model, optimizer = built("mlp")
+    compiled = mytorch.compile(training(model, optimizer))
+    x, y = batches("mlp", 1)[0]
+    with mytorch.autograd.detect_anomaly(), pytest.warns(CompileWarning, match="anomaly"):
+        assert compiled(x, y).grad_fn is not None  # an eager result
+    compiled(x, y)
+    assert compiled.explain().traces == 2
+
+
+def test_an_array_leaked_out_of_the_tracer_is_caught_by_the_check_against_eager():
+    """ndarray.view through the base class hands out plain memory the tracer cannot follow;
+    what is computed from it is stale in a replay, which the first replay's check finds."""
+    def body(model, optimizer, criterion):
+        def step(x, y):
+            optimizer.zero_grad()
+            plain = np.ndarray.view(x.data, np.ndarray)
+            loss = criterion(model(Tensor(plain * 2.0)), y)
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step
+
+    compiled, caught = fallback_run(body)
+    assert "differed from eager" in compiled.explain().break_reasons[0]
+
+
+def test_fullgraph_raises_and_leaves_the_state_as_it_was():
+    model, optimizer = built("mlp")
+    before = [p.data.copy() for p in model.parameters()]
+    compiled = mytorch.compile(lambda x, y: _with_hook(model, optimizer, nn.CrossEntropyLoss(), x, y),
+                               fullgraph=True)
+    with pytest.raises(RuntimeError, match="register_hook"):
+        compiled(*batches("mlp", 1)[0])
+    assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
+    assert all(p.grad is None for p in model.parameters())
+
+
+# ------------------------------------------------------------------ memory
+
+def test_replay_memory_does_not_grow():
+    """After a few calls (the interpreter's own caches), replays allocate nothing that stays:
+    a leak of even the smallest gradient (10 floats) per call would show as 8 KB."""
+    model, optimizer = built("gru")
+    compiled = mytorch.compile(training(model, optimizer))
+    data = batches("gru", 2)
+
+    def calls(count):
+        for index in range(count):
+            compiled(*data[index % 2])
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0]
+
+    calls(5)
+    tracemalloc.start()
+    try:
+        calls(50)
+        first = calls(50)
+        last = calls(100)
+    finally:
+        tracemalloc.stop()
+    assert replays(compiled) == 204
+    assert last - first < 1024, f"memory grew by {last - first} bytes over 100 replays"
+
+
+# ------------------------------------------------------------------ use
+
+def test_decorator_forms():
+    model, optimizer = built("mlp")
+
+    @mytorch.compile
+    def plain(x, y):
+        return training(model, optimizer)(x, y)
+
+    @mytorch.compile(fullgraph=True)
+    def strict(x, y):
+        return training(model, optimizer)(x, y)
+
+    x, y = batches("mlp", 1)[0]
+    for step in (plain, strict):
+        assert isinstance(step, mytorch.jit.CompiledFunction) and step.__name__ in ("plain", "strict")
+        step(x, y)
+        step(x, y)
+        assert replays(step) == 1
+
+
+def test_a_tuple_of_results():
+    model, optimizer = built("mlp")
+    step = training(model, optimizer)
+
+    def both(x, y):
+        loss = step(x, y)
+        return loss, loss * 2
+
+    compiled = mytorch.compile(both)
+    for x, y in batches("mlp", 3):
+        loss, double = compiled(x, y)
+        assert double.item() == 2 * loss.item()
+    assert replays(compiled) == 2
+
+
+def test_explain_says_what_happened():
+    model, optimizer = built("mlp")
+    compiled = mytorch.compile(training(model, optimizer))
+    for x, y in batches("mlp", 3):
+        compiled(x, y)
+    text = str(compiled.explain())
+    assert "1 trace(s)" in text and "replayed" in text and "2 replay(s)" in text
+    compiled.reset()
+    assert compiled.explain().traces == 0
+
+
+def test_a_non_callable_is_a_type_error():
+    with pytest.raises(TypeError, match="callable.*int"):
+        mytorch.compile(5)
+    with pytest.raises(TypeError, match="fullgraph"):
+        mytorch.compile(lambda: None, fullgraph="yes")
+
+
+def test_a_step_that_returns_a_number_is_a_type_error_and_changes_nothing():
+    model, optimizer = built("mlp")
+    step = training(model, optimizer)
+    compiled = mytorch.compile(lambda x, y: step(x, y).item())
+    before = [p.data.copy() for p in model.parameters()]
+    x, y = batches("mlp", 1)[0]
+    with pytest.raises(TypeError, match=r"returned float .*return the loss itself"):
+        compiled(x, y)
+    assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
+    assert all(p.grad is None for p in model.parameters())
+    assert optimizer_state(optimizer)[0].any() == False  # noqa: E712 (the momentum buffers)
