@@ -270,6 +270,66 @@ def test_a_global_the_step_reads_is_guarded():
     assert first[0] != first[1]
 
 
+def test_a_step_that_sets_the_mode_itself_replays_the_change():
+    """model.train() inside the step: its entry mode does not matter, and every replay
+    leaves the model in training mode, as eager does."""
+    sides = [built("dropout"), built("dropout")]
+
+    def body(model, optimizer):
+        step = training(model, optimizer)
+
+        def train_step(x, y):
+            model.train()
+            return step(x, y)
+        return train_step
+
+    steps = [body(*sides[0]), mytorch.compile(body(*sides[1]))]
+    for index, (x, y) in enumerate(batches("dropout", 6)):
+        losses = []
+        for (model, _), step in zip(sides, steps):
+            model.eval()
+            np.random.seed(index)
+            losses.append(step(x, y).item())
+            assert all(module.is_train for module in model.modules())
+        assert losses[0] == losses[1]
+    assert_same(*sides)
+    assert steps[1].explain().traces == 1 and replays(steps[1]) == 5
+
+
+def test_the_attributes_of_a_method_steps_object_are_guarded():
+    class Trainer:
+        def __init__(self):
+            self.model, self.optimizer = built("mlp")
+            self.criterion = nn.CrossEntropyLoss()
+            self.scale = 1.0
+
+        def step(self, x, y):
+            self.optimizer.zero_grad()
+            loss = self.criterion(self.model(x) * self.scale, y)
+            loss.backward()
+            self.optimizer.step()
+            return loss
+
+    trainer = Trainer()
+    compiled = mytorch.compile(trainer.step)
+    data = batches("mlp", 3)
+    compiled(*data[0])
+    compiled(*data[1])
+    trainer.scale = 2.0
+    compiled(*data[2])
+    assert "Trainer.scale" in compiled.explain().retraces[0]
+
+
+def test_a_compiled_function_called_while_another_traces_runs_inline():
+    model, optimizer = built("mlp")
+    inner = mytorch.compile(training(model, optimizer))
+    outer = mytorch.compile(lambda x, y: inner(x, y) * 1.0)
+    for x, y in batches("mlp", 3):
+        outer(x, y)
+    # (inner ran on its own only in outer's check against eager, the second call)
+    assert replays(outer) == 2 and replays(inner) == 0
+
+
 # ------------------------------------------------------------------ what falls back to eager
 
 def fallback_run(body, calls: int = 5, **compile_options):

@@ -11,6 +11,7 @@ from mytorch import grad_mode
 from mytorch.jit import guards, program as program_module, state
 from mytorch.jit.capture import Trace, capture
 from mytorch.jit.program import Deopt, Program
+from mytorch.jit import tracing
 from mytorch.jit.tracing import TracedArray, _plain_of
 from mytorch.tensor import Tensor
 
@@ -64,7 +65,8 @@ class CompiledFunction:
     # ------------------------------------------------------------------ calls
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._disable:
+        if self._disable or tracing.active() is not None:
+            # Called while another compiled function traces: its work is that trace's.
             return self._fn(*args, **kwargs)
         signature = guards.signature(args, kwargs)
         entries = self._cache.get(signature.key)

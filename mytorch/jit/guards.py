@@ -232,6 +232,11 @@ def snapshot_globals(fn: Callable) -> List[Tuple[str, Any, Any, Any]]:
         except ValueError:  # not yet assigned
             continue
         found.append((f"closure variable {name!r}", cell, "cell_contents", value))
+    owner = getattr(fn, "__self__", None)
+    if owner is not None and hasattr(owner, "__dict__") and not isinstance(owner, type):
+        state = vars(owner)
+        for name, value in state.items():
+            found.append((f"{type(owner).__name__}.{name} (of the step's object)", state, name, value))
     return found
 
 
