@@ -4,7 +4,7 @@
 share it:
 
 - `make_parser` and `parse_args`: the common options (`--data`, `--dataset`, `--epochs`,
-  `--batch-size`, `--lr`, `--seed`, `--dtype`, `--threads`, `--plot`), every value checked
+  `--batch-size`, `--lr`, `--compile`, `--seed`, `--dtype`, `--threads`, `--plot`), every value checked
   with `mytorch.checks` before any work starts, the output path included;
 - `session`: BLAS and OpenMP limited to `--threads` threads (threadpoolctl), the default
   dtype set to `--dtype` and every random draw seeded with `--seed`, all restored after;
@@ -77,7 +77,8 @@ def make_parser(prog: Optional[str], description: str, *, plot: PathLike,
         description: what the program does.
         plot: the default of `--plot`.
         epochs, batch_size, lr: the defaults of `--epochs`, `--batch-size` and `--lr`;
-            a program that trains with fixed settings leaves them None and gets no such options.
+            a program that trains with fixed settings leaves them None and gets no such
+            options (nor `--compile`).
         dtype: the default of `--dtype`.
     """
     parser = argparse.ArgumentParser(prog=prog, description=description)
@@ -94,6 +95,9 @@ def make_parser(prog: Optional[str], description: str, *, plot: PathLike,
                             help=f"samples per batch (default {batch_size})")
         parser.add_argument("--lr", type=float, default=lr, metavar="X",
                             help=f"learning rate (default {lr})")
+        parser.add_argument("--compile", action="store_true",
+                            help="trace the training step once per batch shape and replay its "
+                                 "NumPy work (mytorch.compile): the same results, faster")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="N",
                         help=f"seed of the initial weights and the shuffles (default {DEFAULT_SEED})")
     parser.add_argument("--dtype", choices=DTYPES, default=dtype,
@@ -266,6 +270,20 @@ def print_saved(path: PathLike) -> None:
 
 # ------------------------------------------------------------ the examples' harness
 
+def training_step(model: Module, optimizer: Any, criterion: Callable[..., Any],
+                  compiled: bool = False) -> Callable[[Any, Any], Any]:
+    """One training step on a batch (zero_grad, forward, loss, backward, optimizer step),
+    returning the loss; with compiled=True, `mytorch.compile` of it (`--compile`)."""
+    def step(inputs: Any, labels: Any) -> Any:
+        optimizer.zero_grad()
+        loss = criterion(model(inputs), labels)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return mytorch.compile(step) if compiled else step
+
+
 @reports_failures
 def train_classifier(argv: Optional[Sequence[str]], *, description: str,
                      build_model: Callable[[], Module],
@@ -327,6 +345,7 @@ def _fit(model: Module, args: argparse.Namespace, train: TensorDataset,
     """Train for `args.epochs`; per epoch (epoch, training loss, held-out loss, accuracy)."""
     criterion = CrossEntropyLoss()
     optimizer = Adam(model.parameters(), lr=args.lr)
+    step = training_step(model, optimizer, criterion, args.compile)
     loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, generator=args.seed)
     history: List[Tuple[int, float, float, float]] = []
     with progress_bar(len(loader) * args.epochs) as bar:
@@ -335,10 +354,7 @@ def _fit(model: Module, args: argparse.Namespace, train: TensorDataset,
             model.train()
             loss_sum = 0.0
             for inputs, labels in loader:
-                optimizer.zero_grad()
-                loss = criterion(model(inputs), labels)
-                loss.backward()
-                optimizer.step()
+                loss = step(inputs, labels)
                 loss_sum += loss.item() * len(labels.data)
                 bar.update()
             accuracy, held_out_loss = evaluate(model, *held_out, criterion=criterion)

@@ -493,6 +493,30 @@ def test_replay_memory_does_not_grow():
     assert last - first < 1024, f"memory grew by {last - first} bytes over 100 replays"
 
 
+# ------------------------------------------------------------------ the programs
+
+def test_the_programs_compile_option_trains_the_same_model(tmp_path, monkeypatch, capsys):
+    from hw1 import mnist as hw1_mnist
+    from mytorch import cli
+    rng = np.random.default_rng(0)
+    x, y = rng.random((90, 784)), rng.integers(0, 10, 90)
+    data = cli.Data(x[:60], y[:60], x[60:], y[60:], name="toy", held_out="validation",
+                    source="memory")
+    monkeypatch.setattr(cli, "load", lambda args: data)
+    printed = []
+    for option in ([], ["--compile"]):
+        args = ["--batch-size", "16", "--plot", str(tmp_path / "p.png")] + option
+        assert cli.train_classifier(args, description="d", epochs=2, plot="x.png",
+                                    build_model=lambda: nn.Sequential(nn.Linear(784, 10))) == 0
+        assert hw1_mnist.main(["--epochs", "2", "--batch-size", "16", "--plot",
+                               str(tmp_path / "h.png")] + option) == 0
+        printed.append([line for line in capsys.readouterr().out.splitlines()
+                        if not line.startswith("time:")])
+    assert printed[0] == printed[1]
+    assert "--compile" in cli.make_parser("p", "d", plot="x.png", epochs=1, batch_size=1,
+                                          lr=0.1).format_help()
+
+
 # ------------------------------------------------------------------ use
 
 def test_decorator_forms():
