@@ -2,8 +2,10 @@
 when what it depended on changes, runs eagerly (saying why) when it cannot be traced,
 keeps its memory flat, and rejects bad use clearly."""
 import gc
+import re
 import tracemalloc
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -515,6 +517,20 @@ def test_the_programs_compile_option_trains_the_same_model(tmp_path, monkeypatch
     assert printed[0] == printed[1]
     assert "--compile" in cli.make_parser("p", "d", plot="x.png", epochs=1, batch_size=1,
                                           lr=0.1).format_help()
+
+
+def test_the_documentation_examples_run():
+    """docs/compile.md's Python blocks, in order, in one namespace (they build on each other)."""
+    page = Path(__file__).resolve().parents[1] / "docs" / "compile.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.DOTALL)
+    assert len(blocks) >= 3
+    namespace: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CompileWarning)
+        for index, block in enumerate(blocks):
+            exec(compile(block, f"docs/compile.md block {index + 1}", "exec"), namespace)
+    assert namespace["step"].explain().traces == 4
+    assert ".item()" in namespace["noisy"].explain().break_reasons[0]
 
 
 # ------------------------------------------------------------------ use

@@ -36,6 +36,7 @@ class _Entry:
         self.status = "eager" if program is None or reason else "traced"
         self.reason = reason
         self.calls = self.replays = self.fallbacks = 0
+        self.last_call = 0  # the owner's call count when this entry last ran
 
     def go_eager(self, reason: str, owner: "CompiledFunction") -> None:
         self.status, self.reason = "eager", reason
@@ -54,6 +55,7 @@ class CompiledFunction:
         self._disable = disable
         self._cache: Dict[Any, List[_Entry]] = {}
         self._retraces: List[str] = []
+        self._calls = 0
         functools.update_wrapper(self, fn, updated=())
 
     def __repr__(self) -> str:
@@ -78,6 +80,8 @@ class CompiledFunction:
 
     def _run(self, entry: _Entry, signature: guards.Signature, args: tuple, kwargs: dict) -> Any:
         entry.calls += 1
+        self._calls += 1
+        entry.last_call = self._calls
         if entry.status == "eager":
             return self._fn(*args, **kwargs)
         if entry.status == "traced":
@@ -118,8 +122,9 @@ class CompiledFunction:
                entries: Optional[List[_Entry]]) -> Any:
         description = _describe(args, kwargs)
         if entries:
-            failed = [entry.guard.failed() for entry in entries]
-            self._retraces.append(f"{description}: {failed[-1] or 'a guard'} changed")
+            # What changed since the trace that ran last for this signature.
+            latest = max(entries, key=lambda entry: entry.last_call)
+            self._retraces.append(f"{description}: {latest.guard.failed() or 'a guard'} changed")
         if entries is not None and len(entries) >= CACHE_LIMIT:
             reason = (f"more than {CACHE_LIMIT} traces for one signature (the last retrace: "
                       f"{self._retraces[-1]})")
@@ -145,6 +150,8 @@ class CompiledFunction:
                        "; ".join(dict.fromkeys(program.reasons)))
         self._cache.setdefault(signature.key, []).append(entry)
         entry.calls += 1
+        self._calls += 1
+        entry.last_call = self._calls
         result = _release(trace)
         if entry.status == "eager":
             self._warn(entry)

@@ -151,7 +151,8 @@ class Guard:
         self.check = namespace["check"]
 
     def failed(self) -> Optional[str]:
-        """What the first item that no longer holds checks, or None."""
+        """What the items that no longer hold check ('SGD.lr, BatchNorm1d.is_train'), or None."""
+        failures: List[str] = []
         for how, holder, key, expected, what in self.items:
             try:
                 if how == "len":
@@ -162,9 +163,9 @@ class Guard:
                              not value if how.endswith("falsy") else bool(value == expected))
             except Exception:
                 holds = False
-            if not holds:
-                return what
-        return None
+            if not holds and what not in failures:
+                failures.append(what)
+        return ", ".join(failures) or None
 
 
 def build(trace: Trace, globals_: List[Tuple[str, Any, Any, Any]], opaque: List[Any]) -> Guard:
