@@ -27,7 +27,8 @@ class RowRNN(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         _, last = self.rnn(x)
-        return self.fc(last[0] if isinstance(last, tuple) else last)
+        hidden = last[0] if isinstance(last, tuple) else last  # an LSTM's is (h, c)
+        return self.fc(hidden.reshape(-1, hidden.shape[-1]))  # (B, H), or (1, B, H) as PyTorch
 
 
 def cnn() -> nn.Module:
