@@ -359,6 +359,9 @@ class Tracer:
         self._tensor_index: Dict[int, int] = {}
         self._unowned_copies: Dict[int, np.ndarray] = {}  # unowned slot -> its values at first use
         self.preimages: Dict[int, np.ndarray] = {}  # argument or external slot -> values before
+        # Slots and buffers whose values can differ between calls (they come from the call's
+        # data, however indirectly); the rest are constants the trace computed.
+        self._varying: set = set()
 
     # -------------------------------------------------------------- slots
 
@@ -368,7 +371,16 @@ class Tracer:
         self.slots.append(slot)
         self._slot_of[id(plain)] = slot.index
         self._keep.append(plain)
+        if kind != RESULT:
+            self._varying.add(slot.index)
         return slot
+
+    def varies(self, template: Any) -> bool:
+        """Whether any slot in `template` can hold other values at another call."""
+        found: List[int] = []
+        _collect_refs(template, found)
+        return any(slot in self._varying or any(b in self._varying for b in self.slots[slot].buffers)
+                   for slot in found)
 
     def _wrap(self, slot: Slot) -> TracedArray:
         traced = np.ndarray.view(slot.array, TracedArray)
@@ -464,8 +476,13 @@ class Tracer:
         with new arrays as TracedArrays."""
         index = len(self.ops)
         out_template, traced_result = self._outputs(result, index, inputs)
-        self.ops.append(Op(kind, fn, args, kwargs, out_template, tuple(writes), where_called(),
-                           method=method, supports_out=supports_out))
+        op = Op(kind, fn, args, kwargs, out_template, tuple(writes), where_called(),
+                method=method, supports_out=supports_out)
+        self.ops.append(op)
+        if kind == "draw" or self.varies(args) or self.varies(kwargs):
+            for slot in op.outputs() + list(writes):
+                self._varying.add(slot)
+                self._varying.update(self.slots[slot].buffers)
         return traced_result
 
     def _outputs(self, result: Any, producer: int, inputs: Sequence[np.ndarray]) -> Tuple[Any, Any]:
@@ -526,11 +543,11 @@ class Tracer:
         plain_kwargs, kwarg_refs = self._unwrap(kwargs)
         if name in _METADATA_FUNCTIONS:
             return func(*plain_args, **plain_kwargs)
-        if name in _SHAPE_FROM_VALUES or (name == "where" and len(args) == 1) or (
-                name in ("compress", "repeat") and isinstance(
-                    (args + (None, None))[0 if name == "compress" else 1], TracedArray)):
-            self.breaks.append(f"np.{name} makes an array whose shape depends on values, at "
-                               f"{where_called()}")
+        values = (arg_refs[:1] if name != "repeat" else arg_refs[1:2]) if arg_refs else ()
+        if (name in _SHAPE_FROM_VALUES or (name == "where" and len(args) == 1)
+                or name in ("compress", "repeat")) and self.varies(values):
+            self.breaks.append(f"np.{name} makes an array whose shape depends on values that "
+                               f"change between calls, at {where_called()}")
         writes: List[int] = []
         position = _WRITES_ARGUMENT.get(name)
         if position is not None and position < len(arg_refs) and isinstance(arg_refs[position], Ref):
@@ -560,16 +577,16 @@ class Tracer:
             plain_kwargs["out"], kwarg_refs["out"] = self._unwrap(kwargs["out"], writes, written=True)
         if name in _UNTRACEABLE:
             self.breaks.append(f"ndarray.{name} is not traced ({where_called()})")
-        if name in _DATA_DEPENDENT_SHAPE:
-            self.breaks.append(f"ndarray.{name} makes an array whose shape depends on values, "
-                               f"at {where_called()}")
+        if name in _DATA_DEPENDENT_SHAPE and self.varies((self_ref,) + tuple(arg_refs)):
+            self.breaks.append(f"ndarray.{name} makes an array whose shape depends on values that "
+                               f"change between calls, at {where_called()}")
         if attribute:
             result = getattr(plain_self, name)
         else:
             result = getattr(np.ndarray, name)(plain_self, *plain_args, **plain_kwargs)
-        if name == "__getitem__" and _is_advanced_bool(plain_args[0]):
-            self.breaks.append(f"indexing with a boolean mask makes an array whose shape depends "
-                               f"on values, at {where_called()}")
+        if name == "__getitem__" and _is_advanced_bool(plain_args[0]) and self.varies(arg_refs):
+            self.breaks.append(f"indexing with a boolean mask that changes between calls makes an "
+                               f"array whose shape changes, at {where_called()}")
         if name in _READS_VALUE:
             return self.guard(name, (self_ref,) + tuple(arg_refs), kwarg_refs, result, method=True)
         arrays = [plain_self] + [a for a in _flat_arrays(plain_args)]
