@@ -15,9 +15,8 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-import mytorch
 from bench import cnn, gru, run, timing
-from mytorch import Tensor, nn, optim
+from mytorch import Tensor, cli, nn, optim
 
 DEEP = [784] + [64] * 8 + [10]
 NETWORKS = ("handout", "wide", "deep", "cnn", "gru", "gru1")
@@ -25,16 +24,7 @@ NETWORKS = ("handout", "wide", "deep", "cnn", "gru", "gru1")
 
 def compiled_stepper(model: nn.Module, optimizer: optim.Optimizer) -> timing.Step:
     """`timing.mytorch_stepper`'s step, compiled: zero_grad, cross-entropy, backward, step."""
-    criterion = nn.CrossEntropyLoss()
-
-    @mytorch.compile
-    def step(x: Tensor, labels: Tensor) -> Tensor:
-        optimizer.zero_grad()
-        loss = criterion(model(x), labels)
-        loss.backward()
-        optimizer.step()
-        return loss
-
+    step = cli.training_step(model, optimizer, nn.CrossEntropyLoss(), compiled=True)
     return lambda x, labels: step(Tensor(x), Tensor(labels)).item()
 
 

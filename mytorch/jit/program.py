@@ -29,7 +29,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 import numpy as np
 
 from mytorch.jit.capture import Trace, _same_leaf
-from mytorch.jit.tracing import ARG, EXTERNAL, RESULT, UNOWNED, Op, Ref, TracedArray, same_value
+from mytorch.jit.tracing import (ARG, EXTERNAL, RESULT, UNOWNED, Op, Ref, TracedArray, map_refs,
+                                 same_value)
 from mytorch.tensor import Tensor
 
 _EFFECTS = ("draw", "opaque", "grad", "errstate", "guard")
@@ -734,31 +735,12 @@ def _read_name(op: Op) -> str:
 
 def _rename(template: Any, renames: Dict[int, int]) -> Any:
     """`template` with each Ref to a renamed slot pointing at its new slot."""
-    if isinstance(template, Ref):
-        return Ref(renames[template.slot]) if template.slot in renames else template
-    if isinstance(template, tuple) and type(template) is tuple:
-        return tuple(_rename(item, renames) for item in template)
-    if isinstance(template, list):
-        return [_rename(item, renames) for item in template]
-    if isinstance(template, dict):
-        return {key: _rename(value, renames) for key, value in template.items()}
-    if isinstance(template, slice):
-        return slice(*(_rename(part, renames) for part in (template.start, template.stop, template.step)))
-    return template
+    return map_refs(template, lambda ref: Ref(renames[ref.slot]) if ref.slot in renames else ref)
 
 
 def _substitute(template: Any, values: Dict[int, Any]) -> Any:
-    if isinstance(template, Ref):
-        return values[template.slot]
-    if isinstance(template, tuple) and type(template) is tuple:
-        return tuple(_substitute(item, values) for item in template)
-    if isinstance(template, list):
-        return [_substitute(item, values) for item in template]
-    if isinstance(template, dict):
-        return {key: _substitute(value, values) for key, value in template.items()}
-    if isinstance(template, slice):
-        return slice(*(_substitute(part, values) for part in (template.start, template.stop, template.step)))
-    return template
+    """`template` with each Ref replaced by its slot's value."""
+    return map_refs(template, lambda ref: values[ref.slot])
 
 
 class _Code:

@@ -142,6 +142,22 @@ def _collect_refs(template: Any, found: List[int]) -> None:
 _LIBRARY = os.path.dirname(_HERE.rstrip(os.sep)) + os.sep
 
 
+def map_refs(template: Any, change: Callable[[Ref], Any]) -> Any:
+    """`template` (tuples, lists, dicts and slices, at any depth) with each Ref replaced by
+    `change(ref)`."""
+    if isinstance(template, Ref):
+        return change(template)
+    if isinstance(template, tuple) and type(template) is tuple:
+        return tuple([map_refs(item, change) for item in template])
+    if isinstance(template, list):
+        return [map_refs(item, change) for item in template]
+    if isinstance(template, dict):
+        return {key: map_refs(value, change) for key, value in template.items()}
+    if isinstance(template, slice):
+        return slice(*[map_refs(part, change) for part in (template.start, template.stop, template.step)])
+    return template
+
+
 def where_called() -> str:
     """'file:line' of the innermost frame outside this package and NumPy (the line of the
     step, or of the library, that made the current call) and, when that is in the library,
