@@ -141,7 +141,8 @@ class _Capture:
 def _tensor_properties(capture: _Capture) -> Dict[str, property]:
     def get_data(tensor: Tensor) -> Any:
         data = tensor.__dict__["data"]
-        if id(tensor) in capture.new_tensors or isinstance(data, TracedArray):
+        if id(tensor) in capture.new_tensors or (isinstance(data, TracedArray)
+                                                 and capture.tracer.owns(data)):
             return data
         return capture.adopt(tensor)
 

@@ -322,7 +322,7 @@ def _metadata_setter(name: str) -> property:
         if tracer is not None:
             tracer.breaks.append(f"setting ndarray.{name} in place at {where_called()}")
         descriptor.__set__(_plain_of(self), value)
-        descriptor.__set__(np.ndarray.view(self, np.ndarray), value)
+        descriptor.__set__(self, value)
 
     return property(lambda self: descriptor.__get__(_plain_of(self)), setter)
 
@@ -398,6 +398,11 @@ class Tracer:
         return any(slot in self._varying or any(b in self._varying for b in self.slots[slot].buffers)
                    for slot in found)
 
+    def owns(self, array: TracedArray) -> bool:
+        """Whether `array` is one of this trace's TracedArrays."""
+        slot = array._slot
+        return slot is not None and self._wrapper.get(slot) is array
+
     def _wrap(self, slot: Slot) -> TracedArray:
         traced = np.ndarray.view(slot.array, TracedArray)
         traced._slot, traced._plain = slot.index, slot.array
@@ -431,7 +436,9 @@ class Tracer:
         the tracer has not seen as unowned slots."""
         if isinstance(template, TracedArray):
             slot = template._slot
-            if slot is None or _tracer is not self:
+            if not self.owns(template):
+                if template._plain is not None:  # left over from a finished trace: plain now
+                    return self._unwrap(template._plain, writes, written)
                 self.breaks.append(f"an array made by a NumPy call the tracer cannot see is "
                                    f"used at {where_called()}")
                 return _plain_of(template), None
