@@ -5,9 +5,10 @@ import numpy as np
 
 from mytorch import checks
 
-# Told of every draw made through `draw`, when set: `mytorch.compile` records a traced
-# step's draws here, so each replay draws afresh, as the eager step would.
-_observer: Optional[Callable[[str, tuple, Any], Any]] = None
+# When set, it makes every draw that goes through `draw`, as `observer(distribution, args)`:
+# `mytorch.compile` records a traced step's draws there, so each replay draws afresh, as
+# the eager step would.
+_observer: Optional[Callable[[str, tuple], Any]] = None
 
 
 def manual_seed(seed: Any) -> None:
@@ -29,6 +30,7 @@ def draw(distribution: str, *args: Any) -> Any:
     `np.random` directly, so that `mytorch.compile` can record the draw and make it again,
     with the same arguments and from the same generator, at every replay.
     """
-    sample = getattr(np.random, distribution)(*args)
     observer = _observer
-    return sample if observer is None else observer(distribution, args, sample)
+    if observer is not None:
+        return observer(distribution, args)
+    return getattr(np.random, distribution)(*args)

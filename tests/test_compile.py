@@ -431,6 +431,17 @@ def _in_anomaly_mode(model, optimizer, criterion, x, y):
         return training(model, optimizer)(x, y)
 
 
+def test_draws_from_a_numpy_generator_run_eagerly_with_their_reason():
+    """A np.random.Generator fills its output in C, out of the tracer's sight."""
+    def body(model, optimizer, criterion):
+        rng = np.random.default_rng(0)
+        step = training(model, optimizer)
+        return lambda x, y: step(Tensor(x.data + 0.01 * rng.standard_normal(x.shape)), y)
+
+    compiled, caught = fallback_run(body)
+    assert "np.empty" in compiled.explain().break_reasons[0] and len(caught) == 1
+
+
 def test_anomaly_mode_at_call_time_runs_eagerly():
     model, optimizer = built("mlp")
     compiled = mytorch.compile(training(model, optimizer))

@@ -390,7 +390,7 @@ def _from_numpy_or_here(depth: int = 2) -> bool:
 def _creation(original: Callable) -> Callable:
     def created(*args: Any, **kwargs: Any) -> Any:
         tracer = tracing.active()
-        if tracer is None or _from_numpy_or_here():
+        if tracer is None or tracer.paused or _from_numpy_or_here():
             return original(*args, **kwargs)
         return tracer.create(original, args, kwargs)
     created.__name__ = original.__name__

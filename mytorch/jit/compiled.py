@@ -111,8 +111,11 @@ class CompiledFunction:
                                    result)
         different = state.difference(seen_replay, seen_eager)
         if different is not None:
+            suspects = (f"arrays made outside the tracer's sight, such as a np.random.Generator's "
+                        f"draws, first used at {'; '.join(program.untracked)}"
+                        if program.untracked else "a Python value that changes between calls")
             entry.go_eager(f"its first replay differed from eager in {different} (does the step "
-                           "use a Python value that changes between calls?)", self)
+                           f"use {suspects}?)", self)
             return result
         entry.status = "replayed"
         entry.replays += 1

@@ -60,6 +60,8 @@ class Program:
             by position, external arrays by object): what a check must save and compare.
         grads: the tensors whose `.grad` the replay sets (fixed tensors, or argument positions).
         optimizers: the optimizers whose `step` the replay calls as is.
+        untracked: where the program first used each plain array it holds by reference
+            (made outside what the tracer sees: a global, a np.random.Generator's draw).
         recorded, replayed, buffers, buffer_bytes: sizes, for `explain`.
     """
 
@@ -72,6 +74,7 @@ class Program:
         self.counters: List[Tuple[str, Any]] = []
         self.optimizers: List[Any] = []
         self.draws = False
+        self.untracked: List[str] = []  # where the replay's untracked plain arrays were first used
         self.recorded = self.replayed = self.buffers = self.buffer_bytes = self.hoisted = 0
 
 
@@ -522,6 +525,8 @@ class _Planner:
         self.program.source = code.source()
         self.program.replay = code.compile()
         self.program.written = self._written()
+        self.program.untracked = sorted({str(slot.owner) for slot in self.slots if slot.kind == UNOWNED
+                                         and slot.index in self.fixed and slot.owner != "the result"})
         self.program.grads = [self._tensor_target(op.args[0]) for op in self.ops if op.kind == "grad"]
         self.program.counters = [self._tensor_target(self.tracer.tensor_index(record.tensor))
                                  for record, _ in self.versions]

@@ -378,6 +378,10 @@ class Tracer:
         # Slots and buffers whose values can differ between calls (they come from the call's
         # data, however indirectly); the rest are constants the trace computed.
         self._varying: set = set()
+        # Buffers made by np.empty that no recorded op has written yet: reading one means
+        # something the tracer cannot see filled it (NumPy's own C code, a Generator's draw).
+        self._unfilled: Dict[int, str] = {}
+        self.paused = False  # set while the tracer itself calls into NumPy's C code
 
     # -------------------------------------------------------------- slots
 
@@ -446,6 +450,7 @@ class Tracer:
                 self._save_preimage(slot)
                 if writes is not None:
                     writes.append(slot)
+            self._fill(slot, written)
             return template._plain, Ref(slot)
         if isinstance(template, np.ndarray):
             slot = self._plain_slot(template)
@@ -623,6 +628,20 @@ class Tracer:
         return self._record(kind, fn, (self_ref,) + tuple(arg_refs), kwarg_refs, result, arrays,
                             writes, method=True, supports_out=name in _METHODS_WITH_OUT)
 
+    def _fill(self, slot: int, written: bool) -> None:
+        """Note a write into a buffer made by np.empty, or break on a read before any."""
+        if not self._unfilled:
+            return
+        for buffer in self.slots[slot].buffers:
+            made = self._unfilled.get(buffer)
+            if made is not None and written:
+                del self._unfilled[buffer]
+            elif made is not None:
+                self.breaks.append(f"an array made by np.empty at {made} is read at {where_called()} "
+                                   "before anything the tracer sees wrote it (C code filled it: a "
+                                   "np.random.Generator's draw?)")
+                del self._unfilled[buffer]
+
     def _save_preimage(self, slot: int) -> None:
         """Keep the values an argument's or external array had before the call first wrote
         into it, so that the call can be undone."""
@@ -659,12 +678,20 @@ class Tracer:
         slot = self._slot_of.get(id(result))
         if slot is not None and self.slots[slot].kind == UNOWNED:
             return result  # np.asarray of an array nothing owns: that array itself
-        return self._record("call", original, arg_refs, kwarg_refs, result, arrays, [])
+        traced = self._record("call", original, arg_refs, kwarg_refs, result, arrays, [])
+        if original.__name__ in ("empty", "empty_like") and isinstance(traced, TracedArray):
+            self._unfilled[traced._slot] = where_called()
+        return traced
 
-    def draw(self, name: str, args: tuple, sample: Any) -> Any:
-        """A draw from NumPy's global generator made through `mytorch.random.draw`."""
+    def draw(self, name: str, args: tuple) -> Any:
+        """Make and record a draw from NumPy's global generator (`mytorch.random.draw`)."""
         plain_args, arg_refs = self._unwrap(args)
         plain_kwargs, kwarg_refs = {}, {}
+        self.paused = True  # NumPy's generator makes its output with np.empty, in C
+        try:
+            sample = getattr(np.random, name)(*plain_args)
+        finally:
+            self.paused = False
         self.draws.append((name, plain_args, plain_kwargs))
         if not isinstance(sample, (np.ndarray, np.generic)):
             self.breaks.append(f"np.random.{name} returned a Python {type(sample).__name__} at "
