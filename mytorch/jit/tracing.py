@@ -450,7 +450,6 @@ class Tracer:
                 self._save_preimage(slot)
                 if writes is not None:
                     writes.append(slot)
-            self._fill(slot, written)
             return template._plain, Ref(slot)
         if isinstance(template, np.ndarray):
             slot = self._plain_slot(template)
@@ -507,6 +506,8 @@ class Tracer:
         op = Op(kind, fn, args, kwargs, out_template, tuple(writes), where_called(),
                 method=method, supports_out=supports_out)
         self.ops.append(op)
+        if self._unfilled:
+            self._check_filled(op)
         if kind == "draw" or self.varies(args) or self.varies(kwargs):
             for slot in op.outputs() + list(writes):
                 self._varying.add(slot)
@@ -628,19 +629,22 @@ class Tracer:
         return self._record(kind, fn, (self_ref,) + tuple(arg_refs), kwarg_refs, result, arrays,
                             writes, method=True, supports_out=name in _METHODS_WITH_OUT)
 
-    def _fill(self, slot: int, written: bool) -> None:
-        """Note a write into a buffer made by np.empty, or break on a read before any."""
-        if not self._unfilled:
-            return
-        for buffer in self.slots[slot].buffers:
-            made = self._unfilled.get(buffer)
-            if made is not None and written:
-                del self._unfilled[buffer]
-            elif made is not None:
-                self.breaks.append(f"an array made by np.empty at {made} is read at {where_called()} "
-                                   "before anything the tracer sees wrote it (C code filled it: a "
-                                   "np.random.Generator's draw?)")
-                del self._unfilled[buffer]
+    def _check_filled(self, op: Op) -> None:
+        """Break on a read of an np.empty array no recorded op has written (something the
+        tracer cannot see filled it); a view of it is not a read, a write fills it."""
+        writes = set(op.writes)
+        outputs = {b for s in op.outputs() for b in self.slots[s].buffers}
+        for slot in op.reads():
+            for buffer in self.slots[slot].buffers:
+                made = self._unfilled.get(buffer)
+                if made is not None and slot not in writes and buffer not in outputs:
+                    self.breaks.append(f"an array made by np.empty at {made} is read at "
+                                       f"{op.where} before anything the tracer sees wrote it "
+                                       "(C code filled it: a np.random.Generator's draw?)")
+                    del self._unfilled[buffer]
+        for slot in writes:
+            for buffer in self.slots[slot].buffers:
+                self._unfilled.pop(buffer, None)
 
     def _save_preimage(self, slot: int) -> None:
         """Keep the values an argument's or external array had before the call first wrote
@@ -661,8 +665,10 @@ class Tracer:
         if not _is_guardable(value):
             self.breaks.append(f"a tensor value of type {type(value).__name__} is read into Python "
                                f"at {where_called()}")
-        self.ops.append(Op("guard", fn, args, kwargs, None, (), where_called(), expected=value,
-                           method=method))
+        op = Op("guard", fn, args, kwargs, None, (), where_called(), expected=value, method=method)
+        self.ops.append(op)
+        if self._unfilled:
+            self._check_filled(op)
         return value
 
     # ------------------------------------------------------- creation and draws
