@@ -34,6 +34,11 @@ from mytorch.jit.tracing import (ARG, EXTERNAL, RESULT, UNOWNED, Op, Ref, Traced
 from mytorch.tensor import Tensor
 
 _EFFECTS = ("draw", "opaque", "grad", "errstate", "guard")
+# Creation functions whose array, when a temporary, is a planned buffer: (position of the
+# fill value among the arguments, or the value itself; None for np.empty's any-content).
+_CREATIONS = {np.empty: None, np.empty_like: None, np.zeros: ("value", 0),
+              np.zeros_like: ("value", 0), np.ones: ("value", 1), np.ones_like: ("value", 1),
+              np.full: ("argument", 1), np.full_like: ("argument", 1)}
 # ndarray methods that are one ufunc reduction (numpy/_core/_methods.py).
 _REDUCTIONS = {"sum": np.add.reduce, "prod": np.multiply.reduce, "max": np.maximum.reduce,
                "min": np.minimum.reduce}
@@ -444,9 +449,10 @@ class _Planner:
                 pool[key].append(buffer)
 
     def _plannable(self, index: int, op: Op) -> Optional[int]:
-        if (not op.supports_out or op.kind not in ("call", "method") or index in self.redefines
-                or "out" in op.kwargs or "where" in op.kwargs or op.writes
-                or not isinstance(op.out, Ref)):
+        creation = op.kind == "call" and _is_creation(op.fn)
+        if (not (op.supports_out or creation) or op.kind not in ("call", "method")
+                or index in self.redefines or "out" in op.kwargs or "where" in op.kwargs
+                or op.writes or not isinstance(op.out, Ref)):
             return None
         slot = self.slots[op.out.slot]
         array = slot.array
@@ -618,6 +624,13 @@ class _Planner:
                 # np.asarray or astype(copy=False) of an array that is already there (a NumPy
                 # scalar, where eager has one, is converted as eager converts it)
                 return 0
+            if index in self.planned_ops and _is_creation(op.fn):
+                fill = _CREATIONS[op.fn]
+                if fill is not None:  # np.empty's buffer needs nothing: its content is any
+                    value = fill[1] if fill[0] == "value" else self._expression(
+                        op.args[fill[1]] if len(op.args) > fill[1] else op.kwargs["fill_value"])
+                    code.line(f"{self._name(op.out.slot)}.fill({value})")
+                return 1
             if index in self.planned_ops:
                 code.line(self._call(op, f"out={self._name(op.out.slot)}"))
             elif op.out is None:
@@ -726,6 +739,13 @@ class _Planner:
 
 def code_const(code: "_Code", value: Any) -> str:
     return code.const(value)
+
+
+def _is_creation(fn: Any) -> bool:
+    try:
+        return fn in _CREATIONS
+    except TypeError:  # an unhashable callable
+        return False
 
 
 def _read_name(op: Op) -> str:
