@@ -217,7 +217,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "python3 -m hw1.mnist",
         "Train the handout's MNIST network (Linear(784, 20) -> BatchNorm1d(20) -> ReLU -> "
         "Linear(20, 10), SGD) and plot its validation accuracy.",
-        plot=DEFAULT_PLOT, epochs=NUM_EPOCHS, batch_size=BATCH_SIZE, lr=LEARNING_RATE)
+        plot=DEFAULT_PLOT, epochs=NUM_EPOCHS, batch_size=BATCH_SIZE, lr=LEARNING_RATE,
+        compile_option=True)
     args = cli.parse_args(parser, argv)
     with cli.session(args):
         started = time.perf_counter()
@@ -234,7 +235,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     steps = run_validation_steps(len(data.train_x), args.batch_size, args.epochs)
     cli.print_result(data, val_accuracies[-1], args.epochs, f" ({steps[-1]} batches)")
     cli.print_times(trained - loaded, loaded - started)
-    cli.print_saved(plot_validation_accuracy(
+    cli.save_plot(args.plot, lambda: plot_validation_accuracy(
         val_accuracies, args.plot, steps, held_out=data.held_out,
         title=plot_title(data.name, args.epochs, args.batch_size, args.lr, args.dtype, args.seed)))
     return 0

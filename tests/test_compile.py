@@ -109,6 +109,17 @@ def replays(compiled) -> int:
     return sum(entry["replays"] for entry in compiled.explain().entries)
 
 
+def traced_calls(compiled) -> int:
+    """Calls that traced: one per kept trace, and one per trace not kept because an
+    optimizer made its state during it (SGD's momentum buffers on its first step)."""
+    explanation = compiled.explain()
+    return explanation.traces + explanation.discarded
+
+
+def retraced_for(compiled, what: str) -> bool:
+    return any(what in reason for reason in compiled.explain().retraces)
+
+
 def run_both(name: str, steps: int, dtype=np.float64, eval_every=None):
     """Train the network eagerly and compiled from the same start on the same batches (and
     the same random state, for dropout); losses must agree at every step."""
@@ -136,17 +147,16 @@ def test_compiled_training_matches_eager_bit_for_bit(name):
     with warnings.catch_warnings():
         warnings.simplefilter("error", CompileWarning)  # no silent fallback to eager
         compiled = run_both(name, steps, eval_every=eval_every)
-    explanation = compiled.explain()
-    assert explanation.break_reasons == []
-    # Every step but each signature's first (traced) one is a replay.
-    assert replays(compiled) == steps - explanation.traces
+    assert compiled.explain().break_reasons == []
+    # Every step but the traced ones is a replay.
+    assert replays(compiled) == steps - traced_calls(compiled)
 
 
 def test_compiled_float32_matches_eager():
     with warnings.catch_warnings():
         warnings.simplefilter("error", CompileWarning)
         compiled = run_both("batchnorm", 30, dtype=np.float32, eval_every=7)
-    assert replays(compiled) == 30 - compiled.explain().traces
+    assert replays(compiled) == 30 - traced_calls(compiled)
 
 
 def test_dropout_draws_a_fresh_mask_every_call():
@@ -182,7 +192,7 @@ def test_arrays_and_python_values_as_arguments():
     eager = training(eager_model, eager_optimizer)
     for x, y in batches("mlp", 4):
         assert compiled(x.data, y.data, 2.0).item() == eager(Tensor(x.data * 2.0), y).item()
-    assert replays(compiled) == 3
+    assert replays(compiled) == 4 - traced_calls(compiled)
     compiled(x.data, y.data, 3.0)  # another value of a Python argument: another trace
     assert compiled.explain().traces == 2
 
@@ -211,26 +221,28 @@ def guarded_run(change, name: str = "mlp", calls: int = 6, at: int = 3):
 def test_a_new_signature_retraces():
     model, optimizer = built("mlp")
     compiled = mytorch.compile(training(model, optimizer))
-    for batch in (8, 8, 5, 5, 8):
+    for batch in (8, 8, 8, 5, 5, 8):
         x, y = batches("mlp", 1, batch=batch)[0]
         compiled(x, y)
-    explanation = compiled.explain()
-    assert explanation.traces == 2 and replays(compiled) == 3
+    assert compiled.explain().traces == 2 and replays(compiled) == 3
 
 
 @pytest.mark.parametrize("change, what", [
-    (lambda model, optimizer: setattr(optimizer, "lr", 0.05), "SGD.lr"),
-    (lambda model, optimizer: model.eval(), "Dropout.is_train"),
+    (lambda model, optimizer: setattr(optimizer, "lr", 0.05), "SGD.param_groups[0]['lr']"),
+    (lambda model, optimizer: optimizer.param_groups[0].update(lr=0.05), "SGD.param_groups[0]['lr']"),
+    (lambda model, optimizer: optimizer.add_param_group({"params": [nn.Parameter(np.ones(3))]}),
+     "SGD.param_groups"),
+    (lambda model, optimizer: model.eval(), "Dropout.training"),
     (lambda model, optimizer: model[0].requires_grad_(False), "requires_grad"),
-    (lambda model, optimizer: optimizer.load_state_dict(optimizer.state_dict()), "SGD.momentums"),
-    (lambda model, optimizer: model.__setitem__(0, nn.Linear(30, 32)), "Sequential._submodules"),
+    (lambda model, optimizer: optimizer.load_state_dict(optimizer.state_dict()), "SGD.state[<tensor"),
+    (lambda model, optimizer: model.__setitem__(0, nn.Linear(30, 32)), "Sequential._modules['0']"),
 ])
 def test_a_change_the_trace_depended_on_retraces(change, what):
     compiled = guarded_run(change, "dropout")
     # (A replaced layer's parameters are not the optimizer's: their .grads accumulate,
     # which a third trace follows.)
     assert compiled.explain().traces >= 2
-    assert what in compiled.explain().retraces[0]
+    assert retraced_for(compiled, what)
 
 
 def test_a_mode_the_trace_never_read_needs_no_retrace():
@@ -269,7 +281,7 @@ def test_a_global_the_step_reads_is_guarded():
     globals()["SCALE"] = 2.0
     model_e, optimizer_e = built("mlp")
     compiled(x, y)
-    assert "SCALE" in compiled.explain().retraces[0]
+    assert retraced_for(compiled, "SCALE")
     assert first[0] != first[1]
 
 
@@ -296,7 +308,7 @@ def test_a_step_that_sets_the_mode_itself_replays_the_change():
             assert all(module.is_train for module in model.modules())
         assert losses[0] == losses[1]
     assert_same(*sides)
-    assert steps[1].explain().traces == 1 and replays(steps[1]) == 5
+    assert steps[1].explain().traces == 1 and replays(steps[1]) == 6 - traced_calls(steps[1])
 
 
 def test_the_attributes_of_a_method_steps_object_are_guarded():
@@ -320,7 +332,7 @@ def test_the_attributes_of_a_method_steps_object_are_guarded():
     compiled(*data[1])
     trainer.scale = 2.0
     compiled(*data[2])
-    assert "Trainer.scale" in compiled.explain().retraces[0]
+    assert retraced_for(compiled, "Trainer.scale")
 
 
 def test_a_compiled_function_called_while_another_traces_runs_inline():
@@ -329,8 +341,8 @@ def test_a_compiled_function_called_while_another_traces_runs_inline():
     outer = mytorch.compile(lambda x, y: inner(x, y) * 1.0)
     for x, y in batches("mlp", 3):
         outer(x, y)
-    # (inner ran on its own only in outer's check against eager, the second call)
-    assert replays(outer) == 2 and replays(inner) == 0
+    # (inner ran on its own only in outer's checks against eager)
+    assert replays(outer) == 3 - traced_calls(outer) and replays(inner) == 0
 
 
 # ------------------------------------------------------------------ what falls back to eager
@@ -391,7 +403,8 @@ def test_a_stable_branch_on_values_is_guarded_and_falls_back_when_it_flips():
         assert steps[0](x, y).item() == steps[1](x, y).item()
     assert_same(*sides)
     info = steps[1].explain().entries[0]
-    assert (info["status"], info["replays"], info["fallbacks"]) == ("replayed", 3, 1)
+    assert (info["status"], info["fallbacks"]) == ("replayed", 1)
+    assert info["replays"] == 5 - traced_calls(steps[1]) - 1
 
 
 @pytest.mark.parametrize("body, reason", [
@@ -503,7 +516,7 @@ def test_replay_memory_does_not_grow():
         last = calls(100)
     finally:
         tracemalloc.stop()
-    assert replays(compiled) == 204
+    assert replays(compiled) == 205 - traced_calls(compiled)
     assert last - first < 1024, f"memory grew by {last - first} bytes over 100 replays"
 
 
@@ -528,7 +541,10 @@ def test_the_programs_compile_option_trains_the_same_model(tmp_path, monkeypatch
                         if not line.startswith("time:")])
     assert printed[0] == printed[1]
     assert "--compile" in cli.make_parser("p", "d", plot="x.png", epochs=1, batch_size=1,
-                                          lr=0.1).format_help()
+                                          lr=0.1, compile_option=True).format_help()
+    # Not offered by default: a data-parallel step communicates where the tracer cannot see.
+    assert "--compile" not in cli.make_parser("p", "d", plot="x.png", epochs=1, batch_size=1,
+                                              lr=0.1).format_help()
 
 
 def test_the_documentation_examples_run():
@@ -541,7 +557,7 @@ def test_the_documentation_examples_run():
         warnings.simplefilter("ignore", CompileWarning)
         for index, block in enumerate(blocks):
             exec(compile(block, f"docs/compile.md block {index + 1}", "exec"), namespace)
-    assert namespace["step"].explain().traces == 4
+    assert namespace["step"].explain().traces == 3
     assert ".item()" in namespace["noisy"].explain().break_reasons[0]
 
 
@@ -561,9 +577,9 @@ def test_decorator_forms():
     x, y = batches("mlp", 1)[0]
     for step in (plain, strict):
         assert isinstance(step, mytorch.jit.CompiledFunction) and step.__name__ in ("plain", "strict")
-        step(x, y)
-        step(x, y)
-        assert replays(step) == 1
+        for _ in range(3):
+            step(x, y)
+        assert replays(step) == 3 - traced_calls(step)
 
 
 def test_a_tuple_of_results():
@@ -575,7 +591,7 @@ def test_a_tuple_of_results():
         return loss, loss * 2
 
     compiled = mytorch.compile(both)
-    for x, y in batches("mlp", 3):
+    for x, y in batches("mlp", 4):
         loss, double = compiled(x, y)
         assert double.item() == 2 * loss.item()
     assert replays(compiled) == 2
@@ -584,10 +600,11 @@ def test_a_tuple_of_results():
 def test_explain_says_what_happened():
     model, optimizer = built("mlp")
     compiled = mytorch.compile(training(model, optimizer))
-    for x, y in batches("mlp", 3):
+    for x, y in batches("mlp", 4):
         compiled(x, y)
     text = str(compiled.explain())
-    assert "1 trace(s)" in text and "replayed" in text and "2 replay(s)" in text
+    assert "1 trace(s), 1 more not kept" in text and "replayed" in text and "2 replay(s)" in text
+    assert "an optimizer made its state" in text
     compiled.reset()
     assert compiled.explain().traces == 0
 

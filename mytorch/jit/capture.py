@@ -75,7 +75,9 @@ class Region(NamedTuple):
     call: Callable[[], Any]
     optimizer: Optimizer
     before: Dict[Tuple, Any]  # the optimizer's state leaves when the step began
+    containers: List[Tuple[Any, Any]]  # its lists and dicts then (see `containers`)
     versions: Dict[int, int]  # id(tensor) -> how much the step bumped its version
+    grew: bool  # the step made new state (a first step's), rather than changing state
 
 
 class Trace(NamedTuple):
@@ -240,7 +242,7 @@ def _optimizer_hooks(capture: _Capture, cls: type) -> Dict[str, Callable]:
         hooks["step"] = traced_step
     if cls is Optimizer:
         hooks["__getattribute__"] = _reading(capture)
-        hooks["__setattr__"] = _assigning(capture)
+        hooks["__setattr__"] = _assigning(capture, Optimizer.__setattr__)
         hooks["__init__"] = _constructing(capture, Optimizer.__init__)
     if original_zero is not None:
         def traced_zero_grad(optimizer: Optimizer, *args: Any, **kwargs: Any) -> Any:
@@ -250,11 +252,12 @@ def _optimizer_hooks(capture: _Capture, cls: type) -> Dict[str, Callable]:
     return hooks
 
 
-def _assigning(capture: _Capture) -> Callable:
-    def setattr_(owner: Any, name: str, value: Any) -> None:
+def _assigning(capture: _Capture, setattr_: Callable) -> Callable:
+    """A __setattr__ that notes the assignment (a later read is not the entry value's)."""
+    def assigning(owner: Any, name: str, value: Any) -> None:
         capture.assigned.add((id(owner), name))
-        object.__setattr__(owner, name, value)
-    return setattr_
+        setattr_(owner, name, value)
+    return assigning
 
 
 def _discover(capture: _Capture, optimizer: Optimizer) -> None:
@@ -277,6 +280,30 @@ def _leaves(container: Any, path: Tuple = ()) -> Dict[Tuple, Any]:
     return found
 
 
+def containers(root: Any) -> List[Tuple[Any, Any]]:
+    """(container, shallow copy) of `root` and of every list and dict inside it, through
+    lists and dicts: what `restore_containers` puts back (keys added since removed)."""
+    found, stack, seen = [], [root], set()
+    while stack:
+        container = stack.pop()
+        if id(container) in seen:
+            continue
+        seen.add(id(container))
+        items = list(container.values()) if isinstance(container, dict) else container
+        found.append((container, dict(container) if isinstance(container, dict) else list(container)))
+        stack.extend(item for item in items if isinstance(item, (dict, list)))
+    return found
+
+
+def restore_containers(saved: List[Tuple[Any, Any]]) -> None:
+    for container, copy in saved:
+        if isinstance(container, dict):
+            container.clear()
+            container.update(copy)
+        else:
+            container[:] = copy
+
+
 def _at(root: Any, path: Tuple) -> Any:
     for key in path:
         root = root[key]
@@ -295,6 +322,7 @@ def _traced_step(capture: _Capture, optimizer: Optimizer, step: Callable, args: 
     _discover(capture, optimizer)
     state = vars(optimizer)
     before = _leaves(state)
+    saved_containers = containers(state)
     swapped = []
     for path, value in before.items():
         if isinstance(value, np.ndarray) and path and not isinstance(_at(state, path[:-1]), tuple):
@@ -326,7 +354,9 @@ def _traced_step(capture: _Capture, optimizer: Optimizer, step: Callable, args: 
         call = _bound(step, optimizer, args, kwargs)
         # The replay calls the step itself: what its own ops could not express is moot.
         del tracer.breaks[breaks:]
-        capture.regions.append(Region(start, len(tracer.ops), call, optimizer, before, bumped))
+        grew = bool(set(after) - set(before))
+        capture.regions.append(Region(start, len(tracer.ops), call, optimizer, before,
+                                      saved_containers, bumped, grew))
     return result
 
 

@@ -21,6 +21,9 @@ CACHE_LIMIT = 8
 # Failed value guards (a tensor value read into Python that changed) before a program is
 # given up for eager.
 DEOPT_LIMIT = 8
+# Traces not kept because an optimizer made new state during them (its first step), before
+# one is kept anyway (an optimizer whose state grows at every step).
+UNSETTLED_LIMIT = 2
 
 
 class CompileWarning(UserWarning):
@@ -56,6 +59,8 @@ class CompiledFunction:
         self._cache: Dict[Any, List[_Entry]] = {}
         self._retraces: List[str] = []
         self._calls = 0
+        # Signature -> traces not kept because an optimizer made its state during them.
+        self._unsettled: Dict[Any, int] = {}
         functools.update_wrapper(self, fn, updated=())
 
     def __repr__(self) -> str:
@@ -148,6 +153,13 @@ class CompiledFunction:
             state.undo(trace)
             _release(trace)
             raise
+        if any(region.grew for region in trace.regions) and \
+                self._unsettled.get(signature.key, 0) < UNSETTLED_LIMIT:
+            # An optimizer made its state (a first step's buffers): the next call, with the
+            # state made, traces a step that can be replayed as NumPy calls.
+            self._unsettled[signature.key] = self._unsettled.get(signature.key, 0) + 1
+            self._retraces.append(f"{description}: an optimizer made its state during the call")
+            return _detached(_release(trace))
         touched = list(trace.touched.values())
         entry = _Entry(description, guard, program if not program.reasons else None, touched,
                        "; ".join(dict.fromkeys(program.reasons)))
@@ -179,34 +191,39 @@ class CompiledFunction:
         """What the compiled function did: one line per trace, with its status (replayed,
         traced, or eager and why), the size of its program and how often it ran."""
         return Explanation(self._name(), [entry for entries in self._cache.values() for entry in entries],
-                           list(self._retraces))
+                           list(self._retraces), sum(self._unsettled.values()))
 
     def reset(self) -> None:
         """Forget every trace: the next call traces again."""
         self._cache.clear()
         self._retraces.clear()
+        self._unsettled.clear()
 
 
 class Explanation:
     """`CompiledFunction.explain()`'s answer, as `torch._dynamo.explain`'s: printable.
 
     Attributes:
-        traces: how many traces were made.
+        traces: how many traces are kept.
+        discarded: how many more were made and not kept, because an optimizer made its
+            state during them (its first step): the call after each traced again.
         break_reasons: why each trace that runs eagerly does (graph breaks, failed checks).
         retraces: why each later trace was made (which guard changed).
         entries: one dict per trace: signature, status, reason, recorded and replayed NumPy
             calls, planned buffers and bytes, hoisted views, calls, replays and fallbacks.
     """
 
-    def __init__(self, name: str, entries: List[_Entry], retraces: List[str]) -> None:
+    def __init__(self, name: str, entries: List[_Entry], retraces: List[str], discarded: int) -> None:
         self.name = name
         self.entries = [_entry_info(entry) for entry in entries]
         self.traces = len(entries)
+        self.discarded = discarded
         self.break_reasons = [info["reason"] for info in self.entries if info["status"] == "eager"]
         self.retraces = retraces
 
     def __str__(self) -> str:
-        lines = [f"mytorch.compile({self.name}): {self.traces} trace(s)"]
+        lines = [f"mytorch.compile({self.name}): {self.traces} trace(s)"
+                 + (f", {self.discarded} more not kept" if self.discarded else "")]
         for index, info in enumerate(self.entries, 1):
             head = f"  [{index}] {info['signature']}: {info['status']}"
             if info["status"] == "eager":

@@ -118,7 +118,7 @@ class Guard:
                 self.add("len", value, None, len(value), f"the length of {what}")
                 items = value.items() if isinstance(value, dict) else enumerate(value)
                 for item_key, item in items:
-                    self.value(value, item_key, item, f"{what}[{item_key!r}]", depth + 1)
+                    self.value(value, item_key, item, f"{what}[{_label(item_key)}]", depth + 1)
 
     def compile(self) -> None:
         groups: Dict[str, Tuple[list, list, list]] = {kind: ([], [], []) for kind in self._KINDS}
@@ -203,6 +203,16 @@ def build(trace: Trace, globals_: List[Tuple[str, Any, Any, Any]], opaque: List[
         guard.value(holder, key, value, what, attribute=isinstance(holder, _CellType))
     guard.compile()
     return guard
+
+
+def _label(key: Any) -> str:
+    """A short name for a container's key: a parameter (optimizer state is keyed by them)
+    by its shape, not its values."""
+    if isinstance(key, (str, int)):
+        return repr(key)
+    if isinstance(key, Tensor):
+        return f"<tensor of shape {key.shape}>"
+    return f"<{type(key).__name__}>"
 
 
 def _entry_size(module: Module, trace: Trace) -> int:

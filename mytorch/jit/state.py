@@ -4,7 +4,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from mytorch.jit.capture import _MISSING, Trace, _at, _leaves, _set_at
+from mytorch.jit.capture import _MISSING, Trace, _leaves, containers, restore_containers
 from mytorch.jit.program import Program
 from mytorch.tensor import Tensor
 
@@ -28,23 +28,9 @@ def undo(trace: Trace) -> None:
             module.__dict__.pop(name, None)
         else:
             object.__setattr__(module, name, entry)
-    for region in trace.regions:
-        _restore_leaves(vars(region.optimizer), region.before)
+    for region in reversed(trace.regions):
+        restore_containers(region.containers)
     np.random.set_state(trace.rng_start)
-
-
-def _restore_leaves(state: Dict, leaves: Dict[Tuple, Any]) -> None:
-    """Set every non-container leaf back (arrays are compared and restored by the caller)."""
-    for path, value in leaves.items():
-        if not path or (isinstance(value, tuple) and value and value[0] == "container"):
-            continue
-        if isinstance(value, np.ndarray):
-            continue
-        try:
-            if _at(state, path) is not value:
-                _set_at(state, path, value)
-        except (KeyError, IndexError, TypeError):
-            pass
 
 
 class Snapshot:
@@ -64,12 +50,12 @@ class Snapshot:
              for record in touched], tensors)]
         self.optimizers = []
         for optimizer in program.optimizers:
-            state = vars(optimizer)
-            leaves = _leaves(state)
-            copies = {path: value.copy() for path, value in leaves.items()
-                      if isinstance(value, np.ndarray)}
-            params = [(value, value.data.copy()) for value in leaves.values() if isinstance(value, Tensor)]
-            self.optimizers.append((state, leaves, copies, params))
+            # The optimizer's lists and dicts, and a copy of every array in them and of every
+            # tensor's (parameters', state buffers'), to put back in place.
+            leaves = _leaves(vars(optimizer)).values()
+            arrays = [(value, value.copy()) for value in leaves if isinstance(value, np.ndarray)]
+            arrays += [(value.data, value.data.copy()) for value in leaves if isinstance(value, Tensor)]
+            self.optimizers.append((containers(vars(optimizer)), arrays))
         self.rng = np.random.get_state() if program.draws else None
 
     def restore(self) -> None:
@@ -79,12 +65,10 @@ class Snapshot:
             tensor.grad = grad
         for tensor, version in self.counters:
             tensor._counter().value = version
-        for state, leaves, copies, params in self.optimizers:
-            _restore_leaves(state, leaves)
-            for path, copy in copies.items():
-                np.copyto(_at(state, path), copy)
-            for tensor, copy in params:
-                np.copyto(tensor.data, copy)
+        for saved, arrays in self.optimizers:
+            restore_containers(saved)
+            for array, copy in arrays:
+                np.copyto(array, copy)
         if self.rng is not None:
             np.random.set_state(self.rng)
 
