@@ -251,6 +251,36 @@ def test_a_mode_the_trace_never_read_needs_no_retrace():
     assert compiled.explain().traces == 1
 
 
+def test_a_learning_rate_schedule_per_epoch_stays_compiled():
+    """A new learning rate each epoch retraces once an epoch; beyond 8 traces the least
+    recently used gives way, since each was replayed all epoch."""
+    sides = [built("mlp"), built("mlp")]
+    schedulers = [optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.9) for _, optimizer in sides]
+    steps = [training(*sides[0]), mytorch.compile(training(*sides[1]))]
+    data = batches("mlp", 10)
+    for epoch in range(12):
+        for x, y in data:
+            assert steps[0](x, y).item() == steps[1](x, y).item()
+        for scheduler in schedulers:
+            scheduler.step()
+    assert_same(*sides)
+    explanation = steps[1].explain()
+    assert explanation.break_reasons == [] and explanation.evicted == 12 - 8
+    # Each epoch's trace is replayed for the rest of its epoch (all but its first call).
+    assert [entry["replays"] for entry in explanation.entries] == [9] * 8
+
+
+def test_a_learning_rate_changed_at_every_step_runs_eagerly_after_8_traces():
+    model, optimizer = built("mlp")
+    compiled = mytorch.compile(training(model, optimizer))
+    x, y = batches("mlp", 1)[0]
+    with pytest.warns(CompileWarning, match="replayed too little"):
+        for index in range(12):
+            optimizer.lr = 0.1 / (index + 1)
+            compiled(x, y)
+    assert compiled.explain().traces == 9  # 8, and the eager one
+
+
 def test_loading_a_model_state_needs_no_retrace():
     """Module.load_state_dict copies into the same arrays, which a replay reads afresh."""
     saved = {}

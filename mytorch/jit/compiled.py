@@ -15,9 +15,13 @@ from mytorch.jit import tracing
 from mytorch.jit.tracing import TracedArray, _plain_of
 from mytorch.tensor import Tensor
 
-# Traces kept per signature before the function runs eagerly for it, as torch.compile's
-# cache size limit (8): a guard that fails every call would otherwise retrace every call.
+# Traces kept per signature, as torch.compile's cache size limit (8). A new one then
+# replaces the least recently used, if that one was replayed at least REUSED times (a
+# learning rate that changes once an epoch); otherwise the guards change too often for
+# tracing to pay (a learning rate that changes at every step), and the signature runs
+# eagerly.
 CACHE_LIMIT = 8
+REUSED = 8
 # Failed value guards (a tensor value read into Python that changed) before a program is
 # given up for eager.
 DEOPT_LIMIT = 8
@@ -61,6 +65,7 @@ class CompiledFunction:
         self._calls = 0
         # Signature -> traces not kept because an optimizer made its state during them.
         self._unsettled: Dict[Any, int] = {}
+        self._evicted = 0  # traces dropped for newer ones (see CACHE_LIMIT)
         functools.update_wrapper(self, fn, updated=())
 
     def __repr__(self) -> str:
@@ -134,9 +139,13 @@ class CompiledFunction:
             latest = max(entries, key=lambda entry: entry.last_call)
             self._retraces.append(f"{description}: {latest.guard.failed() or 'a guard'} changed")
         if entries is not None and len(entries) >= CACHE_LIMIT:
-            reason = (f"more than {CACHE_LIMIT} traces for one signature (the last retrace: "
-                      f"{self._retraces[-1]})")
-            return self._eager_entry(signature, description, reason, args, kwargs)
+            oldest = min(entries, key=lambda entry: entry.last_call)
+            if oldest.replays < REUSED:
+                reason = (f"{CACHE_LIMIT} traces for one signature, replayed too little to pay "
+                          f"for tracing (the last retrace: {self._retraces[-1]})")
+                return self._eager_entry(signature, description, reason, args, kwargs)
+            entries.remove(oldest)
+            self._evicted += 1
         if grad_mode._anomaly_enabled:
             return self._eager_entry(signature, description, "anomaly mode (detect_anomaly) is on",
                                      args, kwargs)
@@ -191,13 +200,14 @@ class CompiledFunction:
         """What the compiled function did: one line per trace, with its status (replayed,
         traced, or eager and why), the size of its program and how often it ran."""
         return Explanation(self._name(), [entry for entries in self._cache.values() for entry in entries],
-                           list(self._retraces), sum(self._unsettled.values()))
+                           list(self._retraces), sum(self._unsettled.values()), self._evicted)
 
     def reset(self) -> None:
         """Forget every trace: the next call traces again."""
         self._cache.clear()
         self._retraces.clear()
         self._unsettled.clear()
+        self._evicted = 0
 
 
 class Explanation:
@@ -207,23 +217,26 @@ class Explanation:
         traces: how many traces are kept.
         discarded: how many more were made and not kept, because an optimizer made its
             state during them (its first step): the call after each traced again.
+        evicted: how many kept traces were dropped for newer ones (CACHE_LIMIT).
         break_reasons: why each trace that runs eagerly does (graph breaks, failed checks).
         retraces: why each later trace was made (which guard changed).
         entries: one dict per trace: signature, status, reason, recorded and replayed NumPy
             calls, planned buffers and bytes, hoisted views, calls, replays and fallbacks.
     """
 
-    def __init__(self, name: str, entries: List[_Entry], retraces: List[str], discarded: int) -> None:
+    def __init__(self, name: str, entries: List[_Entry], retraces: List[str], discarded: int,
+                 evicted: int) -> None:
         self.name = name
         self.entries = [_entry_info(entry) for entry in entries]
         self.traces = len(entries)
-        self.discarded = discarded
+        self.discarded, self.evicted = discarded, evicted
         self.break_reasons = [info["reason"] for info in self.entries if info["status"] == "eager"]
         self.retraces = retraces
 
     def __str__(self) -> str:
         lines = [f"mytorch.compile({self.name}): {self.traces} trace(s)"
-                 + (f", {self.discarded} more not kept" if self.discarded else "")]
+                 + (f", {self.discarded} more not kept" if self.discarded else "")
+                 + (f", {self.evicted} replaced by newer ones" if self.evicted else "")]
         for index, info in enumerate(self.entries, 1):
             head = f"  [{index}] {info['signature']}: {info['status']}"
             if info["status"] == "eager":
