@@ -450,7 +450,7 @@ class _Planner:
 
     def _plannable(self, index: int, op: Op) -> Optional[int]:
         creation = op.kind == "call" and _is_creation(op.fn)
-        if (not (op.supports_out or creation) or op.kind not in ("call", "method")
+        if (not (op.supports_out or creation or self._copies(op)) or op.kind not in ("call", "method")
                 or index in self.redefines or "out" in op.kwargs or "where" in op.kwargs
                 or op.writes or not isinstance(op.out, Ref)):
             return None
@@ -460,6 +460,25 @@ class _Planner:
                 or not (array.flags.c_contiguous or array.flags.f_contiguous)):
             return None
         return slot.index
+
+    def _copies(self, op: Op) -> bool:
+        """Whether an op only copies one array (as a reshape that cannot be a view, astype,
+        copy, np.array), so that `np.copyto` into a planned buffer gives the same array."""
+        if not op.args or not isinstance(op.args[0], Ref) or op.out is None:
+            return False
+        if op.kind == "method":
+            if op.fn not in ("reshape", "copy", "astype", "flatten", "ravel"):
+                return False
+            order = op.kwargs.get("order", "C" if op.fn != "astype" else "K")
+            if order != "C" and op.fn != "astype" or set(op.kwargs) - {"order", "copy", "dtype"}:
+                return False
+        elif not (op.kind == "call" and op.fn in (np.array, np.copy, np.ascontiguousarray)
+                  and not set(op.kwargs) - {"dtype"} and len(op.args) == 1):
+            return False
+        source = self.slots[op.args[0].slot].array
+        result = self.slots[op.out.slot].array if isinstance(op.out, Ref) else None
+        return (isinstance(result, np.ndarray) and result.size == source.size
+                and not np.may_share_memory(result, source))
 
     def _hoist(self) -> None:
         """Views of arrays that are the same objects at every call are made once, now."""
@@ -630,6 +649,14 @@ class _Planner:
                     value = fill[1] if fill[0] == "value" else self._expression(
                         op.args[fill[1]] if len(op.args) > fill[1] else op.kwargs["fill_value"])
                     code.line(f"{self._name(op.out.slot)}.fill({value})")
+                return 1
+            if index in self.planned_ops and not op.supports_out:  # a copy into the buffer
+                source = self.slots[op.args[0].slot].array
+                target = self.planned[op.out.slot]
+                # The buffer seen in the source's shape: C order, as the copy was made.
+                view = target.reshape(source.shape) if target.shape != source.shape else target
+                code.line(f"{code.const(np.copyto)}({code.const(view)}, {self._expression(op.args[0])}, "
+                          f"casting='unsafe')")
                 return 1
             if index in self.planned_ops:
                 code.line(self._call(op, f"out={self._name(op.out.slot)}"))
