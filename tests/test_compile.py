@@ -591,6 +591,41 @@ def test_the_documentation_examples_run():
     assert ".item()" in namespace["noisy"].explain().break_reasons[0]
 
 
+def test_replay_memory_stays_within_eagers_and_reuses_buffers():
+    """Planned buffers and what a replay allocates (the new .grad arrays) stay within
+    eager's peak; temporaries share buffers once dead, so only what backward needs grows
+    with depth."""
+    def peak(step, x, y):
+        gc.collect()
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+            step(x, y)
+            return tracemalloc.get_traced_memory()[1] - base
+        finally:
+            tracemalloc.stop()
+
+    from mytorch import cli
+    rng = np.random.default_rng(0)
+    x, y = Tensor(rng.random((100, 784))), Tensor(rng.integers(0, 10, 100))
+    peaks = {}
+    for compiled in (False, True):
+        np.random.seed(0)
+        layers = [nn.Linear(784, 64), nn.ReLU()]
+        for _ in range(7):
+            layers += [nn.Linear(64, 64), nn.ReLU()]
+        model = nn.Sequential(*layers, nn.Linear(64, 10))
+        step = cli.training_step(model, optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+                                 nn.CrossEntropyLoss(), compiled=compiled)
+        for _ in range(4):
+            step(x, y)
+        peaks[compiled] = peak(step, x, y)
+    info = step.explain().entries[0]
+    assert info["status"] == "replayed" and info["planned"] >= 2 * info["buffers"]
+    assert info["buffer_bytes"] + peaks[True] <= 1.2 * peaks[False]
+
+
 # ------------------------------------------------------------------ use
 
 def test_decorator_forms():

@@ -221,7 +221,8 @@ class Explanation:
         break_reasons: why each trace that runs eagerly does (graph breaks, failed checks).
         retraces: why each later trace was made (which guard changed).
         entries: one dict per trace: signature, status, reason, recorded and replayed NumPy
-            calls, planned buffers and bytes, hoisted views, calls, replays and fallbacks.
+            calls, planned temporaries, buffers and their bytes, views made once, calls,
+            replays and fallbacks, and the generated source.
     """
 
     def __init__(self, name: str, entries: List[_Entry], retraces: List[str], discarded: int,
@@ -243,9 +244,10 @@ class Explanation:
                 lines.append(f"{head}: {info['reason']} ({info['calls']} call(s))")
                 continue
             lines.append(f"{head}; {info['recorded']} NumPy calls recorded, {info['replayed']} "
-                         f"replayed per call, {info['buffers']} buffers ({info['buffer_bytes']} "
-                         f"bytes), {info['hoisted']} views made once; {info['calls']} call(s), "
-                         f"{info['replays']} replay(s), {info['fallbacks']} fallback(s)")
+                         f"replayed per call, {info['planned']} temporaries in {info['buffers']} "
+                         f"buffers ({info['buffer_bytes']} bytes), {info['hoisted']} views made "
+                         f"once; {info['calls']} call(s), {info['replays']} replay(s), "
+                         f"{info['fallbacks']} fallback(s)")
         for reason in self.retraces:
             lines.append(f"  retraced: {reason}")
         return "\n".join(lines)
@@ -257,7 +259,7 @@ def _entry_info(entry: _Entry) -> Dict[str, Any]:
     program = entry.program
     info = {"signature": entry.signature, "status": entry.status, "reason": entry.reason,
             "calls": entry.calls, "replays": entry.replays, "fallbacks": entry.fallbacks}
-    for name in ("recorded", "replayed", "buffers", "buffer_bytes", "hoisted"):
+    for name in ("recorded", "replayed", "buffers", "buffer_bytes", "planned", "hoisted"):
         info[name] = getattr(program, name) if program is not None else 0
     info["source"] = program.source if program is not None else ""
     return info

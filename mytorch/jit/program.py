@@ -67,7 +67,7 @@ class Program:
         optimizers: the optimizers whose `step` the replay calls as is.
         untracked: where the program first used each plain array it holds by reference
             (made outside what the tracer sees: a global, a np.random.Generator's draw).
-        recorded, replayed, buffers, buffer_bytes: sizes, for `explain`.
+        recorded, replayed, buffers, buffer_bytes, planned, hoisted: sizes, for `explain`.
     """
 
     def __init__(self) -> None:
@@ -81,6 +81,7 @@ class Program:
         self.draws = False
         self.untracked: List[str] = []  # where the replay's untracked plain arrays were first used
         self.recorded = self.replayed = self.buffers = self.buffer_bytes = self.hoisted = 0
+        self.planned = 0  # temporaries that live in the buffers (more than buffers: reuse)
 
 
 def build(trace: Trace, output: Any) -> Program:
@@ -444,6 +445,7 @@ class _Planner:
                     self.program.buffer_bytes += buffer.nbytes
                 self.planned[slot] = buffer
                 self.planned_ops.add(index)
+                self.program.planned += 1
                 release[last_use.get(slot, index)].append((key, buffer))
             for key, buffer in release.pop(index, ()):
                 pool[key].append(buffer)
