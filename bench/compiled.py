@@ -19,6 +19,7 @@ from bench import cnn, gru, run, timing
 from mytorch import Tensor, cli, nn, optim
 
 DEEP = [784] + [64] * 8 + [10]
+WARM_UP = 4
 NETWORKS = ("handout", "wide", "deep", "cnn", "gru", "gru1")
 
 
@@ -26,6 +27,14 @@ def compiled_stepper(model: nn.Module, optimizer: optim.Optimizer) -> timing.Ste
     """`timing.mytorch_stepper`'s step, compiled: zero_grad, cross-entropy, backward, step."""
     step = cli.training_step(model, optimizer, nn.CrossEntropyLoss(), compiled=True)
     return lambda x, labels: step(Tensor(x), Tensor(labels)).item()
+
+
+def warmed(step: timing.Step, batches: List) -> timing.Step:
+    """`step` after WARM_UP calls: the traces (an optimizer's first step makes its state, so
+    the second call traces again) and the check against eager, out of the timed rounds."""
+    for _ in range(WARM_UP):
+        step(*batches[0])
+    return step
 
 
 def mlp(name: str, sizes: List[int], batch_norm: bool, dtype: np.dtype, repeats: int,
@@ -46,22 +55,33 @@ def mlp(name: str, sizes: List[int], batch_norm: bool, dtype: np.dtype, repeats:
     steppers = {
         "numpy": lambda x, y: numpy_step(numpy_params, state, x, y),
         "mytorch": timing.mytorch_stepper(eager, optim.SGD(eager.parameters(), lr=run.LR)),
-        "compiled": compiled_stepper(compiled, optim.SGD(compiled.parameters(), lr=run.LR)),
+        "compiled": warmed(compiled_stepper(compiled, optim.SGD(compiled.parameters(), lr=run.LR)),
+                           batches),
         "torch": run.torch_stepper(sizes, batch_norm, params),
     }
     return timing.compare(f"{name} {np.dtype(dtype).name}", steppers, batches, repeats)
 
 
+def through_eager(make_stepper, *args) -> timing.Step:
+    """The stepper `make_stepper(*args)` makes (a module's eager `mytorch_stepper`), its model
+    and optimizer built just as for eager, with the step compiled: `timing.mytorch_stepper`
+    is `compiled_stepper` while it runs."""
+    eager = timing.mytorch_stepper
+    timing.mytorch_stepper = compiled_stepper
+    try:
+        return make_stepper(*args)
+    finally:
+        timing.mytorch_stepper = eager
+
+
 def convolutional(dtype: np.dtype, repeats: int, steps: int) -> Dict[str, float]:
     rng = np.random.default_rng(0)
     params = [p.astype(dtype) for p in cnn.init_params(rng)]
-    batches = cnn._batches(rng, steps, dtype)
-    model = cnn.mytorch_model()
-    for param, value in zip(model.parameters(), params):
-        param.data = value.copy()
-    optimizer = optim.Adam(model.parameters(), lr=cnn.LR, betas=cnn.BETAS, eps=cnn.EPS)
+    batches = [(rng.standard_normal((cnn.BATCH, 1, 28, 28)).astype(dtype),
+                rng.integers(0, cnn.CLASSES, cnn.BATCH)) for _ in range(steps)]
     steppers = {"numpy": cnn.numpy_stepper(params), "mytorch": cnn.mytorch_stepper(params),
-                "compiled": compiled_stepper(model, optimizer), "torch": cnn.torch_stepper(params)}
+                "compiled": warmed(through_eager(cnn.mytorch_stepper, params), batches),
+                "torch": cnn.torch_stepper(params)}
     return timing.compare(f"MNIST CNN {np.dtype(dtype).name}", steppers, batches, repeats, unit="ms")
 
 
@@ -71,10 +91,9 @@ def recurrent(dtype: np.dtype, batch: int, repeats: int, steps: int) -> Dict[str
     batches = [(rng.standard_normal((batch, gru.STEPS, gru.FEATURES)).astype(dtype),
                 rng.integers(0, gru.CLASSES, batch)) for _ in range(steps)]
     numpy_params = [p.copy() for p in params]
-    model = gru.mytorch_model(params)
     steppers = {"numpy": lambda x, y: gru.numpy_gru_step(numpy_params, x, y),
                 "mytorch": gru.mytorch_stepper(params),
-                "compiled": compiled_stepper(model, optim.SGD(model.parameters(), lr=run.LR)),
+                "compiled": warmed(through_eager(gru.mytorch_stepper, params), batches),
                 "torch": gru.torch_stepper(params)}
     return timing.compare(f"GRU(28, 64) batch {batch} {np.dtype(dtype).name}", steppers, batches,
                           repeats)
