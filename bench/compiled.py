@@ -6,8 +6,8 @@ The networks and their NumPy and PyTorch steps are those of bench/run.py (handou
 and an MLP of 8 hidden layers of width 64, SGD lr 0.1, batch 100), bench/cnn.py (the
 MNIST CNN, Adam) and bench/gru.py (GRU(28, 64) + Linear, SGD, at batch 100 and 1), in
 float64 and float32. The compiled step is the eager one (`timing.mytorch_stepper`'s)
-under `mytorch.compile`; its first two calls (the trace, and the replay checked against
-eager) fall in the warm-up round. Rounds alternate the steppers in one process, one BLAS
+under `mytorch.compile`, warmed up by WARM_UP calls (its traces and the replay checked
+against eager) before the timed rounds. Rounds alternate the steppers in one process, one BLAS
 thread each, and the median per-round ratio to NumPy is reported (bench/timing.py).
 """
 import argparse
