@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mytorch
 from mytorch import Tensor, nn, optim
@@ -150,6 +152,57 @@ def test_compiled_training_matches_eager_bit_for_bit(name):
     assert compiled.explain().break_reasons == []
     # Every step but the traced ones is a replay.
     assert replays(compiled) == steps - traced_calls(compiled)
+
+
+HIDDEN = 12
+LAYERS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "gelu": nn.GELU,
+          "batchnorm": lambda: nn.BatchNorm1d(HIDDEN), "layernorm": lambda: nn.LayerNorm(HIDDEN),
+          "groupnorm": lambda: nn.GroupNorm(3, HIDDEN), "dropout": lambda: nn.Dropout(0.2),
+          "softmax": lambda: nn.Softmax(dim=1)}
+LOSSES = {"cross_entropy": (nn.CrossEntropyLoss, "labels"), "mse": (nn.MSELoss, "values"),
+          "huber": (nn.HuberLoss, "values"), "bce_logits": (nn.BCEWithLogitsLoss, "values")}
+OPTIMIZERS = {"sgd": lambda p: optim.SGD(p, lr=0.05),
+              "nesterov": lambda p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3),
+              "adam": lambda p: optim.Adam(p, lr=0.01, weight_decay=1e-3),
+              "adamw": lambda p: optim.AdamW(p, lr=0.01)}
+
+
+@settings(max_examples=25, deadline=None)
+@given(layers=st.lists(st.sampled_from(sorted(LAYERS)), min_size=1, max_size=3),
+       loss=st.sampled_from(sorted(LOSSES)), optimizer=st.sampled_from(sorted(OPTIMIZERS)),
+       seed=st.integers(0, 2 ** 16))
+def test_random_networks_match_eager_bit_for_bit(layers, loss, optimizer, seed):
+    """Any stack of these layers, with any of these losses and optimizers, switching to
+    eval mode now and then, compiles and trains as eager does."""
+    results = []
+    for compiled in (False, True):
+        np.random.seed(seed)
+        model = nn.Sequential(nn.Linear(10, HIDDEN), *[LAYERS[kind]() for kind in layers],
+                              nn.Linear(HIDDEN, 4))
+        make_loss, target = LOSSES[loss]
+        criterion = make_loss()
+        opt = OPTIMIZERS[optimizer](list(model.parameters()))
+
+        def step(x, y):
+            opt.zero_grad()
+            value = criterion(model(x), y)
+            value.backward()
+            opt.step()
+            return value
+
+        run = mytorch.compile(step) if compiled else step
+        rng = np.random.default_rng(seed)
+        np.random.seed(seed + 1)
+        losses = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", CompileWarning)
+            for index in range(6):
+                y = rng.integers(0, 4, 6) if target == "labels" else rng.random((6, 4))
+                model.train(index % 3 != 2)
+                losses.append(run(Tensor(rng.standard_normal((6, 10))), Tensor(y)).data.tobytes())
+        results.append((losses, [p.data.tobytes() for p in model.parameters()]))
+    assert results[0] == results[1]
+    assert replays(run) >= 2
 
 
 def test_compiled_float32_matches_eager():
