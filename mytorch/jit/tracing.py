@@ -19,6 +19,7 @@ program is then not used. What it records:
 - regions of optimizer steps whose Python state (Adam's step counts) changes per call,
   which are replayed by calling the optimizer's `step` itself.
 """
+import functools
 import os
 import sys
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -176,6 +177,7 @@ def where_called() -> str:
     return where
 
 
+@functools.lru_cache(maxsize=256)
 def _short(filename: str) -> str:
     """A file name relative to the working folder when inside it."""
     try:
