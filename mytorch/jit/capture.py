@@ -20,7 +20,6 @@ Tracing is not thread-safe: the hooks are process-wide while they are installed.
 """
 import contextlib
 import sys
-import types
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import numpy as np

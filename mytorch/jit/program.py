@@ -23,8 +23,7 @@ The analysis, in order:
    buffer bound in its closure, one statement per NumPy call.
 """
 import collections
-import keyword
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
@@ -76,7 +75,6 @@ class Program:
         self.source = ""
         self.written: List[Tuple[str, Any]] = []
         self.grads: List[Tuple[str, Any]] = []
-        self.counters: List[Tuple[str, Any]] = []
         self.optimizers: List[Any] = []
         self.draws = False
         self.untracked: List[str] = []  # where the replay's untracked plain arrays were first used
@@ -193,7 +191,7 @@ class _Planner:
             return data._slot
         slot = tracer._slot_of.get(id(data))
         if slot is None:
-            slot = tracer._new_slot(UNOWNED, data, None, "the result").index
+            slot = tracer._new_slot(UNOWNED, data, "the result").index
         return slot
 
     def _result_template(self, output: Any) -> Any:
@@ -555,8 +553,6 @@ class _Planner:
         self.program.untracked = sorted({str(slot.owner) for slot in self.slots if slot.kind == UNOWNED
                                          and slot.index in self.fixed and slot.owner != "the result"})
         self.program.grads = [self._tensor_target(op.args[0]) for op in self.ops if op.kind == "grad"]
-        self.program.counters = [self._tensor_target(self.tracer.tensor_index(record.tensor))
-                                 for record, _ in self.versions]
 
     def _written(self) -> List[Tuple[str, Any]]:
         found: Dict[int, Tuple[str, Any]] = {}

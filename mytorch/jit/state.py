@@ -1,6 +1,6 @@
 """Saving and restoring what a call changes: to check a replay against eager from the same
 state, and to undo a traced call that ends in an error of ours."""
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 

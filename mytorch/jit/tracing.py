@@ -64,15 +64,13 @@ class Slot:
             very object the replay uses).
         buffers: the slots whose memory it uses: itself for memory of its own, the base's
             for a view (several when a view's origin is ambiguous).
-        producer: the index of the op that made it, or None.
         owner: for EXTERNAL and ARG, a description of where it lives ("tensor", position).
     """
 
-    __slots__ = ("index", "kind", "array", "buffers", "producer", "owner", "scalar")
+    __slots__ = ("index", "kind", "array", "buffers", "owner", "scalar")
 
-    def __init__(self, index: int, kind: str, array: np.ndarray, producer: Optional[int],
-                 owner: Any = None) -> None:
-        self.index, self.kind, self.array, self.producer, self.owner = index, kind, array, producer, owner
+    def __init__(self, index: int, kind: str, array: np.ndarray, owner: Any = None) -> None:
+        self.index, self.kind, self.array, self.owner = index, kind, array, owner
         self.buffers: Tuple[int, ...] = (index,)
         self.scalar = False  # eager gets a NumPy scalar here; the trace holds a 0-d array
 
@@ -387,9 +385,8 @@ class Tracer:
 
     # -------------------------------------------------------------- slots
 
-    def _new_slot(self, kind: str, plain: np.ndarray, producer: Optional[int],
-                  owner: Any = None) -> Slot:
-        slot = Slot(len(self.slots), kind, plain, producer, owner)
+    def _new_slot(self, kind: str, plain: np.ndarray, owner: Any = None) -> Slot:
+        slot = Slot(len(self.slots), kind, plain, owner)
         self.slots.append(slot)
         self._slot_of[id(plain)] = slot.index
         self._keep.append(plain)
@@ -422,7 +419,7 @@ class Tracer:
         plain = _plain_of(array)
         if id(plain) in self._slot_of:
             return self._wrapper[self._slot_of[id(plain)]]
-        return self._wrap(self._new_slot(kind, plain, None, owner))
+        return self._wrap(self._new_slot(kind, plain, owner))
 
     def logical_base(self, plain: np.ndarray) -> Any:
         """The base eager code would see for `plain`'s traced array."""
@@ -488,7 +485,7 @@ class Tracer:
         if self._overlaps_traced(array):
             self.breaks.append(f"a plain view of a traced array (from np.asarray, "
                                f"ndarray.view or the buffer protocol) is used at {where_called()}")
-        slot = self._new_slot(UNOWNED, array, None, where_called()).index
+        slot = self._new_slot(UNOWNED, array, where_called()).index
         self._unowned_copies[slot] = array.copy()
         return slot
 
@@ -503,8 +500,7 @@ class Tracer:
                 supports_out: bool = False) -> Any:
         """Add an op whose plain `result` is known; returns the result for the caller,
         with new arrays as TracedArrays."""
-        index = len(self.ops)
-        out_template, traced_result = self._outputs(result, index, inputs)
+        out_template, traced_result = self._outputs(result, inputs)
         op = Op(kind, fn, args, kwargs, out_template, tuple(writes), where_called(),
                 method=method, supports_out=supports_out)
         self.ops.append(op)
@@ -516,21 +512,21 @@ class Tracer:
                 self._varying.update(self.slots[slot].buffers)
         return traced_result
 
-    def _outputs(self, result: Any, producer: int, inputs: Sequence[np.ndarray]) -> Tuple[Any, Any]:
+    def _outputs(self, result: Any, inputs: Sequence[np.ndarray]) -> Tuple[Any, Any]:
         if isinstance(result, np.ndarray):
             slot = self._slot_of.get(id(result))
             if slot is not None:  # an array the op was given, returned as is
                 return Ref(slot), self._wrapper.get(slot, result)
-            new = self._new_slot(RESULT, result, producer)
+            new = self._new_slot(RESULT, result)
             new.buffers = self._memory_of(result, inputs, new.index)
             return Ref(new.index), self._wrap(new)
         if isinstance(result, np.generic):
-            ref, traced = self._outputs(np.asarray(result), producer, inputs)
+            ref, traced = self._outputs(np.asarray(result), inputs)
             self.slots[ref.slot].scalar = True
             return ref, traced
         if isinstance(result, (tuple, list)) and any(isinstance(item, (np.ndarray, np.generic))
                                                      for item in result):
-            pairs = [self._outputs(item, producer, inputs) for item in result]
+            pairs = [self._outputs(item, inputs) for item in result]
             kind = tuple if isinstance(result, tuple) else list
             return kind([r for r, _ in pairs]), kind([t for _, t in pairs])
         return None, result
