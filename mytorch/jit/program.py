@@ -12,15 +12,22 @@ The analysis, in order:
 3. Dead ops are dropped: an op runs if it has an effect (writes an array that outlives the
    call, draws, guards, calls an optimizer, sets a `.grad`) or something that runs reads
    what it makes.
-4. *Planning*: a temporary made by an op that takes `out=` gets a buffer allocated once,
-   of the traced layout; a buffer is reused by a later temporary of the same shape,
+4. Value guards that read only arguments and arrays nothing has written yet move, with
+   the ops they need, to the start (a loss's label checks), where failing costs nothing.
+5. A copy of a temporary that dies at the copy (eager's copy of a small gradient, which
+   it cannot know nobody else holds) becomes the temporary itself.
+6. *Planning*: a temporary made by an op that takes `out=`, by np.empty/zeros/ones/full
+   (a fill), or by a copy without `out=` (`np.copyto` instead) gets a buffer allocated
+   once, of the traced layout; a buffer is reused by a later temporary of the same shape,
    dtype and order once every array that uses its memory (views included) is dead.
    Arrays that outlive the call (returned, stored as a `.grad`) are made afresh each call,
    as eager makes them, so a caller that keeps them never sees them overwritten.
-5. *Hoisting*: a view (reshape, transpose, slice, as_strided, ...) of arrays whose objects
+7. *Hoisting*: a view (reshape, transpose, slice, as_strided, ...) of arrays whose objects
    are the same at every call (external arrays, constants, planned buffers) is made once.
-6. Code generation: one Python function per program, with every constant, function and
-   buffer bound in its closure, one statement per NumPy call.
+8. Code generation: one Python function per program, with every constant, function and
+   buffer bound in its closure, one statement per NumPy call (an `ndarray.sum` as the
+   ufunc reduction it is, without its Python wrapper); no-ops such as
+   `astype(copy=False)` of an array already of that dtype are left out.
 """
 import collections
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
