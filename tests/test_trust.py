@@ -463,6 +463,12 @@ def _ops():
          [(2, 3), (2, 4), (12, 3), (12, 4), (12,), (12,)]),
         ("LSTMCell", lambda x, s, wi, wh, bi, bh: F.LSTMCell.apply(x, s, wi, wh, bi, bh),
          [(2, 3), (2, 8), (16, 3), (16, 4), (16,), (16,)]),
+        ("RNNSequence", lambda x, h, wi, wh, bi, bh: F.RNNSequence.apply(x, h, wi, wh, bi, bh, [2, 1]),
+         [(3, 3), (2, 4), (4, 3), (4, 4), (4,), (4,)]),
+        ("GRUSequence", lambda x, h, wi, wh, bi, bh: F.GRUSequence.apply(x, h, wi, wh, bi, bh, [2, 1]),
+         [(3, 3), (2, 4), (12, 3), (12, 4), (12,), (12,)]),
+        ("LSTMSequence", lambda x, h, c, wi, wh, bi, bh: F.LSTMSequence.apply(x, h, c, wi, wh, bi, bh, [2, 1]),
+         [(3, 3), (2, 4), (2, 4), (16, 3), (16, 4), (16,), (16,)]),
     ]
 
 

@@ -4,7 +4,7 @@ It re-exports every op class from `mytorch.ops` (the handout's import path:
 `from mytorch.nn.functional import Add` keeps working) and holds the lower-case
 wrappers the modules call. The math lives in the ops.
 """
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -12,9 +12,10 @@ from mytorch import checks
 from mytorch.ops import *  # noqa: F401,F403  (the handout's names for the ops)
 from mytorch.ops import (GELU, L1, NLL, MSE, AvgPool1d, AvgPool2d, BatchNorm, BinaryCrossEntropy,
                          BinaryCrossEntropyWithLogits, Conv1d, Conv2d, CrossEntropy, Dropout, Embedding, GroupNorm,
-                         Huber, LayerNorm, Linear, LogSoftmax, MaxPool1d, MaxPool2d, ReLU, Sigmoid,
+                         GRUCell, GRUSequence, Huber, LayerNorm, Linear, LogSoftmax, LSTMCell,
+                         LSTMSequence, MaxPool1d, MaxPool2d, ReLU, RNNCell, RNNSequence, Sigmoid,
                          Softmax, Tanh)
-from mytorch.tensor import Tensor, get_default_dtype
+from mytorch.tensor import Tensor, cat, get_default_dtype
 
 
 def _as_tensor(value: Any) -> Tensor:
@@ -265,3 +266,68 @@ def avg_pool1d(x: Tensor, kernel_size: checks.Sizes, stride: Optional[checks.Siz
 def avg_pool2d(x: Tensor, kernel_size: checks.Sizes, stride: Optional[checks.Sizes] = None) -> Tensor:
     """The mean of each window of x (B, C, H, W); stride defaults to kernel_size."""
     return AvgPool2d.apply(x, kernel_size, stride)
+
+
+# ------------------------------------------------------------- recurrent networks
+
+# PyTorch's names for the kinds of recurrent layer (`torch.nn.RNNBase.mode`).
+RECURRENT_MODES = ("RNN_TANH", "RNN_RELU", "GRU", "LSTM")
+States = Tuple[Optional[Tensor], ...]  # (h,), or (h, c) for the LSTM; None: zeros
+
+
+def recurrent_step(mode: str, input: Tensor, states: States,
+                   weights: Sequence[Optional[Tensor]]) -> Tuple[Tensor, ...]:
+    """One step of a recurrent cell, as PyTorch's `_VF.rnn_tanh_cell`, `gru_cell` and `lstm_cell`.
+
+    Args:
+        mode: 'RNN_TANH', 'RNN_RELU', 'GRU' or 'LSTM'.
+        input: (B, I).
+        states: (h,) or, for the LSTM, (h, c); each (B, H), or None for zeros.
+        weights: (weight_ih, weight_hh, bias_ih, bias_hh), the gates stacked as PyTorch's;
+            biases may be None.
+    Returns:
+        The next states, (h',) or (h', c').
+    """
+    checks.one_of("recurrent_step: mode", mode, RECURRENT_MODES)
+    shape = (input.shape[0], weights[1].shape[-1])
+    states = tuple(Tensor(np.zeros(shape, input.dtype)) if s is None else s for s in states)
+    if mode == "LSTM":
+        hidden = shape[1]
+        new = LSTMCell.apply(input, cat(list(states), 1), *weights)
+        return new[:, :hidden], new[:, hidden:]
+    if mode == "GRU":
+        return (GRUCell.apply(input, states[0], *weights),)
+    return (RNNCell.apply(input, states[0], *weights, mode[4:].lower()),)
+
+
+def recurrent_sequence(mode: str, input: Tensor, batch_sizes: Any, states: States,
+                       weights: Sequence[Optional[Tensor]], reverse: bool = False,
+                       sorted_indices: Any = None) -> Tuple[Tensor, Tuple[Tensor, ...]]:
+    """One direction of one recurrent layer over a packed batch, as one op (one graph
+    node), as PyTorch's `_VF.rnn_tanh` / `gru` / `lstm` run each layer.
+
+    Args:
+        mode: 'RNN_TANH', 'RNN_RELU', 'GRU' or 'LSTM'.
+        input: the packed rows (N, I) (a padded batch (T, B, I) reshaped to (T * B, I)
+            is packed with batch_sizes all B).
+        batch_sizes: how many sequences run at each step (non-increasing).
+        states: the initial (h,) or (h, c), each (B, H) or None for zeros, in the order
+            of `sorted_indices`' original sequences.
+        weights: (weight_ih, weight_hh, bias_ih, bias_hh); biases may be None.
+        reverse: run each sequence from its last step to its first.
+        sorted_indices: sorted_indices[j] is the original index of the j-th longest
+            sequence; None for the identity.
+    Returns:
+        (the hidden state of every row (N, H), the final states (h_n,) or (h_n, c_n),
+        each (B, H) in the original order).
+    """
+    checks.one_of("recurrent_sequence: mode", mode, RECURRENT_MODES)
+    if mode == "LSTM":
+        out = LSTMSequence.apply(input, *states, *weights, batch_sizes, reverse, sorted_indices)
+    elif mode == "GRU":
+        out = GRUSequence.apply(input, *states, *weights, batch_sizes, reverse, sorted_indices)
+    else:
+        out = RNNSequence.apply(input, *states, *weights, batch_sizes, mode[4:].lower(), reverse,
+                                sorted_indices)
+    rows, batch = input.shape[0], (out.shape[0] - input.shape[0]) // len(states)
+    return out[:rows], tuple(out[rows + k * batch:rows + (k + 1) * batch] for k in range(len(states)))

@@ -17,7 +17,8 @@ from mytorch.ops.losses import (L1, NLL, MSE, BinaryCrossEntropy, BinaryCrossEnt
                                  CrossEntropy, Huber)
 from mytorch.ops.normalization import BatchNorm, GroupNorm, LayerNorm
 from mytorch.ops.pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
-from mytorch.ops.recurrent import GRUCell, LSTMCell, RNNCell
+from mytorch.ops.recurrent import (GRUCell, GRUSequence, LSTMCell, LSTMSequence, RNNCell,
+                                    RNNSequence)
 from mytorch.ops.reductions import Max, Mean, Sum, Var
 from mytorch.ops.shape import (Cat, Expand, Index, Reshape, Slice, Squeeze, Stack, Transpose,
                                Unsqueeze, View)
@@ -34,5 +35,6 @@ __all__ = [
     "Conv1d", "Conv2d", "get_conv1d_output_size",                             # conv
     "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",                       # pooling
     "RNNCell", "GRUCell", "LSTMCell",                                         # recurrent
+    "RNNSequence", "GRUSequence", "LSTMSequence",
     "unbroadcast",
 ]
