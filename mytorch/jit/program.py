@@ -665,8 +665,8 @@ class _Planner:
                 return 1
             if index in self.planned_ops:
                 code.line(self._call(op, f"out={self._name(op.out.slot)}"))
-            elif op.out is None:
-                code.line(self._call(op))
+            elif op.out is None or all(s in self.fixed for s in op.outputs()):
+                code.line(self._call(op))  # an in-place op on a buffer: nothing to rebind
             else:
                 code.line(f"{self._targets(op.out)} = {self._call(op)}")
             return 1
