@@ -26,7 +26,12 @@ NETWORKS = ("handout", "wide", "deep", "cnn", "gru", "gru1")
 def compiled_stepper(model: nn.Module, optimizer: optim.Optimizer) -> timing.Step:
     """`timing.mytorch_stepper`'s step, compiled: zero_grad, cross-entropy, backward, step."""
     step = cli.training_step(model, optimizer, nn.CrossEntropyLoss(), compiled=True)
-    return lambda x, labels: step(Tensor(x), Tensor(labels)).item()
+
+    def stepper(x: np.ndarray, labels: np.ndarray) -> float:
+        return step(Tensor(x), Tensor(labels)).item()
+
+    stepper.compiled = step  # its CompiledFunction, for explain()
+    return stepper
 
 
 def warmed(step: timing.Step, batches: List) -> timing.Step:
