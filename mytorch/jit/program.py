@@ -317,7 +317,13 @@ class _Planner:
         written_before: Set[int] = set()  # buffers written by live ops so far
         moved: List[int] = []
         taken: Set[int] = set()
+        self.in_errstate: Set[int] = set()  # ops inside np.errstate blocks: they stay there
+        depth = 0
         for index, op in enumerate(self.ops):
+            if op.kind == "errstate":
+                depth += 1 if op.args is not None else -1
+            elif depth:
+                self.in_errstate.add(index)
             if not self.live[index]:
                 continue
             if op.kind == "guard":
@@ -342,8 +348,9 @@ class _Planner:
         written so far (arguments, external arrays, constants); else None."""
         group, stack = {guard}, [guard]
         while stack:
-            op = self.ops[stack.pop()]
-            if op.writes or op.kind not in ("call", "method", "guard"):
+            index = stack.pop()
+            op = self.ops[index]
+            if op.writes or op.kind not in ("call", "method", "guard") or index in self.in_errstate:
                 return None
             for s in op.reads():
                 if any(b in written for b in self._buffers(s)):
