@@ -154,8 +154,15 @@ def test_compiled_training_matches_eager_bit_for_bit(name):
     assert replays(compiled) == steps - traced_calls(compiled)
 
 
+class Power(nn.Module):
+    """x ** 2 / 4 and a variance term: Pow and Var run inside np.errstate blocks."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x ** 2 * 0.25 + x.var(dim=1, keepdim=True)
+
+
 HIDDEN = 12
-LAYERS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "gelu": nn.GELU,
+LAYERS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "gelu": nn.GELU, "power": Power,
           "batchnorm": lambda: nn.BatchNorm1d(HIDDEN), "layernorm": lambda: nn.LayerNorm(HIDDEN),
           "groupnorm": lambda: nn.GroupNorm(3, HIDDEN), "dropout": lambda: nn.Dropout(0.2),
           "softmax": lambda: nn.Softmax(dim=1)}
@@ -203,6 +210,15 @@ def test_random_networks_match_eager_bit_for_bit(layers, loss, optimizer, seed):
         results.append((losses, [p.data.tobytes() for p in model.parameters()]))
     assert results[0] == results[1]
     assert replays(run) >= 2
+
+
+def test_np_errstate_blocks_are_replayed():
+    """Pow's and Var's np.errstate blocks are entered and left around their calls."""
+    def body(model, optimizer, criterion):
+        return training(nn.Sequential(model, Power()), optimizer)
+
+    compiled, caught = fallback_run(body)
+    assert not caught and "with " in compiled.explain().entries[0]["source"]
 
 
 def test_compiled_float32_matches_eager():

@@ -463,10 +463,12 @@ class _Planner:
                 pool[key].append(buffer)
 
     def _plannable(self, index: int, op: Op) -> Optional[int]:
+        if op.kind not in ("call", "method"):
+            return None
         creation = op.kind == "call" and _is_creation(op.fn)
-        if (not (op.supports_out or creation or self._copies(op)) or op.kind not in ("call", "method")
-                or index in self.redefines or "out" in op.kwargs or "where" in op.kwargs
-                or op.writes or not isinstance(op.out, Ref)):
+        if (not (op.supports_out or creation or self._copies(op)) or index in self.redefines
+                or "out" in op.kwargs or "where" in op.kwargs or op.writes
+                or not isinstance(op.out, Ref)):
             return None
         slot = self.slots[op.out.slot]
         array = slot.array
