@@ -459,7 +459,8 @@ def cat(seq: Sequence[Tensor], dim: int = 0) -> Tensor:
     """The tensors of `seq` joined along the existing axis `dim`, as `torch.cat`.
 
     Raises:
-        ValueError naming the shapes if they differ outside `dim`, or if `seq` is empty.
+        ValueError: the shapes differ outside `dim`, or `seq` is empty (the message names
+            the shapes).
     """
     return ops.Cat.apply(*_tensor_list("cat", seq), dim)
 

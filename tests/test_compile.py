@@ -657,53 +657,19 @@ def test_the_programs_compile_option_trains_the_same_model(tmp_path, monkeypatch
                                               lr=0.1).format_help()
 
 
-def test_the_documentation_examples_run():
-    """docs/compile.md's Python blocks, in order, in one namespace (they build on each other)."""
+def test_the_documentation_says_what_happens():
+    """docs/compile.md's examples (tests/test_docs.py runs each and compares what it prints):
+    the retrace example retraces twice, the fallback example falls back for `.item()`."""
     page = Path(__file__).resolve().parents[1] / "docs" / "compile.md"
     blocks = re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.DOTALL)
-    assert len(blocks) >= 3
-    namespace: dict = {}
+    spaces = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CompileWarning)
         for index, block in enumerate(blocks):
-            exec(compile(block, f"docs/compile.md block {index + 1}", "exec"), namespace)
-    assert namespace["step"].explain().traces == 3
-    assert ".item()" in namespace["noisy"].explain().break_reasons[0]
-
-
-def test_replay_memory_stays_within_eagers_and_reuses_buffers():
-    """Planned buffers and what a replay allocates (the new .grad arrays) stay within
-    eager's peak; temporaries share buffers once dead, so only what backward needs grows
-    with depth."""
-    def peak(step, x, y):
-        gc.collect()
-        tracemalloc.start()
-        try:
-            base = tracemalloc.get_traced_memory()[0]
-            tracemalloc.reset_peak()
-            step(x, y)
-            return tracemalloc.get_traced_memory()[1] - base
-        finally:
-            tracemalloc.stop()
-
-    from mytorch import cli
-    rng = np.random.default_rng(0)
-    x, y = Tensor(rng.random((100, 784))), Tensor(rng.integers(0, 10, 100))
-    peaks = {}
-    for compiled in (False, True):
-        np.random.seed(0)
-        layers = [nn.Linear(784, 64), nn.ReLU()]
-        for _ in range(7):
-            layers += [nn.Linear(64, 64), nn.ReLU()]
-        model = nn.Sequential(*layers, nn.Linear(64, 10))
-        step = cli.training_step(model, optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
-                                 nn.CrossEntropyLoss(), compiled=compiled)
-        for _ in range(4):
-            step(x, y)
-        peaks[compiled] = peak(step, x, y)
-    info = step.explain().entries[0]
-    assert info["status"] == "replayed" and info["planned"] >= 2 * info["buffers"]
-    assert info["buffer_bytes"] + peaks[True] <= 1.2 * peaks[False]
+            spaces.append({"__name__": "__main__"})
+            exec(compile(block, f"docs/compile.md block {index + 1}", "exec"), spaces[-1])
+    assert spaces[1]["step"].explain().traces == 3
+    assert ".item()" in spaces[2]["noisy"].explain().break_reasons[0]
 
 
 @pytest.mark.parametrize("network", ["gru", "cnn"])
