@@ -592,6 +592,23 @@ def test_an_array_leaked_out_of_the_tracer_is_caught_by_the_check_against_eager(
     assert "differed from eager" in compiled.explain().break_reasons[0]
 
 
+def test_a_step_that_raises_while_traced_raises_as_eager_and_leaves_plain_arrays():
+    model, optimizer = built("mlp")
+    criterion = nn.CrossEntropyLoss()
+
+    def failing(x, y):
+        optimizer.zero_grad()
+        criterion(model(x), y).backward()
+        raise KeyError("after backward")
+
+    compiled = mytorch.compile(failing)
+    with pytest.raises(KeyError, match="after backward"):
+        compiled(*batches("mlp", 1)[0])
+    for param in model.parameters():  # set by the backward before the error, as eagerly
+        assert type(param.grad.data) is np.ndarray and type(param.data) is np.ndarray
+    assert compiled.explain().traces == 0
+
+
 def test_fullgraph_raises_and_leaves_the_state_as_it_was():
     model, optimizer = built("mlp")
     before = [p.data.copy() for p in model.parameters()]

@@ -501,6 +501,14 @@ def capture(fn: Callable, args: tuple, kwargs: dict) -> Trace:
             traced_kwargs = _bind_arguments(capture_state, kwargs, counter)
             try:
                 result = fn(*traced_args, **traced_kwargs)
+            except BaseException:
+                # The step raised, as it would have eagerly: the tensors it made (a .grad set
+                # before the error) hold plain arrays, as eager's would.
+                for tensor in capture_state.new_tensors.values():
+                    data = tensor.__dict__.get("data")
+                    if isinstance(data, TracedArray):
+                        tensor.__dict__["data"] = tracing._plain_of(data)
+                raise
             finally:
                 for tensor, data in capture_state.adopted:
                     tensor.__dict__["data"] = data
