@@ -15,6 +15,7 @@ computed by `signature`. Everything else the trace depended on is checked by a g
   state arrays (by identity: `load_state_dict` replaces them);
 - the step function's globals and closure variables are the same objects (numbers by value).
 """
+import functools
 import operator
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -229,6 +230,10 @@ def snapshot_globals(fn: Callable) -> List[Tuple[str, Any, Any, Any]]:
     that its globals define (holder: the globals dict), and of each closure variable
     (holder: its cell, key "cell_contents", read as an attribute)."""
     found: List[Tuple[str, Any, Any, Any]] = []
+    while isinstance(fn, functools.partial):  # its own arguments are fixed objects
+        fn = fn.func
+    if not hasattr(fn, "__code__") and not hasattr(fn, "__func__") and hasattr(fn, "__call__"):
+        fn = fn.__call__  # an object's __call__: a method, whose object is guarded below
     function = getattr(fn, "__func__", fn)
     code = getattr(function, "__code__", None)
     if code is None:
