@@ -1,6 +1,7 @@
 """mytorch.compile: a traced and replayed step agrees with eager bit for bit, retraces
 when what it depended on changes, runs eagerly (saying why) when it cannot be traced,
 keeps its memory flat, and rejects bad use clearly."""
+import functools
 import gc
 import re
 import tracemalloc
@@ -421,28 +422,46 @@ def test_a_step_that_sets_the_mode_itself_replays_the_change():
     assert steps[1].explain().traces == 1 and replays(steps[1]) == 6 - traced_calls(steps[1])
 
 
-def test_the_attributes_of_a_method_steps_object_are_guarded():
-    class Trainer:
-        def __init__(self):
-            self.model, self.optimizer = built("mlp")
-            self.criterion = nn.CrossEntropyLoss()
-            self.scale = 1.0
+class Trainer:
+    """A training step as a method, and as the object's __call__."""
 
-        def step(self, x, y):
-            self.optimizer.zero_grad()
-            loss = self.criterion(self.model(x) * self.scale, y)
-            loss.backward()
-            self.optimizer.step()
-            return loss
+    def __init__(self):
+        self.model, self.optimizer = built("mlp")
+        self.criterion = nn.CrossEntropyLoss()
+        self.scale = 1.0
 
+    def step(self, x, y):
+        self.optimizer.zero_grad()
+        loss = self.criterion(self.model(x) * self.scale, y)
+        loss.backward()
+        self.optimizer.step()
+        return loss
+
+    __call__ = step
+
+
+def scaled_step(model, optimizer, x, y):
+    optimizer.zero_grad()
+    loss = nn.CrossEntropyLoss()(model(x) * SCALE, y)  # noqa: F821 (a module global)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+@pytest.mark.parametrize("kind", ["method", "object", "partial"])
+def test_what_a_method_an_object_or_a_partial_step_reads_is_guarded(kind):
     trainer = Trainer()
-    compiled = mytorch.compile(trainer.step)
-    data = batches("mlp", 3)
-    compiled(*data[0])
-    compiled(*data[1])
+    globals()["SCALE"] = 1.0
+    compiled = mytorch.compile({"method": trainer.step, "object": trainer,
+                                "partial": functools.partial(scaled_step, trainer.model,
+                                                             trainer.optimizer)}[kind])
+    data = batches("mlp", 4)
+    for x, y in data[:3]:
+        compiled(x, y)
     trainer.scale = 2.0
-    compiled(*data[2])
-    assert retraced_for(compiled, "Trainer.scale")
+    globals()["SCALE"] = 2.0
+    compiled(*data[3])
+    assert retraced_for(compiled, "global 'SCALE'" if kind == "partial" else "Trainer.scale")
 
 
 def test_a_compiled_function_called_while_another_traces_runs_inline():
