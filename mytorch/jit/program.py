@@ -450,7 +450,9 @@ class _Planner:
                 array = slots[slot].array
                 order = "F" if array.flags.f_contiguous and not array.flags.c_contiguous else "C"
                 key = (array.shape, array.dtype.str, order)
-                buffer = pool[key].pop() if pool[key] else None
+                buffer = self._dying_input(index, op, array, last_use, release)
+                if buffer is None and pool[key]:
+                    buffer = pool[key].pop()
                 if buffer is None:
                     buffer = np.empty(array.shape, array.dtype, order=order)
                     self.program.buffers += 1
@@ -461,6 +463,29 @@ class _Planner:
                 release[last_use.get(slot, index)].append((key, buffer))
             for key, buffer in release.pop(index, ()):
                 pool[key].append(buffer)
+
+    def _dying_input(self, index: int, op: Op, result: np.ndarray, last_use: Dict[int, int],
+                     release: Dict[int, List[Tuple[Tuple, np.ndarray]]]) -> Optional[np.ndarray]:
+        """For an elementwise ufunc, the buffer of an input that dies at this call and has
+        the result's shape, dtype and strides: the result is written over it, in place, as
+        hand-written NumPy would (`np.maximum(z, 0, out=z)`); NumPy computes a ufunc whose
+        output is one of its inputs elementwise, correctly. The buffer's release moves to
+        the result's last use."""
+        if op.kind != "call" or not isinstance(op.fn, np.ufunc) or op.fn.signature is not None:
+            return None
+        for ref in op.args:
+            if not isinstance(ref, Ref) or ref.slot not in self.planned:
+                continue
+            source = self.slots[ref.slot]
+            buffer = self.planned[ref.slot]
+            if (source.owns_memory and last_use.get(ref.slot) == index
+                    and buffer.shape == result.shape and buffer.dtype == result.dtype
+                    and buffer.strides == result.strides):
+                for position, (_, released) in enumerate(release[index]):
+                    if released is buffer:
+                        del release[index][position]
+                        return buffer
+        return None
 
     def _plannable(self, index: int, op: Op) -> Optional[int]:
         if op.kind not in ("call", "method"):
