@@ -7,6 +7,7 @@ import re
 import tracemalloc
 import warnings
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import pytest
@@ -59,9 +60,10 @@ NETWORKS = {
 }
 
 
-def training(model: nn.Module, optimizer: optim.Optimizer):
-    """The step every test compiles: zero_grad, forward, loss, backward, step."""
-    criterion = nn.CrossEntropyLoss()
+def training(model: nn.Module, optimizer: optim.Optimizer, criterion: Optional[nn.Module] = None):
+    """The step every test compiles: zero_grad, forward, loss (cross-entropy unless given),
+    backward, step."""
+    criterion = nn.CrossEntropyLoss() if criterion is None else criterion
 
     def step(x, y):
         optimizer.zero_grad()
@@ -199,16 +201,7 @@ def test_random_networks_match_eager_bit_for_bit(layers, loss, optimizer, seed):
         model = nn.Sequential(nn.Linear(10, HIDDEN), *[LAYERS[kind]() for kind in layers],
                               nn.Linear(HIDDEN, 4))
         make_loss, target = LOSSES[loss]
-        criterion = make_loss()
-        opt = OPTIMIZERS[optimizer](list(model.parameters()))
-
-        def step(x, y):
-            opt.zero_grad()
-            value = criterion(model(x), y)
-            value.backward()
-            opt.step()
-            return value
-
+        step = training(model, OPTIMIZERS[optimizer](list(model.parameters())), make_loss())
         run = mytorch.compile(step) if compiled else step
         rng = np.random.default_rng(seed)
         np.random.seed(seed + 1)
