@@ -171,7 +171,7 @@ class Shuffle(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         picked = x[:, [1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10]]
         joined = mytorch.cat([picked[:, :6], x[:, 6:] * 2], dim=1)
-        return mytorch.where(joined.data > 0, joined, joined * 0.1) - joined.max(dim=1, keepdim=True)
+        return mytorch.where(joined.data > 0, joined, joined * 0.1) - joined.amax(dim=1, keepdim=True)
 
 
 HIDDEN = 12
@@ -242,6 +242,33 @@ def test_dropout_draws_a_fresh_mask_every_call():
     outputs = [compiled(x).data.copy() for _ in range(4)]
     assert not any(np.array_equal(outputs[0], other) for other in outputs[1:])
     assert replays(compiled) == 3
+
+
+@pytest.mark.parametrize("draw", ["global", "generator"])
+def test_noise_from_mytorch_random_is_drawn_afresh_as_eager_draws_it(draw):
+    """mytorch.randn (NumPy's global state) and mytorch.rand(generator=g) go through
+    mytorch.random.draw: each replay draws again, from the same source."""
+    sides = [built("mlp"), built("mlp")]
+    generators = [mytorch.Generator().manual_seed(5), mytorch.Generator().manual_seed(5)]
+
+    def body(model, optimizer, generator):
+        step = training(model, optimizer)
+
+        def noisy(x, y):
+            noise = (mytorch.randn(*x.shape) if draw == "global"
+                     else mytorch.rand(*x.shape, generator=generator))
+            return step(x + noise * 0.01, y)
+        return noisy
+
+    steps = [body(*sides[0], generators[0]), mytorch.compile(body(*sides[1], generators[1]))]
+    for index, (x, y) in enumerate(batches("mlp", 6)):
+        losses = []
+        for step in steps:
+            np.random.seed(index)
+            losses.append(step(x, y).item())
+        assert losses[0] == losses[1]
+    assert_same(*sides)
+    assert replays(steps[1]) == 6 - traced_calls(steps[1])
 
 
 def test_grads_and_results_of_a_replay_are_new_arrays():

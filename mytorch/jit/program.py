@@ -71,6 +71,8 @@ class Program:
             by position, external arrays by object): what a check must save and compare.
         grads: the tensors whose `.grad` the replay sets (fixed tensors, or argument positions).
         optimizers: the optimizers whose `step` the replay calls as is.
+        draws, generators: whether it draws from NumPy's global state, and the Generators
+            (`mytorch.Generator`, `generator=`) it draws from.
         untracked: where the program first used each plain array it holds by reference
             (made outside what the tracer sees: a global, a np.random.Generator's draw).
         recorded, replayed, buffers, buffer_bytes, planned, hoisted: sizes, for `explain`.
@@ -84,6 +86,7 @@ class Program:
         self.grads: List[Tuple[str, Any]] = []
         self.optimizers: List[Any] = []
         self.draws = False
+        self.generators: List[Any] = []  # the Generators the replay draws from
         self.untracked: List[str] = []  # where the replay's untracked plain arrays were first used
         self.recorded = self.replayed = self.buffers = self.buffer_bytes = self.hoisted = 0
         self.planned = 0  # temporaries that live in the buffers (more than buffers: reuse)
@@ -166,6 +169,7 @@ class _Planner:
             self.reasons.append("the call draws random numbers other than through "
                                 "mytorch.random.draw (np.random called directly, or reseeded)")
         self.program.draws = bool(self.tracer.draws)
+        self.program.generators = list(self.tracer.generators)
 
     def _check_tensors(self) -> None:
         for record in self.trace.touched.values():
@@ -566,7 +570,8 @@ class _Planner:
         last_guard = max((i for i, op in enumerate(self.ops) if self.live[i] and op.kind == "guard"),
                          default=-1)
         saves: Dict[int, str] = {}  # buffer slot -> name of its saved copy
-        rng_saved = False
+        rng_saved: Dict[int, str] = {}  # id(generator) -> the name its saved state has
+        prologue: List[str] = []
         restores: List[str] = []
         replayed = 0
         new_tensors: Dict[int, str] = {}
@@ -580,13 +585,17 @@ class _Planner:
                             saves[b] = name = f"s{b}"
                             code.line(f"{name} = {self._name(b)}.copy()")
                             restores.append(f"{code.const(np.copyto)}({self._name(b)}, {name})")
-                if op.kind == "draw" and not rng_saved:
-                    code.lines.insert(2, "    rng = " + code.const(np.random.get_state) + "()")
-                    restores.append(f"{code.const(np.random.set_state)}(rng)")
-                    rng_saved = True
+                if op.kind == "draw" and id(op.fn.__self__) not in rng_saved:
+                    # A draw before a guard: a failed guard puts its generator back.
+                    name = f"rng{len(rng_saved)}"
+                    rng_saved[id(op.fn.__self__)] = name
+                    state = code.const(_generator_state(op.fn.__self__))
+                    prologue.append(f"{name} = {state}.save()")
+                    restores.append(f"{state}.restore({name})")
             replayed += self._statement(index, op, restores, new_tensors)
         self._epilogue(new_tensors)
         code.line("return " + self._result_expression(self.result, new_tensors))
+        code.lines[1:1] = ["    " + line for line in prologue]
         self.program.replayed = replayed
         self.program.source = code.source()
         self.program.replay = code.compile()
@@ -709,10 +718,9 @@ class _Planner:
             code.line(f"{target}[{index_value}] = {value}")
             return 1
         if op.kind == "draw":
-            draw = getattr(np.random, op.fn)
             args = [self._expression(item) for item in op.args]
             args += [f"{key}={self._expression(value)}" for key, value in op.kwargs.items()]
-            code.line(f"{self._targets(op.out)} = {code.const(draw)}({', '.join(args)})")
+            code.line(f"{self._targets(op.out)} = {code.const(op.fn)}({', '.join(args)})")
             return 1
         if op.kind == "guard":
             expected = op.expected
@@ -805,6 +813,27 @@ class _Planner:
 
 def code_const(code: "_Code", value: Any) -> str:
     return code.const(value)
+
+
+class _generator_state:
+    """Saving and restoring a generator's state: NumPy's global one or a Generator's."""
+
+    __slots__ = ("generator",)
+
+    def __init__(self, generator: Any) -> None:
+        self.generator = generator
+
+    def save(self) -> Any:
+        generator = self.generator
+        return generator.get_state() if isinstance(generator, np.random.RandomState) \
+            else generator.bit_generator.state
+
+    def restore(self, state: Any) -> None:
+        generator = self.generator
+        if isinstance(generator, np.random.RandomState):
+            generator.set_state(state)
+        else:
+            generator.bit_generator.state = state
 
 
 def _is_creation(fn: Any) -> bool:

@@ -57,6 +57,7 @@ class Snapshot:
             arrays += [(value.data, value.data.copy()) for value in leaves if isinstance(value, Tensor)]
             self.optimizers.append((containers(vars(optimizer)), arrays))
         self.rng = np.random.get_state() if program.draws else None
+        self.generators = [(generator, generator.bit_generator.state) for generator in program.generators]
 
     def restore(self) -> None:
         for array, copy in self.arrays:
@@ -71,6 +72,8 @@ class Snapshot:
                 np.copyto(array, copy)
         if self.rng is not None:
             np.random.set_state(self.rng)
+        for generator, saved in self.generators:
+            generator.bit_generator.state = saved
 
 
 def _tensors(targets: List[Tuple[str, Any]], tensors: List[Any]) -> List[Tensor]:
@@ -110,6 +113,8 @@ def observe(program: Program, touched: List[Any], arrays: List[np.ndarray], tens
             seen.append((f"optimizer state {path}", value))
     state = np.random.get_state()
     seen.append(("the random state", (state[1].copy(), state[2:])))
+    for generator in program.generators:
+        seen.append(("a Generator's state", repr(generator.bit_generator.state)))
     seen.append(("the result", _result_arrays(result)))
     return seen
 

@@ -87,7 +87,8 @@ class Op:
         "method": `out = args[0].<fn>(*args[1:], **kwargs)` (fn is the method's name);
         "setitem": `args[0][args[1]] = args[2]`;
         "guard": `fn(*args, **kwargs)` (or the method, with method set) must equal `expected`;
-        "draw": a random draw, `out = np.random.<fn>(*args, **kwargs)`;
+        "draw": a random draw, `out = fn(*args, **kwargs)`, fn a method of NumPy's global
+            state or of a Generator;
         "errstate": enter (args = kwargs of np.errstate) or exit (args is None) NumPy's
             error-handling context;
         "opaque": `fn()` is called as is (an optimizer step with Python state);
@@ -370,7 +371,8 @@ class Tracer:
         self._slot_of: Dict[int, int] = {}  # id(plain array) -> slot
         self._wrapper: Dict[int, TracedArray] = {}  # slot -> its TracedArray
         self._keep: List[Any] = []  # everything whose id() we use stays alive
-        self.draws: List[Tuple[str, tuple, dict]] = []  # (method, args, kwargs) of each draw
+        self.draws: List[Tuple[str, tuple, dict]] = []  # (method, args, kwargs) of each global draw
+        self.generators: List[Any] = []  # the Generators drawn from
         self.tensors: List[Any] = []  # tensors named by "grad" effects, by index
         self._tensor_index: Dict[int, int] = {}
         self._unowned_copies: Dict[int, np.ndarray] = {}  # unowned slot -> its values at first use
@@ -687,21 +689,26 @@ class Tracer:
             self._unfilled[traced._slot] = where_called()
         return traced
 
-    def draw(self, name: str, args: tuple) -> Any:
-        """Make and record a draw from NumPy's global generator (`mytorch.random.draw`)."""
+    def draw(self, source: Any, name: str, args: tuple, kwargs: dict) -> Any:
+        """Make and record a draw through `mytorch.random.draw`: `source` is NumPy's global
+        state (`np.random`) or a Generator, whose method `name` a replay calls again."""
         plain_args, arg_refs = self._unwrap(args)
-        plain_kwargs, kwarg_refs = {}, {}
-        self.paused = True  # NumPy's generator makes its output with np.empty, in C
+        plain_kwargs, kwarg_refs = self._unwrap(kwargs)
+        method = getattr(source, name)
+        self.paused = True  # NumPy's generators make their output with np.empty, in C
         try:
-            sample = getattr(np.random, name)(*plain_args)
+            sample = method(*plain_args, **plain_kwargs)
         finally:
             self.paused = False
-        self.draws.append((name, plain_args, plain_kwargs))
+        if source is np.random:
+            self.draws.append((name, plain_args, plain_kwargs))
+        elif not any(source is seen for seen in self.generators):
+            self.generators.append(source)
         if not isinstance(sample, (np.ndarray, np.generic)):
-            self.breaks.append(f"np.random.{name} returned a Python {type(sample).__name__} at "
-                               f"{where_called()}")
+            self.breaks.append(f"a random draw ({name}) returned a Python {type(sample).__name__} "
+                               f"at {where_called()}")
             return sample
-        return self._record("draw", name, arg_refs, kwarg_refs, np.asarray(sample), [], [])
+        return self._record("draw", method, arg_refs, kwarg_refs, np.asarray(sample), [], [])
 
     # ---------------------------------------------------------- Python effects
 
