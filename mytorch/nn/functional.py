@@ -244,18 +244,20 @@ def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     return LogSoftmax.apply(x, dim)
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: zero each element with probability p and scale the rest by 1/(1-p).
 
     Args:
         x: the input.
         p: drop probability, in [0, 1].
         training: when False (or p == 0), return `x` itself.
+        inplace: accepted for PyTorch's sake (see `nn.ReLU`): the result is a new tensor.
     Returns:
         A Tensor of x's shape. The mask comes from `np.random`, so `np.random.seed`
         reproduces it.
     """
     checks.probability("dropout: p", p)
+    checks.boolean("dropout: inplace", inplace)
     if not training or p == 0:
         return x
     return Dropout.apply(x, p, True)
@@ -276,19 +278,22 @@ def _channel_dropout(op: str, spatial: int, x: Tensor, p: float, training: bool)
 
 def dropout1d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels of (N, C, L) or (C, L) input with probability p, scaling the
-    rest by 1/(1-p), as `torch.nn.functional.dropout1d`."""
+    rest by 1/(1-p), as `torch.nn.functional.dropout1d` (`inplace` as in `dropout`)."""
+    checks.boolean("dropout1d: inplace", inplace)
     return _channel_dropout("dropout1d", 1, x, p, training)
 
 
 def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels of (N, C, H, W) or (C, H, W) input with probability p, scaling
-    the rest by 1/(1-p), as `torch.nn.functional.dropout2d`."""
+    the rest by 1/(1-p), as `torch.nn.functional.dropout2d` (`inplace` as in `dropout`)."""
+    checks.boolean("dropout2d: inplace", inplace)
     return _channel_dropout("dropout2d", 2, x, p, training)
 
 
 def dropout3d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input, as
-    `torch.nn.functional.dropout3d`."""
+    `torch.nn.functional.dropout3d` (`inplace` as in `dropout`)."""
+    checks.boolean("dropout3d: inplace", inplace)
     return _channel_dropout("dropout3d", 3, x, p, training)
 
 
