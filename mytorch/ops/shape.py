@@ -145,6 +145,25 @@ def _is_basic(index: Any) -> bool:
     return True
 
 
+def _index_along(op: str, a: Tensor, dim: int, index: Tensor) -> Tuple[int, np.ndarray, np.ndarray]:
+    """(axis, a's data, index's data) for an op that picks along `dim` by `index` (gather,
+    scatter), each with at least one axis (a 0-d tensor has one, as in PyTorch), after the
+    rules both follow: an integer index with a's number of axes, no larger than a outside
+    `dim`, and every value in range for `dim`."""
+    axis = checks.dim(op, dim, a.shape)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor, got dtype {index.dtype}")
+    data, picks = np.atleast_1d(a.data), np.atleast_1d(index.data)
+    if picks.ndim != data.ndim or any(n > size for d, (n, size) in
+                                      enumerate(zip(picks.shape, data.shape)) if d != axis):
+        raise ValueError(f"{op}: index of shape {index.shape} must have the dimensions of "
+                         f"the input of shape {a.shape}, none larger outside dim {dim}")
+    if picks.size and not (0 <= picks.min() and picks.max() < data.shape[axis]):
+        raise IndexError(f"{op}: index {picks.min() if picks.min() < 0 else picks.max()} is "
+                         f"out of range for dim {dim} of size {data.shape[axis]}")
+    return axis, data, picks
+
+
 class Gather(Function):
     """`b[i, j, k] = a[i, index[i, j, k], k]` (for dim 1), as `torch.gather`: index has a's
     number of axes, no larger than a's outside `dim`, and picks along `dim`; the gradient
@@ -152,17 +171,7 @@ class Gather(Function):
 
     @staticmethod
     def forward(ctx: ContextManager, a: Tensor, dim: int, index: Tensor) -> Tensor:
-        axis = checks.dim("gather", dim, a.shape)
-        if index.dtype.kind not in "iu":
-            raise TypeError(f"gather: index must be an integer tensor, got dtype {index.dtype}")
-        data, picks = np.atleast_1d(a.data), np.atleast_1d(index.data)  # 0-d: one axis
-        if picks.ndim != data.ndim or any(n > size for d, (n, size) in
-                                          enumerate(zip(picks.shape, data.shape)) if d != axis):
-            raise ValueError(f"gather: index of shape {index.shape} must have the dimensions of "
-                             f"the input of shape {a.shape}, none larger outside dim {dim}")
-        if picks.size and not (0 <= picks.min() and picks.max() < data.shape[axis]):
-            raise IndexError(f"gather: index {picks.min() if picks.min() < 0 else picks.max()} is "
-                             f"out of range for dim {dim} of size {data.shape[axis]}")
+        axis, data, picks = _index_along("gather", a, dim, index)
         block = tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(picks.shape))
         ctx.axis, ctx.shape, ctx.dtype = axis, a.shape, a.dtype
         ctx.save_for_backward(index)
@@ -370,10 +379,7 @@ class Scatter(Function):
     def forward(ctx: ContextManager, a: Tensor, dim: int, index: Tensor,
                 src: Union[Tensor, float], add: bool = False) -> Tensor:
         op = "scatter_add" if checks.boolean("scatter: add", add) else "scatter"
-        axis = checks.dim(op, dim, a.shape)
-        data, picks = np.atleast_1d(a.data), np.atleast_1d(index.data)  # 0-d: one axis
-        if index.dtype.kind not in "iu":
-            raise TypeError(f"{op}: index must be an integer tensor, got dtype {index.dtype}")
+        axis, data, picks = _index_along(op, a, dim, index)
         if isinstance(src, Tensor):
             if src.dtype != a.dtype:
                 raise TypeError(f"{op}: src dtype {src.dtype} differs from the input's dtype "
@@ -385,13 +391,6 @@ class Scatter(Function):
             values = values[tuple(slice(0, n) for n in picks.shape)]
         else:
             values = checks.number(f"{op}: value", src)
-        if picks.ndim != data.ndim or any(n > size for d, (n, size) in
-                                          enumerate(zip(picks.shape, data.shape)) if d != axis):
-            raise ValueError(f"{op}: index of shape {index.shape} must have the dimensions of the "
-                             f"input of shape {a.shape}, none larger outside dim {dim}")
-        if picks.size and not (0 <= picks.min() and picks.max() < data.shape[axis]):
-            raise IndexError(f"{op}: index {picks.min() if picks.min() < 0 else picks.max()} is "
-                             f"out of range for dim {dim} of size {data.shape[axis]}")
         where = list(np.indices(picks.shape, sparse=True))
         where[axis] = picks
         out = data.copy()
