@@ -34,6 +34,8 @@ class Module:
     """
 
     training: bool
+    # (forward pre-hooks, forward hooks) by key, made when the first hook is registered.
+    _forward_hooks: Optional[Tuple[Dict[int, Callable], Dict[int, Callable]]] = None
 
     def __init__(self) -> None:
         # PyTorch's registries, by name in registration order.
@@ -403,16 +405,15 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """`forward(*args, **kwargs)`, with the forward hooks around it (see
         `register_forward_hook`)."""
-        pre_hooks = self.__dict__.get("_forward_pre_hooks")
-        hooks = self.__dict__.get("_forward_hooks")
-        if not pre_hooks and not hooks:
+        if self._forward_hooks is None:  # no hook was ever registered: the usual case, kept fast
             return self.forward(*args, **kwargs)
-        for hook in list(pre_hooks.values()) if pre_hooks else ():
+        pre_hooks, hooks = self._forward_hooks
+        for hook in list(pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
         output = self.forward(*args, **kwargs)
-        for hook in list(hooks.values()) if hooks else ():
+        for hook in list(hooks.values()):
             result = hook(self, args, output)
             if result is not None:
                 output = result
@@ -426,7 +427,7 @@ class Module:
         Returns:
             A handle whose `remove()` unregisters the hook.
         """
-        return self._add_hook("_forward_pre_hooks", hook)
+        return self._add_hook("register_forward_pre_hook", 0, hook)
 
     def register_forward_hook(self, hook: Callable[["Module", Tuple[Any, ...], Any], Any]
                               ) -> RemovableHandle:
@@ -436,18 +437,19 @@ class Module:
         Returns:
             A handle whose `remove()` unregisters the hook.
         """
-        return self._add_hook("_forward_hooks", hook)
+        return self._add_hook("register_forward_hook", 1, hook)
 
-    def _add_hook(self, registry: str, hook: Callable[..., Any]) -> RemovableHandle:
+    def _add_hook(self, method: str, which: int, hook: Callable[..., Any]) -> RemovableHandle:
+        """Register `hook` in the forward pre-hooks (`which` 0) or forward hooks (1)."""
         if not callable(hook):
-            raise TypeError(f"{type(self).__name__}.register{registry[:-1]}: the hook must be "
-                            f"callable, got {type(hook).__name__}")
+            raise TypeError(f"{type(self).__name__}.{method}: the hook must be callable, got "
+                            f"{type(hook).__name__}")
         if "_parameters" not in self.__dict__:
             raise RuntimeError(f"cannot register a hook before Module.__init__() is called: "
                                f"call super().__init__() first in {type(self).__name__}.__init__")
-        if registry not in self.__dict__:
-            object.__setattr__(self, registry, OrderedDict())
-        hooks = self.__dict__[registry]
+        if self._forward_hooks is None:
+            object.__setattr__(self, "_forward_hooks", (OrderedDict(), OrderedDict()))
+        hooks = self._forward_hooks[which]
         key = next(_hook_keys)
         hooks[key] = hook
         return RemovableHandle(hooks, key)
