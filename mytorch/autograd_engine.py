@@ -9,6 +9,7 @@ that graph once, in reverse topological order.
 import inspect
 import numbers
 import os
+import sys
 import traceback
 import typing
 import weakref
@@ -16,7 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mytorch import tensor
+from mytorch import grad_mode, tensor
 from mytorch.hooks import run_hooks
 # Re-exported: the handout and its autograders import no_grad from here.
 from mytorch.grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled,  # noqa: F401
@@ -29,10 +30,6 @@ class _EveryInput:
 
     def __getitem__(self, index: int) -> bool:
         return True
-
-
-# The context's own fields, set by the engine; none of them holds an op's array.
-_ENGINE_FIELDS = frozenset({"_saved", "needs_input_grad", "saved_output"})
 
 
 class ContextManager:
@@ -66,19 +63,6 @@ class ContextManager:
     def saved_tensors(self) -> Tuple["tensor.Tensor", ...]:
         """The tensors given to `save_for_backward`, in order."""
         return tuple([value for value, _ in self._saved])
-
-    def holds(self, array: np.ndarray) -> bool:
-        """Whether this context keeps `array`: as a saved tensor's data, or as an attribute
-        (a Tensor's data, an ndarray, or one inside a tuple or list)."""
-        if any(saved.data is array for saved, _ in self._saved):
-            return True
-        for name, value in vars(self).items():
-            if name in _ENGINE_FIELDS:
-                continue
-            for item in value if isinstance(value, (tuple, list)) else (value,):
-                if item is array or (isinstance(item, tensor.Tensor) and item.data is array):
-                    return True
-        return False
 
 
 class AccumulateGrad:
@@ -126,7 +110,7 @@ class AccumulateGrad:
         Args:
             grad: the gradient, of the variable's shape.
             owned: the engine's word that nobody else holds grad's array (a sum the
-                engine allocated, or an array the op's backward made; see `_made_by`),
+                engine allocated, or an array only the engine holds; see `_engine_holds_alone`),
                 so `.grad` may take it as is.
         """
         variable = self.variable
@@ -175,7 +159,8 @@ class BackwardFunction:
         Raises:
             RuntimeError: if a tensor the forward saved was changed in place since.
         """
-        for index, (saved, version) in enumerate(self.ctx._saved):
+        ctx = self.ctx
+        for index, (saved, version) in enumerate(ctx._saved):
             counter = saved._version_counter  # None until the tensor is first changed
             if counter is not None and counter.value != version:
                 raise RuntimeError(
@@ -184,7 +169,7 @@ class BackwardFunction:
                     f"pass saved it: it is at version {saved._version}, expected version "
                     f"{version}. Make in-place changes (such as optimizer.step()) after "
                     "backward, or run the forward pass again.")
-        grads = self.function.backward(self.ctx, grad_output)
+        grads = self.function.backward(ctx, grad_output)
         if not isinstance(grads, (tuple, list)):
             grads = (grads,)
         count = len(self.next_functions)
@@ -200,12 +185,13 @@ class BackwardFunction:
             if not isinstance(grad, tensor.Tensor):
                 raise TypeError(f"{self.function_name}.backward returned a {type(grad).__name__} "
                                 f"for input {index}; gradients must be Tensors")
-            if grad.data.shape != shape or grad.data.dtype != dtype:
+            data = grad.data
+            if data.shape != shape or data.dtype != dtype:
                 raise RuntimeError(
-                    f"{self.function_name}.backward returned a gradient of shape {grad.shape} "
-                    f"and dtype {grad.dtype} for input {index}; expected shape {shape} "
+                    f"{self.function_name}.backward returned a gradient of shape {data.shape} "
+                    f"and dtype {data.dtype} for input {index}; expected shape {shape} "
                     f"and dtype {dtype}")
-            if is_anomaly_enabled() and not np.isfinite(grad.data).all():
+            if grad_mode._anomaly_enabled and not np.isfinite(data).all():
                 raise RuntimeError(
                     f"{self.function_name}.backward returned non-finite values (nan or inf) in "
                     f"its gradient for input {index}. The forward call that made this "
@@ -248,11 +234,9 @@ def tensor_input(op: str, name: str, value: Any) -> "tensor.Tensor":
     return tensor.Tensor(value)
 
 
-def _graph_node(value: Any) -> Any:
-    """The node a gradient for `value` flows into: AccumulateGrad, its grad_fn, or None."""
-    # `_requires_grad` is what the property returns, read directly: this runs per op input.
-    if not isinstance(value, tensor.Tensor) or not value._requires_grad:
-        return None
+def _graph_node(value: "tensor.Tensor") -> Any:
+    """The node a gradient for `value`, a tensor that requires grad, flows into: its
+    grad_fn, or for a leaf its AccumulateGrad."""
     if not value.is_leaf:
         return value.grad_fn
     # One AccumulateGrad per leaf, kept through a weak reference as PyTorch does: the
@@ -307,12 +291,16 @@ class Function:
     _inputs: List[Tuple[int, str, tuple]] = []
     _varargs: Optional[Tuple[str, int]] = None  # (name, position) of `*args: Tensor`
     _arg_names: List[str] = []
+    _tensor_positions: Tuple[int, ...] = ()  # the positions of `_inputs`, in order
+    _not_passed: Tuple[bool, ...] = ()  # needs_input_grad of arguments not passed: False each
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "forward" in cls.__dict__:
             cls._inputs, cls._varargs = _tensor_inputs(cls.forward)
             cls._arg_names = list(inspect.signature(cls.forward).parameters)[1:]
+            cls._tensor_positions = tuple(position for position, _, _ in cls._inputs)
+            cls._not_passed = (False,) * len(cls._arg_names)
 
     @staticmethod
     def forward(ctx: ContextManager, *args: Any) -> "tensor.Tensor":
@@ -348,33 +336,49 @@ class Function:
     @classmethod
     def apply(cls, *args: Any) -> "tensor.Tensor":
         """Run forward and, if any input requires grad, record the op in the graph."""
-        if cls._inputs or cls._varargs:
+        Tensor = tensor.Tensor
+        # The argument rules run when a tensor position holds something else (an ndarray
+        # to convert, a number, a wrong type); nearly always it holds a Tensor.
+        if cls._varargs is not None:
             args = cls._check_inputs(args)
+        else:
+            for position in cls._tensor_positions:
+                if position >= len(args):
+                    break
+                if not isinstance(args[position], Tensor):
+                    args = cls._check_inputs(args)
+                    break
         ctx = ContextManager()
-        parents = [_graph_node(arg) for arg in args] if is_grad_enabled() else []
-        records = parents.count(None) != len(parents)
+        records = False
+        if grad_mode._grad_enabled:
+            parents = [_graph_node(arg) if isinstance(arg, Tensor) and arg._requires_grad else None
+                       for arg in args]
+            records = any(parents)
         if records:
             # One entry per forward parameter, passed or not, so an op may ask about an
             # optional argument (a bias) its caller left out.
-            ctx.needs_input_grad = tuple([parent is not None for parent in parents]
-                                         + [False] * (len(cls._arg_names) - len(parents)))
+            needs = tuple([parent is not None for parent in parents])
+            ctx.needs_input_grad = needs + cls._not_passed[len(needs):]
         output = cls.forward(ctx, *args)
-        if not isinstance(output, tensor.Tensor):
+        if not isinstance(output, Tensor):
             raise TypeError(f"{cls.__name__}.forward returned a {type(output).__name__}, "
                             "not a Tensor")
-        output = _as_new_output(output, args)
+        data = output.data
+        # An array of its own (the usual result) is new unless it is an input's own array.
+        if data.base is not None or any([isinstance(arg, Tensor) and arg.data is data for arg in args]):
+            output = _as_new_output(output, args)
         if records:
             if ctx._saved:
                 _keep_saved_output(ctx, output)
-            expected = [(index, arg.data.shape, arg.data.dtype)
-                        for index, (arg, parent) in enumerate(zip(args, parents)) if parent is not None]
-            if output.data.dtype.kind == "f":
+            if data.dtype.kind == "f":
                 output._requires_grad = True
             else:
                 output.requires_grad = True  # the setter promotes integer output
             output.is_leaf = False
-            output.grad_fn = node = BackwardFunction(cls, ctx, parents, expected)
-            if is_anomaly_enabled():
+            output.grad_fn = node = BackwardFunction(
+                cls, ctx, parents, [(index, arg.data.shape, arg.data.dtype)
+                                    for index, arg in enumerate(args) if parents[index] is not None])
+            if grad_mode._anomaly_enabled:
                 node.forward_stack = _forward_call_stack()
         return output
 
@@ -469,17 +473,22 @@ def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
             grad = run_hooks(node.hooks, grad)
         if node.retained is not None:
             retained.append((node.retained, grad))
-        taken = []  # arrays of this backward already given to a leaf as its own
-        for parent, parent_grad in zip(node.next_functions, node.apply(grad)):
-            if parent is None or parent_grad is None:
+        # A list of the engine's own: the op may keep the sequence its backward returned.
+        results = list(node.apply(grad))
+        for index, parent in enumerate(node.next_functions):
+            if parent is None:
+                continue
+            parent_grad = results[index]
+            if parent_grad is None:
                 continue
             previous = grads.get(parent)
             if previous is None:
-                grads[parent] = parent_grad
-                array = parent_grad.data
-                if type(parent) is AccumulateGrad and _made_by(node, array, grad, parent, taken):
-                    taken.append(array)
+                # The leaf may keep this array as its .grad, without a copy, when nothing
+                # but this loop holds it (see _UNSHARED).
+                if (type(parent) is AccumulateGrad and parent_grad.data.base is None
+                        and _references(parent_grad) == _UNSHARED):
                     owned.add(parent)
+                grads[parent] = parent_grad
             else:
                 grads[parent] = tensor.Tensor(previous.data + parent_grad.data)
                 if type(parent) is AccumulateGrad:
@@ -492,24 +501,32 @@ def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
         node.accumulate(grad, unshared)
 
 
-# Below this size a copy costs less than `_made_by`'s checks (biases, small weights).
-_COPY_IS_CHEAPER_BELOW = 64 * 1024  # bytes
+def _references(grad: "tensor.Tensor") -> Tuple[int, int]:
+    """How many references hold `grad` and its array, as `sys.getrefcount` counts them."""
+    return sys.getrefcount(grad), sys.getrefcount(grad.data)
 
 
-def _made_by(node: BackwardFunction, array: np.ndarray, grad_output: "tensor.Tensor",
-             leaf: AccumulateGrad, taken: List[np.ndarray]) -> bool:
-    """Whether `node`'s backward made `array` itself, so that `leaf` may keep it as its
-    `.grad` without a copy: it owns its memory, and it is not the incoming gradient (the
-    caller's array, maybe), the leaf's own data, anything the op's context holds, or an
-    array this backward already gave to another leaf. Otherwise the leaf gets a copy.
+class _Gradient:
+    """Holds an array as a Tensor does: a stand-in to count references on."""
 
-    On the wide benchmark network the copy this saves is about 6% of a training step.
-    """
-    if array.nbytes < _COPY_IS_CHEAPER_BELOW:
-        return False
-    return (array.base is None and array is not grad_output.data
-            and array is not leaf.variable.data and not node.ctx.holds(array)
-            and not any(array is other for other in taken))
+    def __init__(self, data: np.ndarray) -> None:
+        self.data = data
+
+
+def _references_of_an_unshared_gradient() -> Tuple[int, int]:
+    """`_references` of an op's result that `backward` alone holds, counted as `backward`
+    counts them: held once in a list of results and once in a loop variable."""
+    results = [_Gradient(np.empty(1))]
+    parent_grad = results[0]
+    return _references(parent_grad)
+
+
+# A leaf keeps an op's gradient array as its .grad without a copy only when these are the
+# counts and the array owns its memory (no base). Any other holder adds a reference,
+# wherever it is: the op's context, a saved tensor, a global, the incoming gradient, a
+# leaf's data, another result of the same backward (a second Tensor on the array, or the
+# same Tensor twice), a view (whose base is the array), a hook. Whatever its size.
+_UNSHARED = _references_of_an_unshared_gradient()
 
 
 def _retain(variable: Optional["tensor.Tensor"], grad: "tensor.Tensor") -> None:
