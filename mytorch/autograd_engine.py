@@ -57,7 +57,8 @@ class ContextManager:
         for value in tensors:
             if not isinstance(value, tensor.Tensor):
                 raise TypeError(f"save_for_backward takes Tensors, got {type(value).__name__}")
-        self._saved += tuple([(value, value._version) for value in tensors])
+        self._saved += tuple([(value, value._version_counter.value if value._version_counter else 0)
+                              for value in tensors])
 
     @property
     def saved_tensors(self) -> Tuple["tensor.Tensor", ...]:
@@ -81,12 +82,13 @@ class AccumulateGrad:
     def check(self, grad: "tensor.Tensor") -> None:
         """Raise, changing nothing, unless `grad` and the existing `.grad` fit the leaf."""
         variable = self.variable
-        if grad.shape != variable.shape:
+        shape = variable.data.shape
+        if grad.data.shape != shape:
             raise RuntimeError(f"AccumulateGrad: gradient of shape {grad.shape} for a leaf of "
-                               f"shape {variable.shape}")
+                               f"shape {shape}")
         existing = variable.grad
         if existing is not None and (not isinstance(existing, tensor.Tensor)
-                                     or existing.shape != variable.shape):
+                                     or existing.data.shape != shape):
             raise RuntimeError(f"AccumulateGrad: the leaf of shape {variable.shape} has a .grad "
                                f"of shape {getattr(existing, 'shape', None)} "
                                f"({type(existing).__name__}); set it to None or fix its shape")
@@ -116,10 +118,10 @@ class AccumulateGrad:
         variable = self.variable
         if variable.grad is not None:
             variable.grad.data += grad.data
-        elif owned and grad.dtype == variable.dtype:
+        elif owned and grad.data.dtype == variable.data.dtype:
             variable.grad = tensor.Tensor(grad.data)
         else:
-            variable.grad = tensor.Tensor(np.array(grad.data, dtype=variable.dtype))
+            variable.grad = tensor.Tensor(np.array(grad.data, dtype=variable.data.dtype))
 
     def __repr__(self) -> str:
         return "<AccumulateGrad>"
@@ -160,15 +162,10 @@ class BackwardFunction:
             RuntimeError: if a tensor the forward saved was changed in place since.
         """
         ctx = self.ctx
-        for index, (saved, version) in enumerate(ctx._saved):
+        for saved, version in ctx._saved:
             counter = saved._version_counter  # None until the tensor is first changed
             if counter is not None and counter.value != version:
-                raise RuntimeError(
-                    f"{self.function_name}.backward: {self._describe_saved(index)} (shape "
-                    f"{saved.shape}) was modified by an in-place operation after the forward "
-                    f"pass saved it: it is at version {saved._version}, expected version "
-                    f"{version}. Make in-place changes (such as optimizer.step()) after "
-                    "backward, or run the forward pass again.")
+                self._raise_modified(saved, version)
         grads = self.function.backward(ctx, grad_output)
         if not isinstance(grads, (tuple, list)):
             grads = (grads,)
@@ -198,6 +195,15 @@ class BackwardFunction:
                     f"{self.function_name} (most recent call last):\n"
                     + "".join(self.forward_stack or ["(not recorded)\n"]))
         return tuple(grads[:count])
+
+    def _raise_modified(self, saved: "tensor.Tensor", version: int) -> None:
+        index = [value is saved for value, _ in self.ctx._saved].index(True)
+        raise RuntimeError(
+            f"{self.function_name}.backward: {self._describe_saved(index)} (shape "
+            f"{saved.shape}) was modified by an in-place operation after the forward "
+            f"pass saved it: it is at version {saved._version}, expected version "
+            f"{version}. Make in-place changes (such as optimizer.step()) after "
+            "backward, or run the forward pass again.")
 
     def _describe_saved(self, index: int) -> str:
         """Which forward argument saved tensor `index` was, found through the graph."""
@@ -237,14 +243,16 @@ def tensor_input(op: str, name: str, value: Any) -> "tensor.Tensor":
 def _graph_node(value: "tensor.Tensor") -> Any:
     """The node a gradient for `value`, a tensor that requires grad, flows into: its
     grad_fn, or for a leaf its AccumulateGrad."""
-    if not value.is_leaf:
-        return value.grad_fn
-    # One AccumulateGrad per leaf, kept through a weak reference as PyTorch does: the
-    # node holds the tensor, so a strong reference back would be a cycle.
-    node = value._grad_accumulator() if value._grad_accumulator is not None else None
+    return value.grad_fn if not value.is_leaf else _accumulate_grad(value)
+
+
+def _accumulate_grad(leaf: "tensor.Tensor") -> AccumulateGrad:
+    """The leaf's AccumulateGrad: one per leaf, kept through a weak reference as PyTorch
+    does (the node holds the tensor, so a strong reference back would be a cycle)."""
+    node = leaf._grad_accumulator() if leaf._grad_accumulator is not None else None
     if node is None:
-        node = AccumulateGrad(value)
-        value._grad_accumulator = weakref.ref(node)
+        node = AccumulateGrad(leaf)
+        leaf._grad_accumulator = weakref.ref(node)
     return node
 
 
@@ -349,25 +357,38 @@ class Function:
                     args = cls._check_inputs(args)
                     break
         ctx = ContextManager()
-        records = False
+        # Each argument's node (None for constants and non-tensors) and, for those that
+        # need a gradient, the shape and dtype backward must return for them. Loops, not
+        # comprehensions: this runs for every op, and each comprehension is a call.
+        parents, needs, expected = [], [], []
         if grad_mode._grad_enabled:
-            parents = [_graph_node(arg) if isinstance(arg, Tensor) and arg._requires_grad else None
-                       for arg in args]
-            records = any(parents)
-        if records:
+            for index, arg in enumerate(args):
+                if isinstance(arg, Tensor) and arg._requires_grad:
+                    parents.append(arg.grad_fn if not arg.is_leaf else _accumulate_grad(arg))
+                    needs.append(True)
+                    expected.append((index, arg.data.shape, arg.data.dtype))
+                else:
+                    parents.append(None)
+                    needs.append(False)
+        if expected:
             # One entry per forward parameter, passed or not, so an op may ask about an
             # optional argument (a bias) its caller left out.
-            needs = tuple([parent is not None for parent in parents])
-            ctx.needs_input_grad = needs + cls._not_passed[len(needs):]
+            ctx.needs_input_grad = tuple(needs) + cls._not_passed[len(needs):]
         output = cls.forward(ctx, *args)
         if not isinstance(output, Tensor):
             raise TypeError(f"{cls.__name__}.forward returned a {type(output).__name__}, "
                             "not a Tensor")
+        # The output's array is new unless it is a view or an input's own array.
         data = output.data
-        # An array of its own (the usual result) is new unless it is an input's own array.
-        if data.base is not None or any([isinstance(arg, Tensor) and arg.data is data for arg in args]):
+        shared = data.base is not None
+        if not shared:
+            for arg in args:
+                if isinstance(arg, Tensor) and arg.data is data:
+                    shared = True
+                    break
+        if shared:
             output = _as_new_output(output, args)
-        if records:
+        if expected:
             if ctx._saved:
                 _keep_saved_output(ctx, output)
             if data.dtype.kind == "f":
@@ -375,9 +396,7 @@ class Function:
             else:
                 output.requires_grad = True  # the setter promotes integer output
             output.is_leaf = False
-            output.grad_fn = node = BackwardFunction(
-                cls, ctx, parents, [(index, arg.data.shape, arg.data.dtype)
-                                    for index, arg in enumerate(args) if parents[index] is not None])
+            output.grad_fn = node = BackwardFunction(cls, ctx, parents, expected)
             if grad_mode._anomaly_enabled:
                 node.forward_stack = _forward_call_stack()
         return output
