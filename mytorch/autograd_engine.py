@@ -119,7 +119,10 @@ class AccumulateGrad:
         if variable.grad is not None:
             variable.grad.data += grad.data
         elif owned and grad.data.dtype == variable.data.dtype:
-            variable.grad = tensor.Tensor(grad.data)
+            # A plain constant tensor (no version counter another tensor could share) becomes
+            # `.grad` itself, as PyTorch's AccumulateGrad steals a gradient nobody else holds.
+            plain = type(grad) is tensor.Tensor and not grad._requires_grad and grad._version_counter is None
+            variable.grad = grad if plain else tensor.Tensor(grad.data)
         else:
             variable.grad = tensor.Tensor(np.array(grad.data, dtype=variable.data.dtype))
 
@@ -167,14 +170,16 @@ class BackwardFunction:
             if counter is not None and counter.value != version:
                 self._raise_modified(saved, version)
         grads = self.function.backward(ctx, grad_output)
-        if not isinstance(grads, (tuple, list)):
-            grads = (grads,)
+        if type(grads) is not tuple:
+            grads = tuple(grads) if isinstance(grads, list) else (grads,)
         count = len(self.next_functions)
-        # Trailing Nones are allowed: an op with optional arguments (an axis, a bias)
-        # answers for all of them even when they were not passed.
-        if len(grads) != count and (len(grads) < count or any(g is not None for g in grads[count:])):
-            raise RuntimeError(f"{self.function_name}.backward returned {len(grads)} gradients "
-                               f"for {count} forward arguments")
+        if len(grads) != count:
+            # Trailing Nones are allowed: an op with optional arguments (an axis, a bias)
+            # answers for all of them even when they were not passed.
+            if len(grads) < count or any(g is not None for g in grads[count:]):
+                raise RuntimeError(f"{self.function_name}.backward returned {len(grads)} gradients "
+                                   f"for {count} forward arguments")
+            grads = grads[:count]
         for index, shape, dtype in self._expected:
             grad = grads[index]
             if grad is None:
@@ -194,7 +199,7 @@ class BackwardFunction:
                     f"its gradient for input {index}. The forward call that made this "
                     f"{self.function_name} (most recent call last):\n"
                     + "".join(self.forward_stack or ["(not recorded)\n"]))
-        return tuple(grads[:count])
+        return grads
 
     def _raise_modified(self, saved: "tensor.Tensor", version: int) -> None:
         index = [value is saved for value, _ in self.ctx._saved].index(True)
@@ -455,6 +460,9 @@ def _topological_order(root: Any) -> List[Any]:
         for parent in parents:
             if parent is not None and parent not in visited:
                 visited.add(parent)
+                if not parent.next_functions:
+                    order.append(parent)  # a leaf's node: nothing to visit first
+                    continue
                 stack.append((parent, iter(parent.next_functions)))
                 break
         else:
@@ -483,10 +491,10 @@ def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
         grad = grads.pop(node, None)
         if grad is None:
             continue  # every path from the output to this node carried no gradient
-        if isinstance(node, AccumulateGrad):
-            hooked = node.hooked(grad)
+        if type(node) is AccumulateGrad:
             # A hook saw a view of the array and may keep it: then the leaf copies.
-            leaves.append((node, hooked, node in owned and not node.variable._hooks))
+            hooks = node.variable._hooks
+            leaves.append((node, node.hooked(grad), False) if hooks else (node, grad, node in owned))
             continue
         if node.hooks:
             grad = run_hooks(node.hooks, grad)
