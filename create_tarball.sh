@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Pack a submission: the code of mytorch/ and hw1/ (and hw2/, hw3/ when present), with the
-# MNIST plot if it exists, nothing else.
+# MNIST plot if it exists, nothing else (no caches, data, images or earlier .tar files).
+# A link to a file in the project is packed as that file's content; other links stay out.
+# Each is named in a note.
 #   ./create_tarball.sh [OUTPUT]     OUTPUT: a .tar file, or a folder to put handin.tar in;
 #                                    handin.tar beside this script by default
 set -euo pipefail
@@ -9,7 +11,10 @@ usage() {
     cat <<'USAGE'
 usage: ./create_tarball.sh [OUTPUT]
 Pack mytorch/ and hw1/ (code, and hw1/validation_accuracy.png if present), and hw2/
-and hw3/ when they exist, into a tar file.
+and hw3/ when they exist, into a tar file. Caches, data files, images and .tar files
+are left out. A link to a file in the project is packed as that file's content; a
+link to a folder, to something outside the project or to nothing is left out; a note
+names each.
 OUTPUT is the archive to write, or an existing folder to write handin.tar in
 (default: handin.tar beside this script). A relative OUTPUT is relative to where
 the script is run from.
@@ -59,18 +64,58 @@ trap 'rm -f "$tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# No caches, data sets, editor droppings or images: only the code and the one graded
-# plot (no other image left in hw1/) are submitted.
-tar -cf "$tmp" \
-    --exclude='__pycache__' --exclude='*.pyc' --exclude='*.pyo' \
-    --exclude='.pytest_cache' --exclude='.mypy_cache' --exclude='.ipynb_checkpoints' \
-    --exclude='*.npy' --exclude='*.npz' --exclude='*.gz' --exclude='*-ubyte' \
-    --exclude='.DS_Store' --exclude='*.swp' --exclude='*~' --exclude='*.part' \
-    --exclude='*.png' \
-    "${folders[@]}"
-if [[ -f hw1/validation_accuracy.png ]]; then
-    tar -rf "$tmp" hw1/validation_accuracy.png
+note() { echo "note: $*" >&2; }
+
+# The physical path a link leads to (following every link on the way).
+resolve() {
+    "${PYTHON:-python3}" -c 'import os, sys; print(os.path.realpath(sys.argv[1]))' "$1"
+}
+
+# No caches, data sets, archives, editor droppings or images: only the code and the one
+# graded plot (no other image left in hw1/) are submitted.
+root="$(pwd -P)"
+files=()
+while IFS= read -r -d '' path; do
+    if [[ ! -L "$path" ]]; then
+        files+=("$path")
+        continue
+    fi
+    # A link is packed as the file it leads to, if that file is in the project; anything
+    # else it leads to stays out (a link itself would be refused by a safe extraction,
+    # such as Python's tarfile data filter, and outside files are not the submission).
+    target="$(resolve "$path")"
+    if [[ ! -e "$path" ]]; then
+        note "left out $path: a link to $(readlink "$path"), which does not exist"
+    elif [[ "$target" != "$root"/* ]]; then
+        note "left out $path: a link to $target, outside the project"
+    elif [[ ! -f "$target" ]]; then
+        note "left out $path: a link to the folder ${target#"$root"/}"
+    else
+        files+=("$path")
+        note "packed $path, a link to ${target#"$root"/}, as that file's content"
+    fi
+done < <(find "${folders[@]}" \
+             \( -name '__pycache__' -o -name '.pytest_cache' -o -name '.mypy_cache' \
+                -o -name '.ipynb_checkpoints' \) -prune \
+             -o \( -type f -o -type l \) \
+                ! \( -name '*.pyc' -o -name '*.pyo' -o -name '*.npy' -o -name '*.npz' \
+                     -o -name '*.gz' -o -name '*-ubyte' -o -name '*.tar' -o -name '.DS_Store' \
+                     -o -name '*.swp' -o -name '*~' -o -name '*.part' \) \
+                \( ! -name '*.png' -o -path hw1/validation_accuracy.png \) -print0 \
+         | LC_ALL=C sort -z)
+
+if [[ ${#files[@]} -eq 0 ]]; then
+    echo "create_tarball.sh: nothing to pack in ${folders[*]}" >&2
+    exit 1
 fi
+# -h: the links left in the list are packed as their files' content. GNU tar would store
+# a linked file and the file it leads to as a hard link of one to the other: not with
+# --hard-dereference (BSD tar, which lacks the option, does not do that).
+options=(--null)
+if tar --help 2>/dev/null | grep -q -e '--hard-dereference'; then
+    options+=(--hard-dereference)
+fi
+printf '%s\0' "${files[@]}" | tar -chf "$tmp" "${options[@]}" -T -
 mv -f "$tmp" "$output"
 
 count=$(tar -tf "$output" | grep -vc '/$' || true)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Grade homework 1 locally.
-#   ./grade.sh 1              the autograder: a score per problem (exit 0 only with full marks)
+#   ./grade.sh 1              the autograder: a score per problem (exit 0 when every autograded
+#                             problem has full marks: 100/110, as 3 MNIST is not autograded)
 #   ./grade.sh m [OPTIONS]    train the MNIST network and save the validation-accuracy plot;
 #                             OPTIONS go to `python3 -m hw1.mnist` (see ./grade.sh m --help)
 #   ./grade.sh 1b             the homework 1 bonus's autograder (Adam, Dropout, BatchNorm)
@@ -25,6 +26,12 @@ usage: ./grade.sh 1              run the autograder (a score per problem)
        ./grade.sh 3              run the homework 3 autograder (100 points)
        ./grade.sh spring2020     run the Spring 2020 tree's autograder (95 points)
        ./grade.sh spring2025     run the Spring 2025 tree's autograder (100 points)
+
+Exit status of an autograder: 0 when every autograded problem has full marks, 1
+otherwise, 2 for bad arguments. Homework 1's problem 3 (MNIST, 10 points) is not
+autograded, so `./grade.sh 1` exits 0 at 100/110; train it with `./grade.sh m`, which
+exits 0 once it has printed the accuracy and saved the plot, 1 after a one-line error
+and 130 on Ctrl-C.
 USAGE
 }
 

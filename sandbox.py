@@ -5,10 +5,15 @@
 
 Each example prints what it computes and, beside each gradient, the value it should
 be. Change the numbers, add your own ops, and run it again. It exits with status 1 if
-a gradient differs from what is expected.
+a gradient differs from what is expected, 0 if none does.
 """
+import argparse
 import sys
 from pathlib import Path
+
+# Before the examples run: `--help` only describes them.
+argparse.ArgumentParser(prog="sandbox.py", description=__doc__,
+                        formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run from a checkout
 

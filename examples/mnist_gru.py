@@ -39,8 +39,8 @@ class RowGRU(nn.Module):
         nn.init.uniform_(self.classifier.bias, -bound, bound)
 
     def forward(self, images: Tensor) -> Tensor:
-        _, last_hidden = self.gru(images)  # (B, 64): every sequence runs all 28 rows
-        return self.classifier(last_hidden)
+        _, h_n = self.gru(images)  # (num_layers, B, 64): every sequence runs all 28 rows
+        return self.classifier(h_n[-1])
 
 
 def main(argv=None) -> int:

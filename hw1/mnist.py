@@ -233,7 +233,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     steps = run_validation_steps(len(data.train_x), args.batch_size, args.epochs)
     cli.print_result(data, val_accuracies[-1], args.epochs, f" ({steps[-1]} batches)")
     cli.print_times(trained - loaded, loaded - started)
-    cli.print_saved(plot_validation_accuracy(
+    cli.save_plot(args.plot, lambda: plot_validation_accuracy(
         val_accuracies, args.plot, steps, held_out=data.held_out,
         title=plot_title(data.name, args.epochs, args.batch_size, args.lr, args.dtype, args.seed)))
     return 0

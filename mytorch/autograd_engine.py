@@ -471,7 +471,41 @@ def _topological_order(root: Any) -> List[Any]:
     return order
 
 
+# One list per running backward pass, innermost last: the callbacks `queue_callback` queued.
+_callback_queues: List[List[Callable[[], None]]] = []
+
+
+def queue_callback(callback: Callable[[], None]) -> None:
+    """Run `callback()` once the running backward pass has accumulated every `.grad`, as
+    PyTorch's `Variable._execution_engine.queue_callback`.
+
+    A gradient hook uses it to finish work after the whole pass: DistributedDataParallel
+    waits there for its gradient all-reduces and writes the averages into `.grad`.
+    Callbacks run in the order they were queued; one may queue another. A backward pass
+    that raises runs none of its callbacks.
+
+    Raises:
+        RuntimeError: when no backward pass is running.
+    """
+    if not _callback_queues:
+        raise RuntimeError("queue_callback: no backward pass is running; call it from a "
+                           "gradient hook during backward()")
+    _callback_queues[-1].append(callback)
+
+
 def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
+    """`_backward`, then the callbacks queued during it (`queue_callback`)."""
+    callbacks: List[Callable[[], None]] = []
+    _callback_queues.append(callbacks)
+    try:
+        _backward(grad_fn, grad_of_outputs)
+        for callback in callbacks:  # iterating a growing list runs the ones queued here too
+            callback()
+    finally:
+        _callback_queues.pop()
+
+
+def _backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
     """Backpropagate `grad_of_outputs` from node `grad_fn` into the `.grad` of every leaf.
 
     Each node runs once, after the gradients from all of its consumers have been summed

@@ -93,6 +93,13 @@ def in_range(name: str, value: Any, low: float, high: float, *,
     return value
 
 
+def rank(name: str, value: Any, world_size: int) -> int:
+    """A process's rank among `world_size` processes: an integer in [0, world_size - 1]."""
+    if not _is_int(value) or not 0 <= value < world_size:
+        raise ValueError(f"{name} must be a rank in [0, {world_size - 1}], got {value!r}")
+    return int(value)
+
+
 def probability(name: str, value: Any) -> float:
     """A probability in [0, 1], as PyTorch's dropout `p`."""
     return in_range(name, value, 0, 1)
@@ -314,3 +321,37 @@ def features(op: str, shape: Tuple[int, ...], size: int, ndims: Sequence[int],
         raise ValueError(f"{op}: input of shape {shape} does not match its input size {size} "
                          f"(expected {layout})")
     return shape
+
+
+# ------------------------------------------------------------------ layers and losses
+
+def normalized_shape(op: str, value: Any) -> Tuple[int, ...]:
+    """LayerNorm's `normalized_shape`: a positive integer or a sequence of them (the
+    trailing sizes to normalise over), as a tuple."""
+    values = (value,) if _is_int(value) else value
+    if (not isinstance(values, (tuple, list)) or not values
+            or not all(_is_int(v) and v > 0 for v in values)):
+        raise ValueError(f"{op}: normalized_shape must be a positive integer or a non-empty "
+                         f"sequence of positive integers, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def loss_reduction(op: str, size_average: Any, reduce: Any, value: Any) -> str:
+    """The reduction a loss is asked for: `value` ('mean', 'sum' or 'none'), or what
+    PyTorch's deprecated `size_average` / `reduce` booleans give when either is set
+    (reduce=False: 'none'; else size_average=False: 'sum'; else 'mean').
+
+    A string in their place is a TypeError: PyTorch's positional order puts them (or a
+    weight) before `reduction`, so `mse_loss(a, b, 'sum')` would not mean 'sum' there.
+    """
+    for name, legacy in (("size_average", size_average), ("reduce", reduce)):
+        if isinstance(legacy, str):
+            raise TypeError(f"{op}: got {legacy!r} for {name}; pass the reduction by keyword, "
+                            f"reduction={legacy!r} (PyTorch's positional order puts {name} there)")
+    if size_average is None and reduce is None:
+        return reduction(op, value)
+    if reduce is not None and not boolean(f"{op}: reduce", reduce):
+        return "none"
+    if size_average is not None and not boolean(f"{op}: size_average", size_average):
+        return "sum"
+    return "mean"

@@ -10,7 +10,10 @@ share it:
   dtype set to `--dtype` and every random draw seeded with `--seed`, all restored after;
 - `load`: the data set as float rows and int64 labels, or a one-line `Failure` (a first
   run without network names the files and where to put them);
-- `reports_failures`: a `main` that turns a `Failure` into `error: ...` and exit code 1;
+- `reports_failures`: a `main` that turns a `Failure` into `error: ...` and exit code 1,
+  and Ctrl-C into one line and exit code 130;
+- `save_plot`: the run's last step, the plot saved (a failure is one `error:` line after
+  the results);
 - `train_classifier`: the example programs' whole training run, in one call.
 
     import sys
@@ -47,6 +50,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 DEFAULT_SEED = 11785
 DEFAULT_THREADS = 1
 DTYPES = ("float32", "float64")
+INTERRUPTED = 130  # the exit code of a program stopped by Ctrl-C (128 + SIGINT), as shells give
 
 
 class Failure(Exception):
@@ -54,7 +58,12 @@ class Failure(Exception):
 
 
 def reports_failures(main: Callable[..., int]) -> Callable[..., int]:
-    """Wrap a program's `main(argv)`: a `Failure` is printed to stderr and gives exit code 1."""
+    """Wrap a program's `main(argv)`: a `Failure` is printed to stderr as one `error:` line
+    and gives exit code 1; Ctrl-C prints `interrupted` and gives exit code 130.
+
+    Files are written atomically (`mytorch.files.write_atomically`), so a run stopped at
+    any point leaves no partial file.
+    """
     @functools.wraps(main)
     def wrapper(*args: Any, **kwargs: Any) -> int:
         try:
@@ -62,6 +71,9 @@ def reports_failures(main: Callable[..., int]) -> Callable[..., int]:
         except Failure as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return INTERRUPTED
     return wrapper
 
 
@@ -201,7 +213,11 @@ def load_data(dataset: Optional[str] = None, data_dir: Optional[PathLike] = None
         arrays = (*prepare_arrays(train_images, train_labels, dtype),
                   *prepare_arrays(held_images, held_labels, dtype))
     except (OSError, ValueError, RuntimeError) as exc:
-        hint = "" if data_dir is not None else " (--data DIR or MYTORCH_DATA=DIR use files you have)"
+        # A failed download (RuntimeError) is the offline first run: say how to use files
+        # already there. A missing or misplaced file's message says where to put it.
+        hint = "" if data_dir is not None or not isinstance(exc, RuntimeError) else (
+            f" (to use files you have: --data DIR, the folder holding the four files, or "
+            f"MYTORCH_DATA=DIR, the folder holding data-set folders such as {dataset}/)")
         raise Failure(f"could not load {dataset!r}: {exc}{hint}") from exc
     return Data(*arrays, name=dataset, held_out=DATASETS[dataset]["held_out"],
                 source=str(dataset_dir(dataset, data_dir)))
@@ -260,7 +276,21 @@ def print_times(training: float, loading: float) -> None:
     print(f"time: {training:.2f} s training, {loading:.2f} s loading data")
 
 
-def print_saved(path: PathLike) -> None:
+def save_plot(path: PathLike, save: Callable[[], Any]) -> None:
+    """Call `save()`, which writes the plot to `path`, and print `saved plot: PATH`.
+
+    The programs save last, after printing their results, so a run that trained for
+    minutes has shown what it learned even if the plot cannot be written.
+
+    Raises:
+        Failure: the file could not be written (the folder became unwritable or full, or
+            a folder was made at its path since the options were checked), naming it.
+    """
+    try:
+        save()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise Failure(f"could not save the plot to {str(path)!r}: {reason}") from exc
     print(f"saved plot: {path}")
 
 
@@ -292,7 +322,8 @@ def train_classifier(argv: Optional[Sequence[str]], *, description: str,
         plot: the default of `--plot`.
 
     Returns:
-        The exit code: 0, or 1 after a one-line error (2 for bad options, from argparse).
+        The exit code: 0, or 1 after a one-line error (2 for bad options, from argparse;
+        130 after Ctrl-C).
     """
     parser = make_parser(None, description, plot=plot, epochs=epochs, batch_size=batch_size,
                          lr=lr, dtype=dtype)
@@ -313,10 +344,9 @@ def train_classifier(argv: Optional[Sequence[str]], *, description: str,
 
     print_result(data, history[-1][3], args.epochs)
     print_times(trained - loaded, loaded - started)
-    epochs_done = [row[0] for row in history]
-    print_saved(save_training_curves(
-        args.plot, epochs_done, [row[1] for row in history], [row[2] for row in history],
-        [row[3] for row in history], held_out=data.held_out,
+    epochs_done, train_loss, held_out_loss, accuracy = zip(*history)
+    save_plot(args.plot, lambda: save_training_curves(
+        args.plot, epochs_done, train_loss, held_out_loss, accuracy, held_out=data.held_out,
         title=f"{data.name}, {args.epochs} epoch(s): batch {args.batch_size}, Adam lr {args.lr}, "
               f"{args.dtype}, seed {args.seed}"))
     return 0
@@ -332,16 +362,25 @@ def _fit(model: Module, args: argparse.Namespace, train: TensorDataset,
     with progress_bar(len(loader) * args.epochs) as bar:
         for epoch in range(1, args.epochs + 1):
             bar.set_description(f"epoch {epoch}/{args.epochs}")
-            model.train()
-            loss_sum = 0.0
-            for inputs, labels in loader:
-                optimizer.zero_grad()
-                loss = criterion(model(inputs), labels)
-                loss.backward()
-                optimizer.step()
-                loss_sum += loss.item() * len(labels.data)
-                bar.update()
+            loss_sum = train_epoch(model, loader, criterion, optimizer, bar)
             accuracy, held_out_loss = evaluate(model, *held_out, criterion=criterion)
             history.append((epoch, loss_sum / len(train), held_out_loss, accuracy))
             bar.set_postfix(loss=f"{history[-1][1]:.4f}", accuracy=f"{accuracy:.4f}")
     return history
+
+
+def train_epoch(model: Module, loader: DataLoader, criterion: Module, optimizer: Any,
+                bar: tqdm) -> float:
+    """One pass over `loader` in training mode, one optimizer step per batch, each counted
+    on `bar`. Returns the sum over the samples of their loss (each batch's mean loss
+    times its size)."""
+    model.train()
+    loss_sum = 0.0
+    for inputs, labels in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(inputs), labels)
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss.item() * len(labels.data)
+        bar.update()
+    return loss_sum

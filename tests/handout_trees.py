@@ -17,9 +17,11 @@ from typing import Callable, Dict, Sequence
 
 import numpy as np
 
+from conftest import DATA
+
 REPO = Path(__file__).resolve().parents[1]
 HANDOUTS = REPO / "handouts"
-SHARED_DATA = REPO.parent / "shared" / "data"
+SHARED_DATA = DATA  # where the tests find data sets: $MYTORCH_DATA, else ../shared/data
 
 
 def load_tree(tree: Path, folders: Sequence[str], modules: Sequence[str]) -> Dict[str, ModuleType]:

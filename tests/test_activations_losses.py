@@ -160,10 +160,10 @@ def test_modules_match_functional():
     (lambda: nn.Dropout(1.5), "p .*1.5"),
     (lambda: nn.Dropout(-0.1), "p .*-0.1"),
     (lambda: nn.Dropout("0.5"), "p .*'0.5'"),
-    (lambda: nn.MSELoss("avg"), "reduction.*'avg'"),
-    (lambda: nn.NLLLoss("Mean"), "reduction.*'Mean'"),
-    (lambda: nn.CrossEntropyLoss(None), "reduction.*None"),
-    (lambda: nn.SoftmaxCrossEntropy("elementwise"), "reduction.*'elementwise'"),
+    (lambda: nn.MSELoss(reduction="avg"), "reduction.*'avg'"),
+    (lambda: nn.NLLLoss(reduction="Mean"), "reduction.*'Mean'"),
+    (lambda: nn.CrossEntropyLoss(reduction=None), "reduction.*None"),
+    (lambda: nn.SoftmaxCrossEntropy(reduction="elementwise"), "reduction.*'elementwise'"),
 ])
 def test_module_constructors_validate(make, match):
     with pytest.raises(ValueError, match=match):
@@ -195,19 +195,19 @@ def _ce_inputs(n=5, c=4, seed=0):
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_mse_gradcheck(reduction):
     pred, target = _leaf((3, 4), 0), _leaf((3, 4), 1)
-    assert gradcheck(lambda a, b: F.mse_loss(a, b, reduction), pred, target)
-    assert gradcheck(lambda a: F.mse_loss(a, Tensor(np.array(0.5)), reduction), _leaf(()))
+    assert gradcheck(lambda a, b: F.mse_loss(a, b, reduction=reduction), pred, target)
+    assert gradcheck(lambda a: F.mse_loss(a, Tensor(np.array(0.5)), reduction=reduction), _leaf(()))
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_nll_gradcheck(reduction):
     logits, labels, _, _ = _ce_inputs()
-    assert gradcheck(lambda a: F.nll_loss(a, labels, reduction), Tensor(logits, requires_grad=True))
+    assert gradcheck(lambda a: F.nll_loss(a, labels, reduction=reduction), Tensor(logits, requires_grad=True))
     # Through log_softmax it is cross-entropy.
-    assert gradcheck(lambda a: F.nll_loss(F.log_softmax(a, 1), labels, reduction),
+    assert gradcheck(lambda a: F.nll_loss(F.log_softmax(a, 1), labels, reduction=reduction),
                      Tensor(logits, requires_grad=True))
-    np.testing.assert_allclose(F.nll_loss(F.log_softmax(Tensor(logits), 1), labels, reduction).data,
-                               F.cross_entropy(Tensor(logits), labels, reduction).data, atol=1e-14)
+    np.testing.assert_allclose(F.nll_loss(F.log_softmax(Tensor(logits), 1), labels, reduction=reduction).data,
+                               F.cross_entropy(Tensor(logits), labels, reduction=reduction).data, atol=1e-14)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -215,12 +215,12 @@ def test_nll_gradcheck(reduction):
 def test_cross_entropy_gradcheck(kind, reduction):
     logits, labels, onehot, probs = _ce_inputs()
     target = {"indices": Tensor(labels), "onehot": Tensor(onehot), "probs": Tensor(probs)}[kind]
-    assert gradcheck(lambda a: F.cross_entropy(a, target, reduction), Tensor(logits, requires_grad=True))
+    assert gradcheck(lambda a: F.cross_entropy(a, target, reduction=reduction), Tensor(logits, requires_grad=True))
 
 
 def test_cross_entropy_gradient_wrt_probability_target():
     logits, _, _, probs = _ce_inputs()
-    assert gradcheck(lambda a, p: F.cross_entropy(a, p, "none"),
+    assert gradcheck(lambda a, p: F.cross_entropy(a, p, reduction="none"),
                      Tensor(logits, requires_grad=True), Tensor(probs, requires_grad=True))
     target = Tensor(probs, requires_grad=True)
     F.cross_entropy(Tensor(logits), target).backward()
@@ -234,7 +234,7 @@ def test_cross_entropy_matches_torch(kind, reduction):
     logits, labels, onehot, probs = _ce_inputs(6, 5, seed=7)
     target = {"indices": labels, "onehot": onehot, "probs": probs}[kind]
     x = Tensor(logits.copy(), requires_grad=True)
-    loss = nn.CrossEntropyLoss(reduction)(x, target)
+    loss = nn.CrossEntropyLoss(reduction=reduction)(x, target)
     grad_out = np.random.default_rng(8).standard_normal(loss.shape)
     loss.backward(Tensor(grad_out))
     xt = torch.tensor(logits, requires_grad=True)
@@ -254,9 +254,9 @@ def test_mse_nll_match_torch(loss, reduction):
     x = Tensor(logits.copy(), requires_grad=True)
     xt = torch.tensor(logits, requires_grad=True)
     if loss == "mse":
-        ours, theirs = nn.MSELoss(reduction)(x, target), torch.nn.MSELoss(reduction=reduction)(xt, torch.tensor(target))
+        ours, theirs = nn.MSELoss(reduction=reduction)(x, target), torch.nn.MSELoss(reduction=reduction)(xt, torch.tensor(target))
     else:
-        ours, theirs = nn.NLLLoss(reduction)(x, labels), torch.nn.NLLLoss(reduction=reduction)(xt, torch.tensor(labels))
+        ours, theirs = nn.NLLLoss(reduction=reduction)(x, labels), torch.nn.NLLLoss(reduction=reduction)(xt, torch.tensor(labels))
     grad_out = np.random.default_rng(11).standard_normal(ours.shape)
     ours.backward(Tensor(grad_out))
     theirs.backward(torch.tensor(grad_out))
@@ -268,11 +268,11 @@ def test_reductions_relate():
     logits, labels, onehot, _ = _ce_inputs()
     for fn, target in [(F.cross_entropy, labels), (F.cross_entropy, onehot), (F.nll_loss, labels),
                        (F.mse_loss, onehot)]:
-        none = fn(Tensor(logits), target, "none").data
+        none = fn(Tensor(logits), target, reduction="none").data
         assert none.shape == ((5, 4) if fn is F.mse_loss else (5,))
-        np.testing.assert_allclose(fn(Tensor(logits), target, "sum").item(), none.sum(), atol=1e-12)
-        np.testing.assert_allclose(fn(Tensor(logits), target, "mean").item(), none.mean(), atol=1e-12)
-        assert fn(Tensor(logits), target).item() == fn(Tensor(logits), target, "mean").item()
+        np.testing.assert_allclose(fn(Tensor(logits), target, reduction="sum").item(), none.sum(), atol=1e-12)
+        np.testing.assert_allclose(fn(Tensor(logits), target, reduction="mean").item(), none.mean(), atol=1e-12)
+        assert fn(Tensor(logits), target).item() == fn(Tensor(logits), target, reduction="mean").item()
 
 
 def test_mse_mean_over_all_elements():
@@ -297,7 +297,7 @@ def test_soft_cross_entropy_handout_criterion():
     assert isinstance(criterion, nn.CrossEntropyLoss) and criterion.reduction == "mean"
     x = Tensor(logits.copy(), requires_grad=True)
     loss = criterion(x, onehot)
-    per_sample = nn.SoftmaxCrossEntropy("none")(Tensor(logits), onehot).data
+    per_sample = nn.SoftmaxCrossEntropy(reduction="none")(Tensor(logits), onehot).data
     shifted = logits - logits.max(axis=1, keepdims=True)
     expected = -(onehot * (shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)))).sum(axis=1)
     np.testing.assert_allclose(per_sample, expected, atol=1e-14)
@@ -331,22 +331,27 @@ def test_cross_entropy_float32_stays_float32():
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda x: F.cross_entropy(x[0], np.array([1])), r"expected logits of shape \(N, C\), got \(4,\)"),
+    (lambda x: F.cross_entropy(x[0, 0], np.array(1)), r"expected scores of shape \(N, C\), \(C,\) or \(N, C, d1, ...\)"),
+    (lambda x: F.cross_entropy(x[0], np.array([1])), r"expected target of shape \(\) \(class indices\)"),
     (lambda x: F.cross_entropy(x, np.array([0.0, 1, 2, 3, 0])), "integer class indices, got dtype float64"),
     (lambda x: F.cross_entropy(x, np.array([0, 1, 2])), r"expected target of shape \(5,\).*got \(3,\)"),
     (lambda x: F.cross_entropy(x, np.array([0, 1, 4, 3, 0])), "target 4 at index 2 is out of range for 4 classes"),
     (lambda x: F.cross_entropy(x, np.array([0, 1, -1, 3, 0])), "target -1 at index 2 is out of range"),
-    (lambda x: F.cross_entropy(x, np.zeros((5, 3))), r"class probabilities of shape \(5, 4\).*got \(5, 3\)"),
+    (lambda x: F.cross_entropy(x, np.zeros((5, 3))), r"expected target of shape \(5,\) \(class indices\).*got \(5, 3\)"),
     (lambda x: F.cross_entropy(x, np.zeros((5, 4, 1), dtype=int)), r"expected target of shape \(5,\)"),
-    (lambda x: F.cross_entropy(x, np.zeros(5, dtype=int), "avg"), "cross_entropy: reduction.*'avg'"),
-    (lambda x: F.nll_loss(x, np.zeros(5, dtype=int), "batchmean"), "nll_loss: reduction.*'batchmean'"),
-    (lambda x: F.nll_loss(x[0], np.zeros(1, dtype=int)), r"nll_loss: expected input of shape \(N, C\)"),
+    (lambda x: F.cross_entropy(x, np.zeros(5, dtype=int), reduction="avg"), "cross_entropy: reduction.*'avg'"),
+    (lambda x: F.nll_loss(x, np.zeros(5, dtype=int), reduction="batchmean"), "nll_loss: reduction.*'batchmean'"),
+    (lambda x: F.nll_loss(x[0], np.zeros(1, dtype=int)), r"nll_loss: expected target of shape \(\)"),
+    (lambda x: F.cross_entropy(x, np.zeros(5, dtype=int), label_smoothing=1.5), "label_smoothing must be a number in \\[0, 1\\], got 1.5"),
+    (lambda x: F.cross_entropy(x, np.zeros(5, dtype=int), np.ones(3)), r"expected weight of shape \(4,\) \(one per class\), got \(3,\)"),
+    (lambda x: F.cross_entropy(x, np.array([0, -100, 4, 1, 1])), "target 4 at index 1 is out of range"),
+    (lambda x: F.cross_entropy(x, np.array([0, 3, 2, 1, 7]), ignore_index=7.5), "ignore_index must be an integer"),
     (lambda x: F.nll_loss(x, np.array([0, 1, 2, 3, 9])), "nll_loss: target 9 at index 4 is out of range for 4"),
     (lambda x: F.nll_loss(x, np.ones(5)), "nll_loss: target must hold integer class indices"),
-    (lambda x: F.nll_loss(x, np.ones(4, dtype=int)), r"nll_loss: expected target of shape \(5,\) for input"),
-    (lambda x: F.mse_loss(x, np.zeros((4, 5))), r"mse_loss: predicted of shape \(5, 4\) and target of shape \(4, 5\)"),
-    (lambda x: F.mse_loss(x, np.zeros(4)), "mse_loss: predicted of shape"),
-    (lambda x: F.mse_loss(x, np.zeros((5, 4)), "max"), "mse_loss: reduction.*'max'"),
+    (lambda x: F.nll_loss(x, np.ones(4, dtype=int)), r"nll_loss: expected target of shape \(5,\) \(class indices\)"),
+    (lambda x: F.mse_loss(x, np.zeros((4, 5))), r"mse_loss: input of shape \(5, 4\) and target of shape \(4, 5\)"),
+    (lambda x: F.mse_loss(x, np.zeros(4)), "mse_loss: input of shape"),
+    (lambda x: F.mse_loss(x, np.zeros((5, 4)), reduction="max"), "mse_loss: reduction.*'max'"),
 ])
 def test_loss_bad_input(call, match):
     x = Tensor(_ce_inputs()[0], requires_grad=True)
@@ -374,7 +379,7 @@ def test_dropout_train_zeroes_and_scales():
     np.random.seed(0)
     x = Tensor(np.random.uniform(1.0, 2.0, (200, 500)), requires_grad=True)
     layer = nn.Dropout(0.3)
-    assert repr(layer) == "Dropout(p=0.3)"
+    assert repr(layer) == "Dropout(p=0.3, inplace=False)"
     out = layer(x)
     kept = out.data != 0
     assert abs(1 - kept.mean() - 0.3) < 0.01

@@ -1,5 +1,10 @@
 """Checkpoints: Module and Optimizer state dicts, and mytorch.save / mytorch.load."""
+import copy
+import io
+import json
 import os
+import re
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -35,13 +40,18 @@ def _snapshot(model):
 def test_state_dict_has_parameters_and_buffers_under_dotted_names():
     model = _handout_network()
     state = model.state_dict()
-    assert list(state) == ["0.weight", "0.bias", "1.gamma", "1.beta", "1.running_mean",
-                           "1.running_var", "3.weight", "3.bias"]
-    assert [name for name, _ in model.named_buffers()] == ["1.running_mean", "1.running_var"]
-    np.testing.assert_array_equal(state["1.running_var"], np.ones(20))
-    # A snapshot: training afterwards leaves it alone.
+    assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean",
+                           "1.running_var", "1.num_batches_tracked", "3.weight", "3.bias"]
+    assert [name for name, _ in model.named_buffers()] == ["1.running_mean", "1.running_var",
+                                                           "1.num_batches_tracked"]
+    np.testing.assert_array_equal(state["1.running_var"].data, np.ones(20))
+    # As in PyTorch: detached Tensors sharing memory with the model, so training changes
+    # them; a deep copy is the snapshot.
+    assert all(type(value) is Tensor and not value.requires_grad for value in state.values())
+    snapshot = copy.deepcopy(state)
     _train(model, optim.SGD(model.parameters(), lr=0.1), _batches(1))
-    np.testing.assert_array_equal(state["1.running_var"], np.ones(20))
+    assert state["1.running_var"].data is model[1].running_var.data and state["1.num_batches_tracked"].item() == 1
+    np.testing.assert_array_equal(snapshot["1.running_var"].data, np.ones(20))
     assert not np.array_equal(model[1].running_var.data, np.ones(20))
 
 
@@ -64,9 +74,7 @@ def test_load_state_dict_copies_into_the_same_tensors():
     (lambda s: s.update(extra=np.ones(2)), r"unexpected key\(s\): 'extra'"),
     (lambda s: s.update({"0.weight": np.ones((20, 10))}),
      r"size mismatch for '0.weight': the checkpoint has shape \(20, 10\), the model has shape \(20, 784\)"),
-    (lambda s: s.update({"3.bias": np.ones(10, np.float32)}),
-     r"dtype mismatch for '3.bias': the checkpoint has float32, the model has float64"),
-    (lambda s: s.update({"1.gamma": [1.0] * 20}), r"'1.gamma' must be an array or a Tensor, got list"),
+    (lambda s: s.update({"1.weight": [1.0] * 20}), r"'1.weight' must be a Tensor or an array, got list"),
 ])
 def test_a_bad_state_dict_names_the_key_and_changes_nothing(change, match):
     model = _handout_network()
@@ -89,7 +97,7 @@ def test_non_strict_loading_reports_the_keys_and_still_checks_shapes():
     np.testing.assert_array_equal(model[0].bias.data, np.full(20, 2.0))
     with pytest.raises(RuntimeError, match="size mismatch for '0.bias'"):
         model.load_state_dict({"0.bias": np.ones(3)}, strict=False)
-    with pytest.raises(TypeError, match="expected a dict of arrays, got list"):
+    with pytest.raises(TypeError, match="expected a dict of Tensors, got list"):
         model.load_state_dict([("0.bias", np.ones(20))])
     with pytest.raises(ValueError, match="strict must be True or False, got 'no'"):
         model.load_state_dict(state, strict="no")
@@ -142,24 +150,28 @@ def _bad(path, value):
 
 @pytest.mark.parametrize("change, error, match", [
     (_bad(["state", 0, "exp_avg"], np.ones(3)), ValueError,
-     r"state\[0\]\['exp_avg'\]: expected an array of shape \(20, 784\) and dtype float64 \(the "
+     r"state\[0\]\['exp_avg'\]: expected a float Tensor of shape \(20, 784\) \(the "
      r"parameter's\), got shape \(3,\) and dtype float64"),
-    (_bad(["state", 1, "exp_avg_sq"], np.ones(20, np.float32)), ValueError, "got shape \\(20,\\) and dtype float32"),
+    (_bad(["state", 1, "exp_avg_sq"], np.ones(20, np.int32)), ValueError, "got shape \\(20,\\) and dtype int32"),
     (_bad(["state", 2, "step"], -1), ValueError, r"state\[2\]\['step'\] must be a non-negative integer, got -1"),
     (_bad(["state", 3], {"step": 1}), ValueError, r"expected state\[3\] to have keys \['exp_avg', 'exp_avg_sq', 'step'\]"),
     (_bad(["param_groups", 0, "lr"], -1.0), ValueError, "Adam: lr must be a number >= 0, got -1.0"),
-    (_bad(["param_groups", 0, "momentum"], 0.9), ValueError, r"expected hyperparameters \['betas', 'eps', 'lr', "
-                                                             r"'weight_decay'\], got \['betas', 'eps', 'lr', 'momentum'"),
-    (_bad(["param_groups", 0, "params"], [0, 1]), ValueError, r"the state dict is for parameters \[0, 1\]; "
-                                                              r"this optimizer has 6"),
+    (lambda state: state["param_groups"][0].pop("betas"), ValueError, r"group 0 lacks the hyperparameters \['betas'\]"),
+    (_bad(["param_groups", 0, "params"], [0, 1]), ValueError, r"group 0 of the state dict is for parameters \[0, 1\]; "
+                                                              r"this optimizer's group 0 has 6"),
+    (_bad(["param_groups"], []), ValueError, r"expected 'param_groups' to be a list of 1 dict"),
+    (_bad(["state", 6], {}), ValueError, r"'state' must map parameter indices \[0, 1, 2, 3, 4, 5\]"),
     (lambda state: state.pop("state"), TypeError, r"expected a dict with 'state' and 'param_groups'"),
 ])
 def test_a_bad_optimizer_state_changes_nothing(change, error, match):
     model = _handout_network()
     optimizer = optim.Adam(model.parameters(), lr=0.01)
     _train(model, optimizer, _batches(1))
-    before = optimizer.state_dict()
-    state = optim.Adam(_handout_network(1).parameters(), lr=0.5).state_dict()
+    before = copy.deepcopy(optimizer.state_dict())  # the live state, as PyTorch's
+    source_model = _handout_network(1)
+    source = optim.Adam(source_model.parameters(), lr=0.5)
+    _train(source_model, source, _batches(1, seed=2))
+    state = source.state_dict()
     change(state)
     with pytest.raises(error, match=match):
         optimizer.load_state_dict(state)
@@ -220,7 +232,7 @@ def test_five_steps_save_load_five_steps_equals_ten_steps_bit_for_bit(tmp_path):
         # Compared through the tensors themselves, not state_dict, which is under test.
         tensors = list(straight.named_parameters()) + list(straight.named_buffers())
         resumed_tensors = dict(resumed.named_parameters()) | dict(resumed.named_buffers())
-        assert len(tensors) == 8
+        assert len(tensors) == 9
         for name, tensor in tensors:
             np.testing.assert_array_equal(resumed_tensors[name].data, tensor.data, err_msg=name)
         x = Tensor(batches[0][0])
@@ -229,7 +241,7 @@ def test_five_steps_save_load_five_steps_equals_ten_steps_bit_for_bit(tmp_path):
 
 @pytest.mark.parametrize("obj, match", [
     ({"model": object()}, r"cannot store a object \(at 'model'\)"),
-    ({"a": {1.5: np.ones(2)}}, "dict keys must be strings or integers, got 1.5 in a"),
+    ({"a": {1.5: np.ones(2)}}, "dict keys must be strings or integers, got 1.5 in 'a'"),
     ({"arr": np.array([{}, 1], dtype=object)}, "the array at 'arr' holds Python objects"),
     ([{"x": {True: 1}}], "dict keys must be strings or integers, got True"),
 ])
@@ -265,11 +277,14 @@ def test_load_reads_no_pickles_and_rejects_other_files(tmp_path):
     pickled = tmp_path / "pickled.npz"
     np.savez(pickled, __mytorch__=np.array('{"format": "mytorch checkpoint 1", "object": '
                                            '{"array": "evil"}}'), evil=np.array([{}], dtype=object))
-    with pytest.raises(ValueError, match="is damaged: Object arrays cannot be loaded when allow_pickle=False"):
+    with pytest.raises(ValueError,
+                       match="is damaged: the entry 'evil.npy' holds Python objects") as info:
         mytorch.load(pickled)
+    assert "allow_pickle" not in str(info.value)
     plain = tmp_path / "plain.npz"
     np.savez(plain, x=np.ones(2))
-    with pytest.raises(ValueError, match="an .npz archive but not a checkpoint written by mytorch.save"):
+    with pytest.raises(ValueError, match=r"is not a checkpoint written by mytorch.save \(an .npz "
+                                         "or zip archive without a "):
         mytorch.load(plain)
     text = tmp_path / "notes.txt"
     text.write_text("hello")
@@ -282,3 +297,174 @@ def test_load_reads_no_pickles_and_rejects_other_files(tmp_path):
         mytorch.load(broken)
     with pytest.raises(FileNotFoundError, match="load: no such file: .*missing.npz"):
         mytorch.load(tmp_path / "missing.npz")
+
+
+# ------------------------------------------------------- damaged, cut and crafted files
+
+def _npy(header, payload=b""):
+    """A version 1.0 .npy file with the header text `header`."""
+    text = header.encode("latin1")
+    text += b" " * (-(10 + len(text) + 1) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text + payload
+
+
+def _crafted(path, header_text, entries=(), compression=zipfile.ZIP_STORED):
+    """An archive laid out as save lays one out, with this JSON header and these entries."""
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.array(header_text), allow_pickle=False)
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        archive.writestr("__mytorch__.npy", buffer.getvalue())
+        for name, data in entries:
+            archive.writestr(name, data)
+    return path
+
+
+def _header(obj):
+    return json.dumps({"format": "mytorch checkpoint 1", "object": obj})
+
+
+def _damaged(path, match):
+    with pytest.raises(ValueError, match=match) as info:
+        mytorch.load(path)
+    message = str(info.value)
+    assert message.startswith(f"load: {str(path)!r} ") and "allow_pickle" not in message
+    return message
+
+
+def test_a_flipped_byte_a_cut_or_overwritten_start_is_a_value_error_naming_the_file(tmp_path):
+    path = tmp_path / "c.npz"
+    mytorch.save({"w": np.arange(100.0)}, path)
+    raw = path.read_bytes()
+    inside = raw.index(np.arange(100.0).tobytes()) + 40
+    path.write_bytes(raw[:inside] + bytes([raw[inside] ^ 0x10]) + raw[inside + 1:])
+    _damaged(path, r"is damaged: BadZipFile: Bad CRC-32 for file 'w.npy'")
+    path.write_bytes(b"\x00" * 16 + raw[16:])  # NumPy took this for a pickle
+    _damaged(path, "is damaged: BadZipFile: ")
+    for size in (len(raw) // 2, 30, 3):
+        path.write_bytes(raw[:size])
+        _damaged(path, r"is damaged: it begins as a zip archive but its end .* is missing: "
+                       r"the file was cut short" if size > 3 else "not an .npz archive")
+    path.write_bytes(raw[:100] + raw[400:])  # cut in the middle: NumPy's seek gave EINVAL
+    _damaged(path, "is damaged: ")
+
+
+def test_a_crafted_header_nested_5000_deep_is_refused_without_recursing(tmp_path):
+    deep = '{"list": [' * 5000 + "]}" * 5000
+    _damaged(_crafted(tmp_path / "deep.npz", _header(None)[:-1] + ', "x": ' + deep + "}"),
+             r"the '__mytorch__' entry nests deeper than a checkpoint can \(100 dicts")
+    # Deep enough to pass the text's bound, too deep for the structure's.
+    nested = {"value": 1}
+    for _ in range(101):
+        nested = {"list": [nested]}
+    _damaged(_crafted(tmp_path / "deep2.npz", _header(nested)), "nested deeper than 100 levels")
+
+
+def test_a_claimed_size_is_checked_against_the_archive_before_allocating(tmp_path):
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }"
+    path = _crafted(tmp_path / "huge.npz", _header({"array": "w"}),
+                    [("w.npy", _npy(header, b"\x00" * 1024))])
+    tracemalloc.start()
+    try:
+        _damaged(path, r"the entry 'w.npy' claims 8000000000000 bytes \(shape \(1000000000000,\), "
+                       r"dtype float64\) but holds 1024")
+        assert tracemalloc.get_traced_memory()[1] < 2**20
+    finally:
+        tracemalloc.stop()
+    # A deflated entry (np.savez_compressed's kind) claiming more than deflate can make
+    # of the bytes it has: its size in the central directory (offset 24 of the record) raised.
+    small = header.replace("(1000000000000,)", "(128,)")
+    _crafted(path, _header({"array": "w"}), [("w.npy", _npy(small, b"\x00" * 1024))],
+             zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(path) as archive:
+        stored = archive.getinfo("w.npy").compress_size
+    raw = bytearray(path.read_bytes())
+    record = raw.rindex(b"PK\x01\x02", 0, raw.rindex(b"w.npy"))
+    raw[record + 24:record + 28] = (2**31).to_bytes(4, "little")
+    path.write_bytes(bytes(raw))
+    _damaged(path, rf"the entry 'w.npy' claims 2147483648 bytes but the archive holds at most "
+                   rf"{stored * 1032} for it")
+
+
+@pytest.mark.parametrize("node, match", [
+    ({"array": "w"}, r"the entry 'w.npy' holds Python objects \(dtype object\), which a "
+                     "checkpoint never does"),
+    ({"array": "missing"}, "the entry 'missing.npy' is missing"),
+    ({"list": [{"array": "v"}, {"array": "v"}]}, "the entry 'v' is used twice"),
+    ({"scalar": "v"}, r"the scalar at the top level has shape \(2,\)"),
+    ({"tensor": "v", "requires_grad": "yes"}, "requires_grad of the tensor .* is 'yes'"),
+    ({"dict": [[[1], {"value": 1}]]}, r"an item of the dict at the top level is \[\[1\], "),
+    ({"dict": [["a", {"value": [1, 2]}]]}, r"the value at 'a' is \[1, 2\], not a number"),
+    ({"pickle": "x"}, r"the description of the top level has unknown keys \['pickle'\]"),
+    ([], r"the description of the top level is \[\], not an entry"),
+])
+def test_a_crafted_header_is_a_value_error_naming_what_is_wrong(tmp_path, node, match):
+    objects = _npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", b"\x80\x04N.")
+    ones = io.BytesIO()
+    np.lib.format.write_array(ones, np.ones(2))
+    path = _crafted(tmp_path / "c.npz", _header(node),
+                    [("w.npy", objects), ("v.npy", ones.getvalue())])
+    _damaged(path, "is damaged: " + match)
+
+
+def test_other_files_are_not_checkpoints(tmp_path):
+    for name, content in [("notes.txt", b"hello"), ("empty.npz", b""),
+                          ("array.npy", _npy("{'descr': '<f8', 'fortran_order': False, "
+                                             "'shape': (0,), }"))]:
+        (tmp_path / name).write_bytes(content)
+        _damaged(tmp_path / name, r"is not a checkpoint written by mytorch.save \(not an .npz")
+    with zipfile.ZipFile(tmp_path / "doc.zip", "w") as archive:
+        archive.writestr("word/document.xml", "<w/>")
+    _damaged(tmp_path / "doc.zip", "is not a checkpoint written by mytorch.save \\(an .npz or "
+                                   "zip archive without a '__mytorch__' entry")
+    _damaged(_crafted(tmp_path / "v2.npz", _header({"value": 1}).replace("1\"", "2\"")),
+             "is damaged: unknown format 'mytorch checkpoint 2'")
+
+
+# ------------------------------------------------------------ keys, cycles and depth
+
+def test_keys_that_are_paths_stay_inside_the_folder_when_unzipped(tmp_path):
+    obj = {"../../x": np.ones(1), "/etc/passwd": np.ones(2), "a\\..\\b": np.ones(3),
+           "..": {"..": np.ones(4)}, "": np.ones(5), "C:x": np.ones(6), "ü ñ": np.ones(7),
+           "x" * 300: np.ones(8), ".": np.ones(9)}
+    path = tmp_path / "c.npz"
+    mytorch.save(obj, path)
+    back = mytorch.load(path)
+    assert list(back) == list(obj)  # every key comes back as it was
+    assert all(np.array_equal(back[key], obj[key]) for key in obj if key != "..")
+    assert np.array_equal(back[".."][".."], np.ones(4))
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        folder = tmp_path / "unzipped"
+        archive.extractall(folder)
+    for name in names:
+        assert re.fullmatch(r"[A-Za-z0-9._#-]+(/[A-Za-z0-9._#-]+)*\.npy", name), name
+        assert not {"", ".", ".."} & set(name[:-len(".npy")].split("/")), name
+        assert len(name) <= 100 + len(".npy")
+    extracted = [p for p in tmp_path.rglob("*") if p.is_file() and p != path]
+    assert len(extracted) == len(names) and all(folder in p.parents for p in extracted)
+    assert "_.npy" in names and ".._.._x.npy" in names and "__/__.npy" in names
+
+
+def test_a_cycle_is_a_value_error_naming_where_and_nothing_is_written(tmp_path):
+    looped = {"model": {}}
+    looped["model"]["self"] = looped
+    listed = [1, 2]
+    listed.append({"back": listed})
+    path = tmp_path / "c.npz"
+    mytorch.save({"epoch": 1}, path)
+    for obj, match in [(looped, "the dict at 'model/self' is the one at the top level"),
+                       (listed, "the list at '2/back' is the one at the top level")]:
+        with pytest.raises(ValueError, match="save: the object contains itself: " + match):
+            mytorch.save(obj, path)
+    shared = np.ones(2)  # the same value twice is not a cycle
+    mytorch.save({"a": [shared, shared]}, path)
+    assert np.array_equal(mytorch.load(path)["a"][1], shared)
+    deep = current = []
+    for _ in range(mytorch.serialization.MAX_DEPTH):
+        current.append([])
+        current = current[0]
+    with pytest.raises(ValueError, match="is nested deeper than 100 dicts, lists and tuples"):
+        mytorch.save(deep, path)
+    assert sorted(os.listdir(tmp_path)) == ["c.npz"]
+    mytorch.save(deep[0], path)  # 100 levels is allowed, and loads
+    assert mytorch.load(path) == deep[0]

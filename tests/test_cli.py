@@ -13,13 +13,11 @@ from threadpoolctl import threadpool_info
 import mytorch
 from mytorch import cli, nn, plots
 from mytorch.data import DATASETS
+from conftest import DATA as SHARED_DATA, needs_data
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "tests" / "example_mlp.py"
-SHARED_DATA = REPO.parent / "shared" / "data"
-needs_shared_data = pytest.mark.skipif(
-    not (SHARED_DATA / "mnist-10k").is_dir(),
-    reason=f"shared data not found at {SHARED_DATA} (needed for real MNIST runs)")
+needs_shared_data = needs_data("mnist-10k")
 
 sys.path.insert(0, str(EXAMPLE.parent))
 import example_mlp  # noqa: E402
@@ -194,8 +192,46 @@ def test_an_offline_first_run_is_a_one_line_error(tmp_path, monkeypatch, capsys)
     assert status == 1
     assert err.count("\n") == 1 and err.startswith("error: could not load 'mnist': ")
     assert "train-images-idx3-ubyte.gz" in err and "refused" in err.lower()
-    assert "--data DIR or MYTORCH_DATA=DIR" in err
+    # The two ways to use files you have, each said as what it is.
+    assert err.rstrip().endswith("(to use files you have: --data DIR, the folder holding the "
+                                 "four files, or MYTORCH_DATA=DIR, the folder holding data-set "
+                                 "folders such as mnist/)")
     assert not (tmp_path / "p.png").exists() and not (tmp_path / "cache").exists()
+
+
+def _data_root(tmp_path):
+    """A folder of data-set folders: mnist-10k/ holds the four files."""
+    (tmp_path / "data" / "mnist-10k").mkdir(parents=True)
+    for name in mytorch.data.FILES:
+        (tmp_path / "data" / "mnist-10k" / name).write_bytes(b"")
+    (tmp_path / "data" / "README.md").write_text("data sets")
+    return tmp_path / "data"
+
+
+@pytest.mark.parametrize("mistake", ["--data README.md", "--data one level too high",
+                                     "MYTORCH_DATA one level too deep"])
+def test_data_folder_mistakes_are_one_line_errors_that_name_the_right_folder(
+        tmp_path, monkeypatch, capsys, mistake):
+    root = _data_root(tmp_path)
+    before = sorted(root.rglob("*"))
+    unreachable = ("http://127.0.0.1:9/",)
+    monkeypatch.setitem(DATASETS, "mnist", dict(DATASETS["mnist"], mirrors=unreachable))
+    monkeypatch.setenv("MYTORCH_DATA", str(root))
+    args, expected = {
+        "--data README.md": (["--data", str(root / "README.md")],
+                             f"{root / 'README.md'} is a file, not a folder"),
+        "--data one level too high": (["--data", str(root)],
+                                      f"{root} holds data-set folders (mnist-10k/)"),
+        "MYTORCH_DATA one level too deep": ([], f"set it to {root}, or name {root / 'mnist-10k'} "
+                                                "as the data folder"),
+    }[mistake]
+    if mistake.startswith("MYTORCH_DATA"):
+        monkeypatch.setenv("MYTORCH_DATA", str(root / "mnist-10k"))
+    status = example_mlp.main(args + ["--plot", str(tmp_path / "p.png")])
+    err = capsys.readouterr().err
+    assert status == 1 and err.count("\n") == 1 and err.startswith("error: could not load 'mnist'")
+    assert expected in err and "Errno" not in err
+    assert sorted(root.rglob("*")) == before  # no download began, no folder was made
 
 
 def test_missing_local_files_name_the_folder(tmp_path):

@@ -4,8 +4,12 @@ import functools
 import gzip
 import hashlib
 import http.server
+import os
+import re
 import shutil
 import socket
+import stat
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -23,11 +27,7 @@ from mytorch.data import (
     read_idx,
 )
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-needs_shared = pytest.mark.skipif(
-    not SHARED.is_dir(),
-    reason=f"shared data folder {SHARED} not found (CI clones the repo with shared/ beside it)",
-)
+from conftest import DATA as SHARED, needs_data
 
 
 # ---------------------------------------------------------------- helpers
@@ -142,7 +142,8 @@ def _files_in(directory):
 # ---------------------------------------------------------------- real files
 
 
-@needs_shared
+@needs_data("mnist-10k")
+@needs_data("fashion-mnist")
 @pytest.mark.parametrize(
     "dataset, n_train, n_test", [("mnist-10k", 8000, 2000), ("fashion-mnist", 60000, 10000)]
 )
@@ -164,7 +165,7 @@ def test_load_real_files(monkeypatch, dataset, n_train, n_test, via):
     train_images[0, 0, 0] = 1  # arrays are writable (not views over read-only bytes)
 
 
-@needs_shared
+@needs_data("fashion-mnist")
 def test_fashion_md5_table_matches_the_published_files():
     # The shared copies (Debian's package) have gzip headers without the file name and
     # with a later mtime; the deflate data and trailer are the published ones. Putting the
@@ -178,7 +179,7 @@ def test_fashion_md5_table_matches_the_published_files():
         assert hashlib.md5(rebuilt).hexdigest() == DATASETS["fashion-mnist"]["md5"][name], name
 
 
-@needs_shared
+@needs_data("mnist-10k")
 def test_mnist_10k_md5_table_matches_shared_files():
     for name in FILES:
         assert _md5(SHARED / "mnist-10k" / name) == DATASETS["mnist-10k"]["md5"][name]
@@ -316,7 +317,7 @@ def test_load_mnist_validates_contents(tmp_path, bad_file, raw, match):
 # ---------------------------------------------------------------- download
 
 
-@needs_shared
+@needs_data("mnist-original")
 def test_download_official_mnist_files_pass_published_md5(tmp_path, serve):
     url = serve(SHARED / "mnist-original")
     cache = tmp_path / "cache"
@@ -331,7 +332,7 @@ def test_download_official_mnist_files_pass_published_md5(tmp_path, serve):
     assert _files_in(cache) == names
 
 
-@needs_shared
+@needs_data("mnist-10k")
 def test_load_mnist_downloads_missing_files_into_cache(tmp_path, monkeypatch, serve, dead_url):
     monkeypatch.setenv("MYTORCH_DATA", str(tmp_path / "cache"))
     url = serve(SHARED / "mnist-10k")
@@ -343,7 +344,7 @@ def test_load_mnist_downloads_missing_files_into_cache(tmp_path, monkeypatch, se
     assert _files_in(tmp_path / "cache" / "mnist-10k") == sorted(FILES)
 
 
-@needs_shared
+@needs_data("mnist-10k")
 def test_only_missing_files_are_downloaded(tmp_path, serve):
     cache = tmp_path / "cache"
     cache.mkdir()
@@ -354,7 +355,7 @@ def test_only_missing_files_are_downloaded(tmp_path, serve):
     assert serve.server.requested == ["/" + FILES[0]]
 
 
-@needs_shared
+@needs_data("mnist-10k")
 def test_checksum_mismatch_leaves_nothing_behind(tmp_path, serve, corrupt_mirror):
     url = serve(corrupt_mirror)
     cache = tmp_path / "cache"
@@ -412,7 +413,7 @@ def test_timeout_raises_runtime_error(tmp_path, silent_url):
     assert _files_in(tmp_path) == []
 
 
-@needs_shared
+@needs_data("mnist-10k")
 def test_keyboard_interrupt_mid_download_leaves_nothing(tmp_path, serve, monkeypatch):
     class InterruptingBar:
         def __init__(self, *args, **kwargs):
@@ -435,3 +436,92 @@ def test_keyboard_interrupt_mid_download_leaves_nothing(tmp_path, serve, monkeyp
             url + FILES[0], tmp_path / FILES[0], DATASETS["mnist-10k"]["md5"][FILES[0]], timeout=5
         )
     assert _files_in(tmp_path) == []
+
+
+def test_a_download_gets_the_umask_mode(tmp_path, serve):
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "f.gz").write_bytes(b"payload")
+    url = serve(served)
+    previous = os.umask(0o077)  # a real umask, restored below
+    try:
+        download(url + "f.gz", tmp_path / "cache" / "f.gz", _md5(served / "f.gz"), timeout=5)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "cache" / "f.gz").stat().st_mode) == 0o600
+
+
+# ---------------------------------------------------------------- data-folder mistakes
+
+
+def _data_root(tmp_path):
+    """A folder of data-set folders, as ../shared/data: mnist-10k/ holds the four files."""
+    root = tmp_path / "data"
+    _write_dataset(root / "mnist-10k", {})
+    (root / "README.md").write_text("data sets")
+    return root
+
+
+def test_a_data_folder_one_level_too_high_is_named_with_its_data_sets(tmp_path, dead_url):
+    root = _data_root(tmp_path)
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    with pytest.raises(FileNotFoundError) as info:
+        load_mnist("mnist", data_dir=root, mirrors=[dead_url])
+    assert str(info.value).endswith(
+        f"in {root}; {root} holds data-set folders (mnist-10k/) rather than the files: name one "
+        f"of them as the data folder (data_dir, --data), or {root} as MYTORCH_DATA, which names "
+        "a folder of data-set folders")
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before  # no download began
+
+
+def test_mytorch_data_one_level_too_deep_suggests_its_parent(tmp_path, monkeypatch, dead_url):
+    root = _data_root(tmp_path)
+    monkeypatch.setenv("MYTORCH_DATA", str(root / "mnist-10k"))
+    with pytest.raises(FileNotFoundError) as info:
+        load_mnist("mnist", mirrors=[dead_url])
+    message = str(info.value)
+    assert f"in {root / 'mnist-10k' / 'mnist'} (MYTORCH_DATA/mnist); " in message
+    assert message.endswith(
+        f"MYTORCH_DATA={root / 'mnist-10k'} holds the files itself, but MYTORCH_DATA names a "
+        f"folder of data-set folders: set it to {root}, or name {root / 'mnist-10k'} as the data "
+        "folder (data_dir, --data)")
+    assert _files_in(root / "mnist-10k") == sorted(FILES)  # no mnist/ made inside it
+    # A data folder one level too deep: its parent is suggested.
+    monkeypatch.delenv("MYTORCH_DATA")
+    with pytest.raises(FileNotFoundError, match=re.escape(
+            f"the folder above it, {root / 'mnist-10k'}, holds the files: use that one")):
+        load_mnist("mnist", data_dir=root / "mnist-10k" / "sub", mirrors=[dead_url])
+    assert _files_in(root / "mnist-10k") == sorted(FILES)
+
+
+def test_a_file_as_the_data_folder_is_named(tmp_path, dead_url):
+    readme = _data_root(tmp_path) / "README.md"
+    for download_ in (True, False):
+        with pytest.raises(FileNotFoundError,
+                           match=re.escape(f"; {readme} is a file, not a folder")):
+            load_mnist("mnist", data_dir=readme, download=download_, mirrors=[dead_url])
+    assert readme.read_text() == "data sets"
+
+
+def test_where_the_loader_looked_says_why(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MYTORCH_DATA", raising=False)
+    with pytest.raises(FileNotFoundError, match=re.escape(
+            f"missing {', '.join(FILES)} in {tmp_path / 'home/.cache/mytorch/mnist-10k'} "
+            "(the cache; MYTORCH_DATA was not set). Put them there")):
+        load_mnist("mnist-10k")
+
+
+@pytest.mark.parametrize("variable", [None, "relative", "absolute"])
+def test_the_tests_look_for_data_in_mytorch_data_first(tmp_path, variable):
+    env = {key: value for key, value in os.environ.items() if key != "MYTORCH_DATA"}
+    repo = Path(__file__).resolve().parents[1]
+    expected = {None: repo.parent / "shared" / "data", "relative": tmp_path / "mine",
+                "absolute": tmp_path / "mine"}[variable]
+    if variable:
+        env["MYTORCH_DATA"] = "mine" if variable == "relative" else str(tmp_path / "mine")
+    result = subprocess.run([sys.executable, "-c", "import conftest; print(conftest.DATA)"],
+                            cwd=tmp_path, env=dict(env, PYTHONPATH=str(repo / "tests")),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(expected.resolve())

@@ -4,6 +4,7 @@ import pytest
 
 from mytorch import Tensor
 from mytorch.data import DataLoader, Dataset, TensorDataset, prepare
+from mytorch.data.dataloader import collate
 
 
 def _rows(count=10):
@@ -93,6 +94,37 @@ def test_a_dataset_without_getitems_is_collated_field_by_field():
     assert values.dtype == np.float32 and values.data.tolist() == [6.0]
     assert squares.data.tolist() == [36] and squares.dtype.kind == "i"
     assert len(loader) == 3
+
+
+class Ragged(Dataset):
+    """Sample i is (i + 1 ones, i): the features' lengths differ."""
+
+    def __getitem__(self, index):
+        return np.ones(index + 1), index
+
+    def __len__(self):
+        return 3
+
+
+def test_samples_of_different_shapes_name_the_entries_and_their_shapes():
+    with pytest.raises(ValueError, match=r"^DataLoader: stack expects each sample to be equal "
+                                         r"size, but got \[1\] at entry 0 and \[2\] at entry 1$"):
+        next(iter(DataLoader(Ragged(), batch_size=3)))
+    images = [np.zeros((28, 28)), np.zeros((28, 28)), np.zeros((28, 27))]
+    with pytest.raises(ValueError, match=r"got \[28, 28\] at entry 0 and \[28, 27\] at entry 2$"):
+        collate([(image, 0) for image in images])
+    assert collate([np.ones(2), np.zeros(2)]).shape == (2, 2)  # equal shapes stack
+
+
+def test_pytorch_words_a_ragged_batch_the_same_way():
+    torch = pytest.importorskip("torch")
+    theirs = torch.utils.data.DataLoader([torch.ones(1), torch.ones(2)], batch_size=2)
+    with pytest.raises(RuntimeError,
+                       match=r"but got \[1\] at entry 0 and \[2\] at entry 1") as info:
+        next(iter(theirs))
+    with pytest.raises(ValueError) as ours:
+        collate([Tensor(np.ones(1)), Tensor(np.ones(2))])
+    assert str(info.value).split("but got")[1] == str(ours.value).split("but got")[1]
 
 
 def test_pytorch_gives_the_same_batch_sizes():

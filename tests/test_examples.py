@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import DATA as SHARED_DATA, needs_data
+
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
 
 # (program, floor): measured with the default seed and over seeds, next to PyTorch's
 # same network on mnist-10k.
@@ -21,8 +22,7 @@ EXAMPLES = [
 ]
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "mnist-10k").is_dir(),
-                    reason=f"shared data not found at {SHARED_DATA}")
+@needs_data("mnist-10k")
 @pytest.mark.parametrize("program, floor", EXAMPLES)
 def test_the_example_reaches_its_seeded_accuracy_floor(tmp_path, program, floor):
     plot = tmp_path / "curves.png"

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from autograder import helpers
+from conftest import DATA as SHARED_DATA, needs_data
 from autograder.hw1_autograder import runner
 from autograder.hw1_autograder import test_mnist as mnist_script
 from hw1 import mnist as hw1_mnist
@@ -26,10 +27,7 @@ from mytorch.nn import functional as F
 from mytorch.optim import SGD
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-needs_shared_data = pytest.mark.skipif(
-    not (SHARED_DATA / "mnist-10k").is_dir(),
-    reason=f"shared data not found at {SHARED_DATA} (needed for real MNIST runs)")
+needs_shared_data = needs_data("mnist-10k")
 
 
 def run(args, timeout=120, **kwargs):

@@ -77,7 +77,8 @@ def test_module_zero_grad_and_repr():
     assert all(p.grad is None for p in model.parameters())
     text = repr(nn.Sequential(nn.Linear(784, 20), nn.BatchNorm1d(20), nn.ReLU()))
     assert text == ("Sequential(\n  (0): Linear(in_features=784, out_features=20, bias=True)\n"
-                    "  (1): BatchNorm1d(20, eps=1e-05, momentum=0.1)\n  (2): ReLU()\n)")
+                    "  (1): BatchNorm1d(20, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)\n"
+                    "  (2): ReLU()\n)")
 
 
 def test_sequential_container():

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+import mytorch
 from mytorch import Tensor, nn, optim
 from mytorch.nn import functional as F
 from mytorch.nn import init
@@ -100,7 +101,7 @@ def test_adamw_decays_weights_without_gradient_signal():
     (lambda p: optim.SGD(p, lr=float("nan")), "SGD: lr must be a number >= 0, got nan"),
     (lambda p: optim.SGD(p, momentum=-0.5), "SGD: momentum must be a number >= 0, got -0.5"),
     (lambda p: optim.SGD(p, weight_decay=-1), "SGD: weight_decay must be a number >= 0, got -1"),
-    (lambda p: optim.SGD(p, nesterov=True), "Nesterov momentum needs momentum > 0, got momentum=0.0"),
+    (lambda p: optim.SGD(p, nesterov=True), "Nesterov momentum needs momentum > 0 and dampening 0, got momentum=0,"),
     (lambda p: optim.SGD(p, lr="0.1"), r"lr must be a number"),
     (lambda p: optim.Adam(p, lr=-1e-3), "Adam: lr must be a number >= 0, got -0.001"),
     (lambda p: optim.Adam(p, betas=(1.0, 0.999)), r"Adam: betas\[0\] must be a number in \[0, 1\), got 1.0"),
@@ -231,4 +232,42 @@ def test_calculate_gain_matches_torch():
 ])
 def test_init_bad_input(call, error, match):
     with pytest.raises(error, match=match):
+        call()
+
+
+def test_more_initialisers_eye_trunc_normal_orthogonal():
+    mytorch.manual_seed(5)
+    w = _weight(3, 5)
+    assert init.eye_(w) is w and np.array_equal(w.data, np.eye(3, 5))
+    init.trunc_normal_(w, mean=0.5, std=2.0, a=0.0, b=1.0)
+    assert w.data.min() >= 0.0 and w.data.max() <= 1.0
+    big = init.trunc_normal_(_weight(200, 100), std=0.02)  # PyTorch's a=-2, b=2: no bound in reach
+    assert big.data.std() == pytest.approx(0.02, rel=0.03)
+    for shape in [(3, 5), (5, 3), (4, 2, 3)]:
+        q = init.orthogonal_(_weight(*shape), gain=2.0).data.reshape(shape[0], -1)
+        small = min(q.shape)
+        gram = q @ q.T if q.shape[0] == small else q.T @ q
+        np.testing.assert_allclose(gram, 4.0 * np.eye(small), atol=1e-12)
+
+
+def test_initialisers_follow_manual_seed_bump_versions_and_record_nothing():
+    first = init.orthogonal_(_weight(4, 4))
+    mytorch.manual_seed(11)
+    a = init.trunc_normal_(_weight(3, 4)).data.copy()
+    mytorch.manual_seed(11)
+    b = _weight(3, 4)
+    before = b._version
+    init.trunc_normal_(b)
+    np.testing.assert_array_equal(a, b.data)
+    assert b._version == before + 1 and b.grad_fn is None and b.is_leaf and first.grad_fn is None
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: init.eye_(_weight(2, 2, 2)), "2-dimensional"),
+    (lambda: init.trunc_normal_(_weight(2, 2), a=1.0, b=0.0), "a <= b"),
+    (lambda: init.trunc_normal_(_weight(2, 2), mean=0.0, std=1.0, a=10.0, b=11.0), "choose an interval nearer"),
+    (lambda: init.orthogonal_(_weight(3)), "at least 2 dimensions"),
+])
+def test_more_initialisers_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
         call()

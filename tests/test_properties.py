@@ -250,7 +250,7 @@ def _fused(case: Dict[str, Any], backend: str, tensors: Dict[str, Any]) -> Any:
         if case["reuse"]:
             h = h + F.linear(x, weight) * 0.5
         target = tensors["probabilities"] if case["soft"] else Tensor(case["labels"])
-        return F.cross_entropy(h, target, case["reduction"])
+        return F.cross_entropy(h, target, reduction=case["reduction"])
     fn = torch.nn.functional
     h = fn.linear(x, weight, bias)
     if case["batch_norm"]:

@@ -138,3 +138,100 @@ def test_bad_input_names_the_op_and_the_shapes(call, error, match):
     a, b = _leaves([(2, 3), (2, 4)])
     with pytest.raises(error, match=match):
         call(a, b)
+
+
+# ------------------------------------------------ PyTorch's packing: torch.nn.utils.rnn
+
+from mytorch import nn  # noqa: E402
+from mytorch.nn.util import (pack_padded_sequence, pack_sequence, pad_packed_sequence,  # noqa: E402
+                             pad_sequence)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_pad_sequence_matches_pytorch_with_gradients(batch_first):
+    torch = pytest.importorskip("torch")
+    seqs = _leaves([(3, 2), (1, 2), (4, 2)])
+    twins = [torch.tensor(s.data, requires_grad=True) for s in seqs]
+    out = pad_sequence(seqs, batch_first=batch_first, padding_value=-1.5)
+    twin = torch.nn.utils.rnn.pad_sequence(twins, batch_first=batch_first, padding_value=-1.5)
+    np.testing.assert_array_equal(out.data, twin.detach().numpy())
+    weights = np.random.default_rng(0).standard_normal(out.shape)
+    (out * Tensor(weights)).sum().backward()
+    (twin * torch.tensor(weights)).sum().backward()
+    for ours, theirs in zip(seqs, twins):
+        np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("lengths, enforce_sorted", [([4, 3, 3, 1], True), ([2, 4, 1, 4], False),
+                                                     ([1], True)], ids=str)
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_pack_padded_then_pad_packed_match_pytorch(lengths, enforce_sorted, batch_first):
+    torch = pytest.importorskip("torch")
+    shape = (len(lengths), 5, 3) if batch_first else (5, len(lengths), 3)
+    x, = _leaves([shape])
+    twin_x = torch.tensor(x.data, requires_grad=True)
+    packed = pack_padded_sequence(x, lengths, batch_first, enforce_sorted)
+    twin_packed = torch.nn.utils.rnn.pack_padded_sequence(twin_x, lengths, batch_first, enforce_sorted)
+    np.testing.assert_array_equal(packed.data.data, twin_packed.data.detach().numpy())
+    np.testing.assert_array_equal(packed.batch_sizes, twin_packed.batch_sizes.numpy())
+    expected_order = np.arange(len(lengths)) if enforce_sorted else twin_packed.sorted_indices.numpy()
+    np.testing.assert_array_equal(packed.sorted_indices, expected_order)
+    if not enforce_sorted:
+        np.testing.assert_array_equal(packed.unsorted_indices, twin_packed.unsorted_indices.numpy())
+    padded, out_lengths = pad_packed_sequence(packed, batch_first, padding_value=7.0, total_length=6)
+    twin_padded, twin_lengths = torch.nn.utils.rnn.pad_packed_sequence(
+        twin_packed, batch_first, padding_value=7.0, total_length=6)
+    np.testing.assert_array_equal(padded.data, twin_padded.detach().numpy())
+    np.testing.assert_array_equal(out_lengths.data, twin_lengths.numpy())
+    weights = np.random.default_rng(1).standard_normal(padded.shape)
+    (padded * Tensor(weights)).sum().backward()
+    (twin_padded * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, twin_x.grad.numpy())
+
+
+def test_a_gru_between_pack_padded_and_pad_packed_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    twin = torch.nn.GRU(3, 4, bidirectional=True, batch_first=True).double()
+    ours = nn.GRU(3, 4, bidirectional=True, batch_first=True)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in twin.state_dict().items()})
+    x, = _leaves([(3, 5, 3)], seed=4)
+    twin_x = torch.tensor(x.data, requires_grad=True)
+    lengths = [2, 5, 3]
+    out, h_n = ours(pack_padded_sequence(x, lengths, True, False))
+    twin_out, twin_h_n = twin(torch.nn.utils.rnn.pack_padded_sequence(twin_x, lengths, True, False))
+    padded, _ = pad_packed_sequence(out, True)
+    twin_padded, _ = torch.nn.utils.rnn.pad_packed_sequence(twin_out, True)
+    np.testing.assert_allclose(padded.data, twin_padded.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(h_n.data, twin_h_n.detach().numpy(), rtol=1e-10)
+    ((padded ** 2).sum() + h_n.sum()).backward()
+    ((twin_padded ** 2).sum() + twin_h_n.sum()).backward()
+    np.testing.assert_allclose(x.grad.data, twin_x.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda x: pack_padded_sequence(x, [2, 3]), r"pack_padded_sequence: lengths \[2, 3\] are not sorted"),
+    (lambda x: pack_padded_sequence(x, [5, 3]), r"pack_padded_sequence: lengths \[5, 3\] for an input of 2 "
+                                                r"sequences of at most 4 steps"),
+    (lambda x: pack_padded_sequence(x, [3, 0]), r"pack_padded_sequence: lengths \[3, 0\]"),
+    (lambda x: pack_padded_sequence(x, [3, 2, 1]), r"pack_padded_sequence: lengths \[3, 2, 1\]"),
+    (lambda x: pack_padded_sequence(x, [[3, 2]]), "pack_padded_sequence: lengths must be a 1-d"),
+    (lambda x: pad_packed_sequence(pack_padded_sequence(x, [3, 2]), total_length=2),
+     r"pad_packed_sequence: total_length 2 is shorter than the longest sequence \(3 steps\)"),
+    (lambda x: pack_sequence([x[:2, 0], x[:, 1]], enforce_sorted=True),
+     r"pack_sequence: lengths \[2, 4\] are not sorted"),
+    (lambda x: pad_sequence([]), "pad_sequence: expected a non-empty list"),
+    (lambda x: pad_sequence([x[:, 0], x[:, :, 0]]), r"pad_sequence: sequences of shapes \[\(4, 3\), \(4, 2\)\]"),
+])
+def test_packing_bad_input_names_the_function_and_the_values(call, match):
+    x, = _leaves([(4, 2, 3)])
+    with pytest.raises(ValueError, match=match):
+        call(x)
+
+
+def test_pytorchs_path_to_the_packing_functions():
+    import mytorch
+
+    rnn = mytorch.nn.utils.rnn
+    assert (rnn.pack_sequence, rnn.pad_sequence, rnn.pack_padded_sequence, rnn.pad_packed_sequence,
+            rnn.PackedSequence) == (pack_sequence, pad_sequence, pack_padded_sequence,
+                                    pad_packed_sequence, nn.util.PackedSequence)

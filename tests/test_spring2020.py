@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+from conftest import needs_data
 from handout_trees import (HANDOUTS, SHARED_DATA, away_from_zero, central_differences,
                            load_tree, run_in, scores)
 from mytorch import Tensor, nn, optim
@@ -447,7 +448,7 @@ def test_own_autograder_gives_full_marks_and_notices_a_wrong_derivative(tmp_path
     assert "tanh.derivative(): differs" in result.stdout
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "mnist-10k").is_dir(), reason="mnist-10k not found")
+@needs_data("mnist-10k")
 def test_training_program_gets_the_sample_network_below_30_percent_error(tmp_path):
     result = run_in(TREE, [sys.executable, "autograder/hw1_autograder/test.py",
                            "--outpath", str(tmp_path)], MYTORCH_DATA=str(SHARED_DATA))

@@ -485,6 +485,14 @@ def _ops():
          [(4, 3), (3,), (3,)]),
         ("CrossEntropy", lambda a: F.CrossEntropy.apply(a, np.array([0, 2])), [(2, 3)]),
         ("NLL", lambda a: F.NLL.apply(a, np.array([1, 2])), [(2, 3)]),
+        ("LayerNorm", lambda x, w, b: F.LayerNorm.apply(x, 3, w, b), [(2, 3), (3,), (3,)]),
+        ("GroupNorm", lambda x, w, b: F.GroupNorm.apply(x, 2, w, b), [(2, 4, 3), (4,), (4,)]),
+        ("BinaryCrossEntropy", lambda y: F.BinaryCrossEntropy.apply(np.full((2, 3), 0.4), y), [(2, 3)]),
+        ("BinaryCrossEntropyWithLogits", lambda a, b: F.BinaryCrossEntropyWithLogits.apply(a, b),
+         [(2, 3), (2, 3)]),
+        ("L1", lambda a, b: F.L1.apply(a, b), [(2, 3), (2, 3)]),
+        ("Embedding", lambda w: F.Embedding.apply(w, np.array([1, 0, 1])), [(2, 3)]),
+        ("Huber", lambda a, b: F.Huber.apply(a, b, "mean", 0.7), [(2, 3), (2, 3)]),
         ("Conv1d", lambda a, w, b: F.Conv1d.apply(a, w, b, 2), [(2, 3, 7), (4, 3, 3), (4,)]),
         ("Conv2d", lambda a, w: F.Conv2d.apply(a, w, None, 1, 1), [(2, 3, 5, 4), (4, 3, 3, 2)]),
         ("MaxPool1d", lambda a: F.MaxPool1d.apply(a, 2), [(2, 3, 7)]),
@@ -503,6 +511,12 @@ def _ops():
          [(2, 3), (2, 4), (12, 3), (12, 4), (12,), (12,)]),
         ("LSTMCell", lambda x, s, wi, wh, bi, bh: F.LSTMCell.apply(x, s, wi, wh, bi, bh),
          [(2, 3), (2, 8), (16, 3), (16, 4), (16,), (16,)]),
+        ("RNNSequence", lambda x, h, wi, wh, bi, bh: F.RNNSequence.apply(x, h, wi, wh, bi, bh, [2, 1]),
+         [(3, 3), (2, 4), (4, 3), (4, 4), (4,), (4,)]),
+        ("GRUSequence", lambda x, h, wi, wh, bi, bh: F.GRUSequence.apply(x, h, wi, wh, bi, bh, [2, 1]),
+         [(3, 3), (2, 4), (12, 3), (12, 4), (12,), (12,)]),
+        ("LSTMSequence", lambda x, h, c, wi, wh, bi, bh: F.LSTMSequence.apply(x, h, c, wi, wh, bi, bh, [2, 1]),
+         [(3, 3), (2, 4), (2, 4), (16, 3), (16, 4), (16,), (16,)]),
     ]
 
 

@@ -4,10 +4,12 @@
 - `download`: a verified, atomic download (`download`);
 - `mnist`: the MNIST-layout data sets (`DATASETS`, `FILES`, `dataset_dir`, `load_mnist`,
   `download_dataset`, `prepare`);
-- `dataset`, `dataloader`: `Dataset`, `TensorDataset`, `DataLoader`.
+- `dataset`, `dataloader`: `Dataset`, `TensorDataset`, `DataLoader`;
+- `distributed`: `DistributedSampler`, each rank's share of a data set.
 """
 from mytorch.data.dataloader import DataLoader, collate
 from mytorch.data.dataset import Dataset, TensorDataset
+from mytorch.data.distributed import DistributedSampler
 from mytorch.data.idx import read_idx
 from mytorch.data.mnist import (CLASSES, DATASETS, FILES, PIXELS, dataset_dir, download_dataset,
                                 load_mnist, prepare)
@@ -18,4 +20,5 @@ from mytorch.data.download import download  # isort: skip
 
 __all__ = ["DataLoader", "Dataset", "TensorDataset", "collate", "read_idx", "download",
            "DATASETS", "FILES", "CLASSES", "PIXELS", "dataset_dir", "download_dataset",
-           "load_mnist", "prepare"]
+           "load_mnist", "prepare",
+           "DistributedSampler"]

@@ -1,6 +1,6 @@
 """DataLoader: batches of a Dataset, in order or shuffled, as `torch.utils.data.DataLoader`."""
 import math
-from typing import Any, Iterator, Sequence, Union
+from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
@@ -15,8 +15,10 @@ class DataLoader:
     """Iterate over a dataset in batches.
 
     Each pass (`for batch in loader`) visits every sample once: in order, or with
-    `shuffle=True` in a new random order drawn from `generator`. A batch is what the
-    samples hold, stacked along a new first axis: for samples `(image, label)`, a tuple
+    `shuffle=True` in a new random order drawn from `generator`. Given a `sampler`, it
+    visits the indices the sampler yields, in its order (a `DistributedSampler` yields
+    one rank's share). A batch is what the samples hold, stacked along a new first
+    axis: for samples `(image, label)`, a tuple
     `(images, labels)` of Tensors, labels staying integer. `len(loader)` is the number
     of batches a pass yields, as in PyTorch.
 
@@ -29,16 +31,20 @@ class DataLoader:
             (a generator of its own, so a run is reproducible whatever else draws random
             numbers), or None for NumPy's global generator (seeded by
             `mytorch.manual_seed`).
+        sampler: the indices of a pass, in order (anything iterable with `__len__`),
+            instead of all of them; not with `shuffle=True`, as in PyTorch.
 
     Raises:
         ValueError: naming the argument and the value, for a batch size that is not a
             positive integer, a non-bool `shuffle` or `drop_last`, or a generator that
             is neither a Generator, None nor a seed in [0, 2**32 - 1].
-        TypeError: for a dataset without `__getitem__` and `__len__`.
+        TypeError: for a dataset without `__getitem__` and `__len__`, or a sampler
+            without `__iter__` and `__len__`.
     """
 
     def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, generator: Generator = None) -> None:
+                 drop_last: bool = False, generator: Generator = None,
+                 sampler: Optional[Iterable[int]] = None) -> None:
         if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
             raise TypeError(f"DataLoader: dataset must have __getitem__ and __len__, got "
                             f"{type(dataset).__name__}")
@@ -50,16 +56,25 @@ class DataLoader:
             self.generator = generator
         else:
             self.generator = np.random.default_rng(checks.seed(generator, "DataLoader: generator"))
+        if sampler is not None:
+            if not (hasattr(sampler, "__iter__") and hasattr(sampler, "__len__")):
+                raise TypeError(f"DataLoader: sampler must have __iter__ and __len__, got "
+                                f"{type(sampler).__name__}")
+            if self.shuffle:
+                raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        self.sampler = sampler
 
     def __len__(self) -> int:
-        count = len(self.dataset)
+        count = len(self.dataset) if self.sampler is None else len(self.sampler)
         if self.drop_last:
             return count // self.batch_size
         return math.ceil(count / self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
         count = len(self.dataset)
-        if self.shuffle:
+        if self.sampler is not None:
+            order = np.fromiter(self.sampler, dtype=np.int64)
+        elif self.shuffle:
             source = np.random if self.generator is None else self.generator
             order = source.permutation(count)
         else:
@@ -79,6 +94,12 @@ def collate(samples: Sequence[Any]) -> Any:
 
     Tensors, arrays and numbers become one Tensor with a new first axis; tuples and
     lists are collated field by field into a tuple; dicts key by key.
+
+    Raises:
+        ValueError: samples of different shapes, naming the first two that differ and
+            their places in the batch, as PyTorch does ("stack expects each tensor to be
+            equal size, but got [1] at entry 0 and [2] at entry 1"), or tuples of
+            different lengths.
     """
     first = samples[0]
     if isinstance(first, (tuple, list)):
@@ -88,4 +109,10 @@ def collate(samples: Sequence[Any]) -> Any:
         return tuple(collate(field) for field in zip(*samples))
     if isinstance(first, dict):
         return {key: collate([sample[key] for sample in samples]) for key in first}
-    return Tensor(np.stack([s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]))
+    arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
+    for index, array in enumerate(arrays):
+        if array.shape != arrays[0].shape:
+            raise ValueError(f"DataLoader: stack expects each sample to be equal size, but got "
+                             f"{list(arrays[0].shape)} at entry 0 and {list(array.shape)} at "
+                             f"entry {index}")
+    return Tensor(np.stack(arrays))

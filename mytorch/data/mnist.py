@@ -122,9 +122,9 @@ def load_mnist(
     """
     directory = dataset_dir(dataset, data_dir)
     if download:
-        download_dataset(dataset, directory, mirrors=mirrors)  # fetches only what is missing
+        download_dataset(dataset, data_dir, mirrors=mirrors)  # fetches only what is missing
     elif missing := _missing_files(directory):
-        raise FileNotFoundError(_missing_message(dataset, directory, missing, download_hint=True))
+        raise FileNotFoundError(_missing_message(dataset, data_dir, missing, download_hint=True))
     paths = [directory / name for name in FILES]
     return (*_read_split(paths[0], paths[1]), *_read_split(paths[2], paths[3]))
 
@@ -138,7 +138,8 @@ def download_dataset(
     """Download the files of a data set that are missing from ``directory``.
 
     Each file is tried on every mirror in order and kept only if its md5 matches
-    ``DATASETS[dataset]["md5"]``.
+    ``DATASETS[dataset]["md5"]``. Nothing is downloaded into a folder that looks like a
+    mistake (see ``FileNotFoundError`` below).
 
     Args:
         dataset: a key of ``DATASETS``.
@@ -150,16 +151,20 @@ def download_dataset(
         The directory.
 
     Raises:
-        FileNotFoundError: if files are missing and there is no mirror to try.
+        FileNotFoundError: if files are missing and there is no mirror to try, or the
+            folder looks like a mistake: it is a file, it holds data-set folders (one level
+            too high), or the folder above it holds the files (one level too deep); the
+            message names the folder to use instead.
         RuntimeError: if a file fails on every mirror; names the files, the directory,
             the URLs tried and the last error.
     """
     info = _dataset_info(dataset)
-    directory = dataset_dir(dataset, directory)
+    data_dir = directory
+    directory = dataset_dir(dataset, data_dir)
     mirrors = tuple(info["mirrors"] if mirrors is None else mirrors)
     missing = _missing_files(directory)
-    if missing and not mirrors:
-        raise FileNotFoundError(_missing_message(dataset, directory, missing))
+    if missing and (not mirrors or _folder_mistake(dataset, data_dir)):
+        raise FileNotFoundError(_missing_message(dataset, data_dir, missing))
     for name in missing:
         urls = [f"{mirror.rstrip('/')}/{name}" for mirror in mirrors]
         error: RuntimeError | None = None
@@ -189,13 +194,61 @@ def _missing_files(directory: Path) -> list[str]:
     return [name for name in FILES if not (directory / name).is_file()]
 
 
+def _dataset_folders(directory: Path) -> list[Path]:
+    """The folders in ``directory`` that hold files of an MNIST-layout data set."""
+    try:
+        children = sorted(child for child in directory.iterdir() if child.is_dir())
+    except OSError:  # not a folder, or not readable: nothing to suggest
+        return []
+    return [child for child in children if any((child / name).is_file() for name in FILES)]
+
+
+def _where(dataset: str, data_dir: PathLike | None) -> str:
+    """The folder ``dataset_dir`` gives, and why: the caller's, MYTORCH_DATA's or the cache."""
+    directory = dataset_dir(dataset, data_dir)
+    if data_dir is not None:
+        return str(directory)
+    if os.environ.get("MYTORCH_DATA"):
+        return f"{directory} (MYTORCH_DATA/{dataset})"
+    return f"{directory} (the cache; MYTORCH_DATA was not set)"
+
+
+def _folder_mistake(dataset: str, data_dir: PathLike | None) -> str | None:
+    """What is wrong with the folder ``dataset_dir`` gives, when it is a likely mistake,
+    and the folder to use instead; None when it is a plausible place for the files.
+
+    The data folder (``data_dir``, the programs' ``--data``) holds the four files;
+    MYTORCH_DATA holds data-set folders such as ``mnist-10k/``. A folder one level too
+    high holds data-set folders, one too deep lies under a folder holding the files.
+    """
+    directory = dataset_dir(dataset, data_dir)
+    if directory.exists() and not directory.is_dir():
+        return f"{directory} is a file, not a folder"
+    folders = _dataset_folders(directory)
+    if folders:
+        names = ", ".join(f"{folder.name}/" for folder in folders)
+        return (f"{directory} holds data-set folders ({names}) rather than the files: name "
+                f"one of them as the data folder (data_dir, --data), or {directory} as "
+                "MYTORCH_DATA, which names a folder of data-set folders")
+    if _missing_files(directory.parent):
+        return None
+    if data_dir is None and os.environ.get("MYTORCH_DATA"):
+        return (f"MYTORCH_DATA={os.environ['MYTORCH_DATA']} holds the files itself, but "
+                f"MYTORCH_DATA names a folder of data-set folders: set it to "
+                f"{directory.parent.parent}, or name {directory.parent} as the data folder "
+                "(data_dir, --data)")
+    return f"the folder above it, {directory.parent}, holds the files: use that one"
+
+
 def _missing_message(
-    dataset: str, directory: Path, missing: Sequence[str], download_hint: bool = False
+    dataset: str, data_dir: PathLike | None, missing: Sequence[str], download_hint: bool = False
 ) -> str:
-    message = (
-        f"{dataset}: missing {', '.join(missing)} in {directory}. Put the files "
-        f"{', '.join(FILES)} there (or set MYTORCH_DATA to a folder holding {dataset}/)"
-    )
+    message = f"{dataset}: missing {', '.join(missing)} in {_where(dataset, data_dir)}"
+    mistake = _folder_mistake(dataset, data_dir)
+    if mistake:
+        return f"{message}; {mistake}"
+    files = "them" if len(missing) == len(FILES) else f"the files {', '.join(FILES)}"
+    message += f". Put {files} there (or set MYTORCH_DATA to a folder holding {dataset}/)"
     if not DATASETS[dataset]["mirrors"]:
         return message + f"; {dataset!r} has no download source"
     if download_hint:

@@ -14,10 +14,22 @@ class Identity(Module):
 
 
 class ReLU(Module):
-    """y = max(x, 0), elementwise."""
+    """y = max(x, 0), elementwise.
+
+    Args:
+        inplace: PyTorch's request to overwrite the input; the output here is always a
+            new tensor with the same values, and the input is left as it was.
+    """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = checks.boolean("ReLU: inplace", inplace)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.relu(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):

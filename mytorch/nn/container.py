@@ -1,8 +1,8 @@
 """Containers of modules: ModuleList and ModuleDict (Sequential builds on the list's base)."""
-from typing import Any, Iterable, Iterator, Mapping, Optional, Tuple, Union
+from typing import Any, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 from mytorch import checks
-from mytorch.nn.module import Module
+from mytorch.nn.module import Module, _indent
 
 
 class ModuleSequence(Module):
@@ -11,10 +11,10 @@ class ModuleSequence(Module):
     The base of `ModuleList` and `Sequential`."""
 
     def __len__(self) -> int:
-        return len(self._submodules)
+        return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(list(self._submodules.values()))
+        return iter(list(self._modules.values()))
 
     def _position(self, index: Any) -> int:
         """`index` (negative counts from the end) as a position in [0, len)."""
@@ -25,21 +25,20 @@ class ModuleSequence(Module):
         return index % size
 
     def __getitem__(self, index: Union[int, slice]) -> Union[Module, "ModuleSequence"]:
-        modules = list(self._submodules.values())
         if isinstance(index, slice):
-            return self._like(modules[index])
-        return modules[self._position(index)]
+            return self._like(list(self._modules.items())[index])
+        return list(self._modules.values())[self._position(index)]
 
-    def _like(self, modules: Iterable[Module]) -> "ModuleSequence":
-        """A new container of this kind holding `modules` (for slicing)."""
+    def _like(self, named: List[Tuple[str, Module]]) -> "ModuleSequence":
+        """A new container of this kind holding the (name, module) pairs `named` (for slicing)."""
         raise NotImplementedError
 
     def __setitem__(self, index: int, module: Module) -> None:
-        """Replace the module at `index` (negative counts from the end)."""
-        self.add_module(str(self._position(index)), module)
+        """Replace the module at `index` (negative counts from the end), keeping its name."""
+        self.add_module(list(self._modules)[self._position(index)], module)
 
     def __delitem__(self, index: Union[int, slice]) -> None:
-        modules = list(self._submodules.values())
+        modules = list(self._modules.values())
         if isinstance(index, slice):
             del modules[index]
         else:
@@ -64,7 +63,7 @@ class ModuleSequence(Module):
         """Insert `module` before position `index`, as `list.insert`."""
         if not isinstance(module, Module):
             raise TypeError(f"{type(self).__name__}.insert: expected a Module, got {type(module).__name__}")
-        modules = list(self._submodules.values())
+        modules = list(self._modules.values())
         modules.insert(checks.integer(f"{type(self).__name__}.insert: index", index), module)
         self._renumber(modules)
 
@@ -76,7 +75,7 @@ class ModuleSequence(Module):
 
     def _renumber(self, modules: Iterable[Module]) -> None:
         """Register `modules` as "0", "1", ... in place of the current ones."""
-        for name in list(self._submodules):
+        for name in list(self._modules):
             delattr(self, name)
         self.extend(modules)
 
@@ -98,8 +97,23 @@ class ModuleList(ModuleSequence):
         if modules is not None:
             self.extend(modules)
 
-    def _like(self, modules: Iterable[Module]) -> "ModuleList":
-        return type(self)(modules)
+    def _like(self, named: List[Tuple[str, Module]]) -> "ModuleList":
+        return type(self)(module for _, module in named)
+
+    def __repr__(self) -> str:
+        """PyTorch's: a run of equal modules is one line, "(0-2): 3 x Linear(...)"."""
+        if not self._modules:
+            return f"{type(self).__name__}()"
+        runs: List[List[Any]] = []  # [first index, last index, repr]
+        for index, module in enumerate(self._modules.values()):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = index
+            else:
+                runs.append([index, index, text])
+        lines = [(f"({first}): " if first == last else f"({first}-{last}): {last - first + 1} x ")
+                 + _indent(text) for first, last, text in runs]
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class ModuleDict(Module):
@@ -117,33 +131,33 @@ class ModuleDict(Module):
             self.update(modules)
 
     def __getitem__(self, name: str) -> Module:
-        return self._submodules[name]
+        return self._modules[name]
 
     def __setitem__(self, name: str, module: Module) -> None:
         self.add_module(name, module)
 
     def __delitem__(self, name: str) -> None:
-        if name not in self._submodules:
+        if name not in self._modules:
             raise KeyError(name)
         delattr(self, name)
 
     def __len__(self) -> int:
-        return len(self._submodules)
+        return len(self._modules)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(list(self._submodules))
+        return iter(list(self._modules))
 
     def __contains__(self, name: object) -> bool:
-        return name in self._submodules
+        return name in self._modules
 
     def keys(self) -> Iterable[str]:
-        return list(self._submodules.keys())
+        return list(self._modules.keys())
 
     def values(self) -> Iterable[Module]:
-        return list(self._submodules.values())
+        return list(self._modules.values())
 
     def items(self) -> Iterable[Tuple[str, Module]]:
-        return list(self._submodules.items())
+        return list(self._modules.items())
 
     def update(self, modules: Union[Mapping[str, Module], Iterable[Tuple[str, Module]]]) -> None:
         """Add or replace modules from a mapping or from (name, module) pairs."""
@@ -162,5 +176,5 @@ class ModuleDict(Module):
 
     def clear(self) -> None:
         """Remove every module."""
-        for name in list(self._submodules):
+        for name in list(self._modules):
             delattr(self, name)

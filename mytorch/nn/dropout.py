@@ -14,14 +14,17 @@ class Dropout(Module):
 
     Args:
         p: drop probability, in [0, 1].
+        inplace: PyTorch's request to overwrite the input; the output here is always a
+            new tensor with the same values, and the input is left as it was.
     """
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         self.p = checks.probability("Dropout: p", p)
+        self.inplace = checks.boolean("Dropout: inplace", inplace)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.dropout(x, self.p, self.is_train)
+        return F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"

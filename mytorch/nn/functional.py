@@ -4,19 +4,30 @@ It re-exports every op class from `mytorch.ops` (the handout's import path:
 `from mytorch.nn.functional import Add` keeps working) and holds the lower-case
 wrappers the modules call. The math lives in the ops.
 """
-from typing import Any, Optional
+from typing import Any, Optional, Sequence, Tuple, Union
+
+import numpy as np
 
 from mytorch import checks
 from mytorch.ops import *  # noqa: F401,F403  (the handout's names for the ops)
-from mytorch.ops import (GELU, NLL, MSE, AvgPool1d, AvgPool2d, BatchNorm, Conv1d, Conv2d,
-                         CrossEntropy, Dropout, Linear, LogSoftmax, MaxPool1d, MaxPool2d, ReLU,
-                         Sigmoid, Softmax, Tanh)
-from mytorch.tensor import Tensor
+from mytorch.ops import (GELU, L1, NLL, MSE, AvgPool1d, AvgPool2d, BatchNorm, BinaryCrossEntropy,
+                         BinaryCrossEntropyWithLogits, Conv1d, Conv2d, CrossEntropy, Dropout, Embedding, GroupNorm,
+                         GRUCell, GRUSequence, Huber, LayerNorm, Linear, LogSoftmax, LSTMCell,
+                         LSTMSequence, MaxPool1d, MaxPool2d, ReLU, RNNCell, RNNSequence, Sigmoid,
+                         Softmax, Tanh)
+from mytorch.tensor import Tensor, cat, get_default_dtype
 
 
 def _as_tensor(value: Any) -> Tensor:
-    """`value` itself if it is a Tensor (keeping its graph), else a constant Tensor of it."""
-    return value if isinstance(value, Tensor) else Tensor(value)
+    """`value` itself if it is a Tensor (keeping its graph), else a constant Tensor of it:
+    an ndarray as it is, a list or number of floats in the default dtype (as
+    `torch.tensor` makes it)."""
+    if isinstance(value, Tensor) or value is None:
+        return value
+    if isinstance(value, np.ndarray):
+        return Tensor(value)
+    array = np.asarray(value)
+    return Tensor(array.astype(get_default_dtype()) if array.dtype.kind == "f" else array)
 
 
 def relu(x: Tensor) -> Tensor:
@@ -29,25 +40,153 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     return Linear.apply(x, weight, bias)
 
 
-def batch_norm(x: Tensor, running_mean: Tensor, running_var: Tensor, weight: Tensor,
-               bias: Tensor, training: bool = False, momentum: float = 0.1,
-               eps: float = 1e-5) -> Tensor:
-    """Batch normalisation over axis 1, as `torch.nn.functional.batch_norm`."""
+def batch_norm(x: Tensor, running_mean: Optional[Tensor], running_var: Optional[Tensor],
+               weight: Optional[Tensor] = None, bias: Optional[Tensor] = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Batch normalisation over axis 1 of x (N, C, ...), as `torch.nn.functional.batch_norm`:
+    batch statistics when training (updating the running ones in place, if given), the
+    running statistics otherwise."""
     return BatchNorm.apply(x, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
-def cross_entropy(predicted: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Cross-entropy between softmax(predicted) and the target, as `torch.nn.functional.cross_entropy`.
+def layer_norm(x: Tensor, normalized_shape: Union[int, Sequence[int]], weight: Optional[Tensor] = None,
+               bias: Optional[Tensor] = None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the trailing axes `normalized_shape`, then scale and shift, as
+    `torch.nn.functional.layer_norm`."""
+    return LayerNorm.apply(x, normalized_shape, weight, bias, eps)
+
+
+def group_norm(x: Tensor, num_groups: int, weight: Optional[Tensor] = None,
+               bias: Optional[Tensor] = None, eps: float = 1e-5) -> Tensor:
+    """Normalise each group of consecutive channels of x (N, C, *) per sample, then scale
+    and shift per channel, as `torch.nn.functional.group_norm`."""
+    return GroupNorm.apply(x, num_groups, weight, bias, eps)
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Optional[Tensor] = None, size_average: Any = None,
+                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy between softmax(input) and the target, as `torch.nn.functional.cross_entropy`.
 
     Args:
-        predicted: logits of shape (N, C).
-        target: integer class indices of shape (N,), or class probabilities (one-hot
-            or soft labels) of shape (N, C); a Tensor, an array or a list.
-        reduction: 'mean' (over the batch, also for probabilities), 'sum' or 'none'.
+        input: logits (N, C), (C,) or (N, C, d1, ...).
+        target: class indices (N,), () or (N, d1, ...); or class probabilities (soft or
+            one-hot labels) of the input's shape. A Tensor, an array or a list.
+        weight: a constant rescaling weight per class (C,).
+        size_average, reduce: PyTorch's deprecated form of `reduction`.
+        ignore_index: a class index whose samples count 0 (and are left out of the mean).
+        reduction: 'mean' (weighted by `weight` for indices; over the samples for
+            probabilities), 'sum' or 'none' (the per-sample losses).
+        label_smoothing: s in [0, 1]: the target becomes (1 - s) target + s / C.
     Returns:
-        A 0-d Tensor, or the per-sample losses (N,) for reduction='none'.
+        A 0-d Tensor, or the per-sample losses for reduction='none'.
     """
-    return CrossEntropy.apply(predicted, _as_tensor(target), reduction)
+    if size_average is not None or reduce is not None:
+        reduction = checks.loss_reduction("cross_entropy", size_average, reduce, reduction)
+    if weight is None and ignore_index == -100 and label_smoothing == 0.0:
+        # The plain case on every training step: apply's cost grows with its arguments.
+        return CrossEntropy.apply(input, _as_tensor(target), reduction)
+    return CrossEntropy.apply(input, _as_tensor(target), reduction, _as_weight("cross_entropy", weight),
+                              ignore_index, label_smoothing)
+
+
+def nll_loss(input: Tensor, target: Any, weight: Optional[Tensor] = None, size_average: Any = None,
+             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood -weight[y] input[y], as `torch.nn.functional.nll_loss`.
+
+    Args:
+        input: log-probabilities (N, C), (C,) or (N, C, d1, ...), e.g. `log_softmax(x, dim=1)`.
+        target: class indices (N,), () or (N, d1, ...), a Tensor, an array or a list.
+        weight, size_average, ignore_index, reduce, reduction: as for `cross_entropy`.
+    """
+    reduction = checks.loss_reduction("nll_loss", size_average, reduce, reduction)
+    return NLL.apply(input, _as_tensor(target), reduction, _as_weight("nll_loss", weight), ignore_index)
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Optional[Tensor] = None,
+                         size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """-weight (y log x + (1 - y) log(1 - x)) for probabilities x, as
+    `torch.nn.functional.binary_cross_entropy`; target y of x's shape, weight broadcasting to it."""
+    reduction = checks.loss_reduction("binary_cross_entropy", size_average, reduce, reduction)
+    return BinaryCrossEntropy.apply(input, _as_tensor(target), _as_weight("binary_cross_entropy", weight),
+                                    reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Optional[Tensor] = None,
+                                     size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                                     pos_weight: Optional[Tensor] = None) -> Tensor:
+    """Binary cross-entropy of sigmoid(input), computed stably from the logits, as
+    `torch.nn.functional.binary_cross_entropy_with_logits`; `pos_weight` weighs the positive
+    term, one per class (broadcast along the last axis)."""
+    op = "binary_cross_entropy_with_logits"
+    reduction = checks.loss_reduction(op, size_average, reduce, reduction)
+    return BinaryCrossEntropyWithLogits.apply(input, _as_tensor(target), _as_weight(op, weight),
+                                              _as_weight(op, pos_weight, "pos_weight"), reduction)
+
+
+def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean") -> Tensor:
+    """Squared error between same-shaped tensors, averaged over all elements for 'mean', as
+    `torch.nn.functional.mse_loss`. A list target is made in the default dtype."""
+    reduction = checks.loss_reduction("mse_loss", size_average, reduce, reduction)
+    return MSE.apply(input, _as_tensor(target), reduction)
+
+
+def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean") -> Tensor:
+    """Absolute error |input - target| between same-shaped tensors, as `torch.nn.functional.l1_loss`."""
+    reduction = checks.loss_reduction("l1_loss", size_average, reduce, reduction)
+    return L1.apply(input, _as_tensor(target), reduction)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """Huber loss: d**2 / 2 where |d| <= delta, else delta (|d| - delta / 2), d = input - target,
+    as `torch.nn.functional.huber_loss`."""
+    return Huber.apply(input, _as_tensor(target), checks.reduction("huber_loss", reduction), delta)
+
+
+def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """Smooth L1: d**2 / (2 beta) where |d| < beta, else |d| - beta / 2, as
+    `torch.nn.functional.smooth_l1_loss`; beta = 0 is the L1 loss. It is huber_loss(delta=beta) / beta."""
+    reduction = checks.loss_reduction("smooth_l1_loss", size_average, reduce, reduction)
+    if checks.non_negative("smooth_l1_loss: beta", beta) == 0:
+        return L1.apply(input, _as_tensor(target), reduction)
+    return Huber.apply(input, _as_tensor(target), reduction, beta) / beta
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """out[..., c] = 1 where tensor[...] == c, else 0: an int64 Tensor (*S, num_classes) for
+    class indices of shape S, as `torch.nn.functional.one_hot` (num_classes=-1: max + 1)."""
+    labels = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected integer class indices, got dtype {labels.dtype}")
+    checks.integer("one_hot: num_classes", num_classes)
+    if num_classes == -1:
+        if not labels.size:
+            raise ValueError("one_hot: cannot infer num_classes from an empty tensor; pass num_classes")
+        num_classes = int(labels.max()) + 1
+    elif num_classes < 1:
+        raise ValueError(f"one_hot: num_classes must be -1 or a positive integer, got {num_classes}")
+    checks.class_indices("one_hot", labels, num_classes, name="class value")
+    return Tensor((labels[..., np.newaxis] == np.arange(num_classes)).astype(np.int64))
+
+
+def embedding(input: Any, weight: Tensor, padding_idx: Optional[int] = None) -> Tensor:
+    """weight[input]: rows of the table `weight` (V, D) for integer ids of any shape S, as
+    `torch.nn.functional.embedding`; output (*S, D). The row `padding_idx` gets no gradient."""
+    ids = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if padding_idx is not None:
+        padding_idx = checks.integer("embedding: padding_idx", padding_idx) % max(weight.shape[0], 1)
+    return Embedding.apply(weight, ids, padding_idx)
+
+
+def _as_weight(op: str, weight: Any, name: str = "weight") -> Optional[Tensor]:
+    """A loss's optional weight as a Tensor; a string there is the old positional reduction."""
+    if isinstance(weight, str):
+        raise TypeError(f"{op}: got {weight!r} for {name}; pass the reduction by keyword, "
+                        f"reduction={weight!r} (PyTorch's positional order puts {name} there)")
+    return _as_tensor(weight)
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -92,28 +231,6 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return Dropout.apply(x, p, True)
 
 
-def mse_loss(predicted: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Squared error between same-shaped tensors, averaged over all elements for 'mean'.
-
-    Args:
-        predicted: any shape.
-        target: the same shape, a Tensor, an array or a list.
-        reduction: 'mean', 'sum' or 'none' (elementwise squared errors).
-    """
-    return MSE.apply(predicted, _as_tensor(target), reduction)
-
-
-def nll_loss(log_probs: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood -log_probs[i, target_i], as `torch.nn.functional.nll_loss`.
-
-    Args:
-        log_probs: log-probabilities of shape (N, C), e.g. from `log_softmax(x, dim=1)`.
-        target: integer class indices of shape (N,), a Tensor, an array or a list.
-        reduction: 'mean' (over the batch), 'sum' or 'none' (shape (N,)).
-    """
-    return NLL.apply(log_probs, _as_tensor(target), reduction)
-
-
 # ------------------------------------------------------------- convolutional networks
 
 
@@ -149,3 +266,68 @@ def avg_pool1d(x: Tensor, kernel_size: checks.Sizes, stride: Optional[checks.Siz
 def avg_pool2d(x: Tensor, kernel_size: checks.Sizes, stride: Optional[checks.Sizes] = None) -> Tensor:
     """The mean of each window of x (B, C, H, W); stride defaults to kernel_size."""
     return AvgPool2d.apply(x, kernel_size, stride)
+
+
+# ------------------------------------------------------------- recurrent networks
+
+# PyTorch's names for the kinds of recurrent layer (`torch.nn.RNNBase.mode`).
+RECURRENT_MODES = ("RNN_TANH", "RNN_RELU", "GRU", "LSTM")
+States = Tuple[Optional[Tensor], ...]  # (h,), or (h, c) for the LSTM; None: zeros
+
+
+def recurrent_step(mode: str, input: Tensor, states: States,
+                   weights: Sequence[Optional[Tensor]]) -> Tuple[Tensor, ...]:
+    """One step of a recurrent cell, as PyTorch's `_VF.rnn_tanh_cell`, `gru_cell` and `lstm_cell`.
+
+    Args:
+        mode: 'RNN_TANH', 'RNN_RELU', 'GRU' or 'LSTM'.
+        input: (B, I).
+        states: (h,) or, for the LSTM, (h, c); each (B, H), or None for zeros.
+        weights: (weight_ih, weight_hh, bias_ih, bias_hh), the gates stacked as PyTorch's;
+            biases may be None.
+    Returns:
+        The next states, (h',) or (h', c').
+    """
+    checks.one_of("recurrent_step: mode", mode, RECURRENT_MODES)
+    shape = (input.shape[0], weights[1].shape[-1])
+    states = tuple(Tensor(np.zeros(shape, input.dtype)) if s is None else s for s in states)
+    if mode == "LSTM":
+        hidden = shape[1]
+        new = LSTMCell.apply(input, cat(list(states), 1), *weights)
+        return new[:, :hidden], new[:, hidden:]
+    if mode == "GRU":
+        return (GRUCell.apply(input, states[0], *weights),)
+    return (RNNCell.apply(input, states[0], *weights, mode[4:].lower()),)
+
+
+def recurrent_sequence(mode: str, input: Tensor, batch_sizes: Any, states: States,
+                       weights: Sequence[Optional[Tensor]], reverse: bool = False,
+                       sorted_indices: Any = None) -> Tuple[Tensor, Tuple[Tensor, ...]]:
+    """One direction of one recurrent layer over a packed batch, as one op (one graph
+    node), as PyTorch's `_VF.rnn_tanh` / `gru` / `lstm` run each layer.
+
+    Args:
+        mode: 'RNN_TANH', 'RNN_RELU', 'GRU' or 'LSTM'.
+        input: the packed rows (N, I) (a padded batch (T, B, I) reshaped to (T * B, I)
+            is packed with batch_sizes all B).
+        batch_sizes: how many sequences run at each step (non-increasing).
+        states: the initial (h,) or (h, c), each (B, H) or None for zeros, in the order
+            of `sorted_indices`' original sequences.
+        weights: (weight_ih, weight_hh, bias_ih, bias_hh); biases may be None.
+        reverse: run each sequence from its last step to its first.
+        sorted_indices: sorted_indices[j] is the original index of the j-th longest
+            sequence; None for the identity.
+    Returns:
+        (the hidden state of every row (N, H), the final states (h_n,) or (h_n, c_n),
+        each (B, H) in the original order).
+    """
+    checks.one_of("recurrent_sequence: mode", mode, RECURRENT_MODES)
+    if mode == "LSTM":
+        out = LSTMSequence.apply(input, *states, *weights, batch_sizes, reverse, sorted_indices)
+    elif mode == "GRU":
+        out = GRUSequence.apply(input, *states, *weights, batch_sizes, reverse, sorted_indices)
+    else:
+        out = RNNSequence.apply(input, *states, *weights, batch_sizes, mode[4:].lower(), reverse,
+                                sorted_indices)
+    rows, batch = input.shape[0], (out.shape[0] - input.shape[0]) // len(states)
+    return out[:rows], tuple(out[rows + k * batch:rows + (k + 1) * batch] for k in range(len(states)))

@@ -1,10 +1,8 @@
-"""The gated recurrent unit: its cell (`GRUUnit`) and the layer over time (`GRU`)."""
-from typing import Optional, Tuple
-
-import numpy as np
+"""The handout's gated recurrent unit: its cell (`GRUUnit`) and the layer over time (`GRU`,
+imported from this module as the handout's autograder does; `mytorch.nn.GRU` is PyTorch's)."""
+from typing import Tuple
 
 from mytorch.nn.rnn import RecurrentUnit, TimeIterator, recurrent_parameter
-from mytorch.ops import GRUCell
 from mytorch.tensor import Tensor, cat
 
 _GATES = ("r", "z", "n")
@@ -21,13 +19,15 @@ class GRUUnit(RecurrentUnit):
     Args:
         input_size, hidden_size: I and H.
         nonlinearity: the candidate's nonlinearity; only 'tanh', as in PyTorch (the
-            argument is there so TimeIterator builds every cell alike).
+            argument is the handout's).
 
     Parameters, the handout's names: weight_ir, weight_iz, weight_in (H, I), weight_hr,
     weight_hz, weight_hn (H, H), and the biases bias_ir ... bias_hn (H,), each drawn from
     U(-1/sqrt(H), 1/sqrt(H)) as PyTorch does, in that order. The fused op sees them
     stacked in PyTorch's (r, z, n) order: `fused_weights()`.
     """
+
+    kind = "GRU"
 
     def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh") -> None:
         super().__init__(input_size, hidden_size, nonlinearity)
@@ -39,19 +39,17 @@ class GRUUnit(RecurrentUnit):
             for gate in _GATES:
                 setattr(self, f"bias_{side}{gate}", recurrent_parameter(hidden_size, hidden_size))
 
-    def fused_weights(self) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    def fused_weights(self) -> Tuple[Tensor, ...]:
         """(weight_ih (3H, I), weight_hh (3H, H), bias_ih (3H,), bias_hh (3H,)), each the
         three gates' parameters concatenated (r, z, n), so gradients reach each of them."""
         return tuple(cat([getattr(self, f"{kind}_{side}{gate}") for gate in _GATES], 0)
                      for kind, side in (("weight", "i"), ("weight", "h"), ("bias", "i"), ("bias", "h")))
 
-    def cell(self, x: Tensor, state: Tensor, weights: Tuple[Tensor, ...],
-             input_projection: Optional[np.ndarray] = None) -> Tensor:
-        return GRUCell.apply(x, state, *weights, input_projection)
-
 
 class GRU(TimeIterator):
-    """A GRU over a sequence: TimeIterator over GRUUnit, as `torch.nn.GRU` with one layer.
+    """The handout's GRU over a sequence: TimeIterator over GRUUnit, one layer.
+
+    (`mytorch.nn.GRU` is PyTorch's layer; this one is `mytorch.nn.gru.GRU`, the handout's.)
 
     Args:
         input_size, hidden_size: I and H.

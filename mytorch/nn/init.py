@@ -5,7 +5,9 @@ data and return the Tensor. Fans come from the shape as in PyTorch, for a weight
 out (out_features, in_features, *kernel): fan_in = shape[1] * prod(shape[2:]),
 fan_out = shape[0] * prod(shape[2:]).
 
-Random values come from `np.random`, so `np.random.seed` reproduces them.
+Random values come from `np.random`, so `mytorch.manual_seed` (or `np.random.seed`)
+reproduces them. Each fill happens under `no_grad`, outside the graph, and bumps the
+tensor's version, as an in-place change.
 """
 import math
 from typing import Optional, Tuple
@@ -157,3 +159,60 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     _check_tensor(tensor)
     fan = _pick_fan(*_fans(tensor.shape), mode)
     return _fill(tensor, np.random.normal(0.0, _kaiming_std(fan, a, nonlinearity), tensor.shape))
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D tensor with the identity (ones on the diagonal, zeros elsewhere)."""
+    _check_tensor(tensor, float_only=False)
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_ expects a 2-dimensional tensor, got shape {tensor.shape}")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0) -> Tensor:
+    """Fill with samples of N(mean, std**2) restricted to [a, b] (redrawing those outside).
+
+    Raises:
+        ValueError: std < 0, a > b, or [a, b] holds too little of the distribution to
+            sample by redrawing (under one draw in a thousand).
+    """
+    _check_tensor(tensor)
+    if not std >= 0:
+        raise ValueError(f"trunc_normal_ expects std >= 0, got std={std!r}")
+    if not a <= b:
+        raise ValueError(f"trunc_normal_ expects a <= b, got a={a!r}, b={b!r}")
+    mass = _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std) if std else float(a <= mean <= b)
+    if mass < 1e-3:
+        raise ValueError(f"trunc_normal_: [{a}, {b}] holds {mass:.2g} of N({mean}, {std}**2); "
+                         "choose an interval nearer the mean")
+    values = np.random.normal(mean, std, tensor.shape)
+    outside = (values < a) | (values > b)
+    while outside.any():
+        values[outside] = np.random.normal(mean, std, int(outside.sum()))
+        outside = (values < a) | (values > b)
+    return _fill(tensor, values)
+
+
+def _normal_cdf(z: float) -> float:
+    return (1.0 + math.erf(z / math.sqrt(2.0))) / 2.0
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Fill with a (semi-)orthogonal matrix times `gain`, as `torch.nn.init.orthogonal_`
+    (Saxe et al.): the tensor is seen as (shape[0], the rest flattened); its rows (or
+    columns, whichever are fewer) are orthonormal. Drawn as the Q of a QR decomposition
+    of a Gaussian matrix, with signs fixed so it is uniformly distributed."""
+    _check_tensor(tensor)
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_ expects a tensor of at least 2 dimensions, got shape {tensor.shape}")
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows if rows else 0
+    flat = np.random.normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (gain * q).reshape(tensor.shape))

@@ -1,6 +1,7 @@
 """Parameter: a Tensor that a Module registers as a trainable parameter."""
-from typing import Any
+from typing import Any, Iterable
 
+from mytorch import checks
 from mytorch.tensor import Tensor
 
 
@@ -22,3 +23,14 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+def zero_grads(params: Iterable[Tensor], set_to_none: bool, owner: str) -> None:
+    """What `Module.zero_grad` and `Optimizer.zero_grad` do: set each parameter's `.grad`
+    to None, or, with set_to_none=False, fill an existing one with zeros in place."""
+    set_to_none = checks.boolean(f"{owner}: set_to_none", set_to_none)
+    for param in params:
+        if set_to_none:
+            param.grad = None
+        elif param.grad is not None:
+            param.grad.data[...] = 0

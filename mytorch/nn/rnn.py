@@ -1,22 +1,25 @@
-"""The Elman RNN: its cell (`RNNUnit`) and the loop that runs any cell over time
-(`TimeIterator`), which the GRU and LSTM layers reuse.
+"""The handout's recurrent API (Fall 2020 HW3): what every cell shares (`RecurrentUnit`),
+the Elman cell (`RNNUnit`), the loop over time (`TimeIterator`) and the Elman layer on it
+(`RNN`, imported from this module as the handout's autograder does).
 
-A cell maps (input step, state) to the next state. `TimeIterator` runs one over a
-PackedSequence (or a padded tensor): step t is one call of the cell's fused op on the
-`batch_sizes[t]` sequences still running, so each time step is one graph node whatever
-the batch size. The input projections of all steps come from one matrix product.
+PyTorch's layers, `mytorch.nn.RNN`, `GRU` and `LSTM`, are in `mytorch/nn/recurrent.py`.
+The two differ where the handout fixes the API: a TimeIterator takes and returns the
+final hidden state as (B, H) in the packed order, longest sequence first; PyTorch's
+layers as (num_layers * directions, B, H) in the original order.
+
+Both run a whole sequence as one op per layer and direction
+(`mytorch.nn.functional.recurrent_sequence`): no graph node per time step.
 """
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, Tuple, Union
 
 import numpy as np
 
 from mytorch import checks
 from mytorch.autograd_engine import tensor_input
-from mytorch.grad_mode import is_grad_enabled
+from mytorch.nn import functional as F
 from mytorch.nn.module import Module
 from mytorch.nn.util import PackedSequence
-from mytorch.ops import RNNCell
-from mytorch.tensor import Tensor, cat, get_default_dtype
+from mytorch.tensor import Tensor, get_default_dtype
 
 
 def recurrent_parameter(hidden_size: int, *shape: int) -> Tensor:
@@ -28,14 +31,14 @@ def recurrent_parameter(hidden_size: int, *shape: int) -> Tensor:
 
 
 class RecurrentUnit(Module):
-    """What every cell shares: its sizes, its forward for one step, and the interface
-    TimeIterator runs it through (`fused_weights`, `cell`, `initial_state`, `output`, `final`).
+    """What every cell shares: its sizes, its step, and what TimeIterator runs it by.
 
-    A subclass sets its parameters and `nonlinearities` (the values it accepts), and
-    defines `fused_weights` and `cell`.
+    A subclass sets `kind` ('RNN', 'GRU' or 'LSTM'), its parameters and `nonlinearities`
+    (the values it accepts), and defines `fused_weights`; the LSTM's cell also `states`
+    and `hidden`, for its pair (h, c).
     """
 
-    state_factor = 1  # the state the fused op carries is this many times H wide
+    kind = "RNN"
     nonlinearities: Tuple[str, ...] = ("tanh",)
 
     def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh") -> None:
@@ -45,38 +48,39 @@ class RecurrentUnit(Module):
         self.hidden_size = checks.positive_int(f"{name}: hidden_size", hidden_size)
         self.nonlinearity = checks.one_of(f"{name}: nonlinearity", nonlinearity, self.nonlinearities)
 
+    @property
+    def mode(self) -> str:
+        """PyTorch's name for the cell's kind: 'RNN_TANH', 'RNN_RELU', 'GRU' or 'LSTM'."""
+        return f"RNN_{self.nonlinearity.upper()}" if self.kind == "RNN" else self.kind
+
     def forward(self, input: Tensor, hidden: Any = None) -> Any:
-        """One step: input (B, I) and the hidden value (zeros when None) give the next one."""
-        input = tensor_input(type(self).__name__, "input", input)
-        checks.features(type(self).__name__, input.shape, self.input_size, (2,), "(batch, input_size)")
-        state = self.initial_state(hidden, input.shape[0], input.dtype)
-        return self.final(self.cell(input, state, self.fused_weights()))
+        """One step: input (B, I) and the hidden value (zeros when None) give the next one.
+        Unbatched, as PyTorch's cells: input (I,) and hidden (H,) give (H,)."""
+        name = type(self).__name__
+        input = tensor_input(name, "input", input)
+        checks.features(name, input.shape, self.input_size, (1, 2),
+                        "(batch, input_size) or (input_size,)")
+        states = self.states(hidden)
+        if input.ndim == 2:
+            return self.hidden(F.recurrent_step(self.mode, input, states, self.fused_weights()))
+        states = tuple(None if state is None else state.unsqueeze(0) for state in states)
+        new = F.recurrent_step(self.mode, input.unsqueeze(0), states, self.fused_weights())
+        return self.hidden(tuple(state.squeeze(0) for state in new))
 
-    def fused_weights(self) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
-        """(weight_ih, weight_hh, bias_ih, bias_hh) with the gates stacked, for the fused op."""
+    def fused_weights(self) -> Tuple[Tensor, ...]:
+        """(weight_ih, weight_hh, bias_ih, bias_hh) with the gates stacked, for the ops;
+        the biases may be None."""
         raise NotImplementedError
 
-    def cell(self, x: Tensor, state: Tensor, weights: Tuple[Tensor, ...],
-             input_projection: Optional[np.ndarray] = None) -> Tensor:
-        """The next state, from the cell's fused op."""
-        raise NotImplementedError
-
-    def initial_state(self, hidden: Any, batch: int, dtype: np.dtype) -> Tensor:
-        """The state to start from: zeros of (batch, H) for None, else `hidden`."""
+    def states(self, hidden: Any) -> F.States:
+        """The ops' states from the user's hidden value: (h,), or (None,) for zeros."""
         if hidden is None:
-            return Tensor(np.zeros((batch, self.hidden_size), dtype))
-        if not isinstance(hidden, Tensor):
-            raise TypeError(f"{type(self).__name__}: hidden must be a Tensor or None, "
-                            f"got {type(hidden).__name__}")
-        return hidden
+            return (None,)
+        return (tensor_input(type(self).__name__, "hidden", hidden),)
 
-    def output(self, states: Tensor) -> Tensor:
-        """The hidden states h inside stacked states."""
-        return states
-
-    def final(self, state: Tensor) -> Any:
-        """The hidden value returned to the user, from a state."""
-        return state
+    def hidden(self, states: Tuple[Tensor, ...]) -> Any:
+        """The user's hidden value from the ops' states: h."""
+        return states[0]
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}"
@@ -104,12 +108,8 @@ class RNNUnit(RecurrentUnit):
         self.weight_hh = recurrent_parameter(hidden_size, hidden_size, hidden_size)
         self.bias_hh = recurrent_parameter(hidden_size, hidden_size)
 
-    def fused_weights(self) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    def fused_weights(self) -> Tuple[Tensor, ...]:
         return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
-
-    def cell(self, x: Tensor, state: Tensor, weights: Tuple[Tensor, ...],
-             input_projection: Optional[np.ndarray] = None) -> Tensor:
-        return RNNCell.apply(x, state, *weights, self.nonlinearity, input_projection)
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}, nonlinearity={self.nonlinearity!r}"
@@ -119,8 +119,9 @@ class TimeIterator(Module):
     """Runs a cell over every time step of a batch of sequences, as the handout's TimeIterator.
 
     Args:
-        basic_unit: the cell class (RNNUnit, GRUUnit, LSTMCell), built as
-            `basic_unit(input_size, hidden_size, nonlinearity=nonlinearity)` and kept as `.unit`.
+        basic_unit: the cell class (RNNUnit, GRUUnit, or PyTorch's RNNCell, GRUCell,
+            LSTMCell), built as `basic_unit(input_size, hidden_size)` (with
+            `nonlinearity=` when it is not 'tanh') and kept as `.unit`.
         input_size, hidden_size, nonlinearity: passed to the cell.
         batch_first: for a padded tensor input, whether it is (B, T, I) instead of (T, B, I).
 
@@ -133,12 +134,16 @@ class TimeIterator(Module):
           (B, H), in the same packed order, so a final hidden can be fed back in.
         - or a padded tensor (T, B, I) (or (B, T, I) with batch_first=True), and returns
           (every hidden state (T, B, H) (or (B, T, H)), final hidden (B, H)).
+    For an LSTM cell the hidden value is the pair (h, c).
+
+    The whole sequence is one op (`F.recurrent_sequence`), whatever its length.
     """
 
     def __init__(self, basic_unit: type, input_size: int, hidden_size: int,
                  nonlinearity: str = "tanh", batch_first: bool = False) -> None:
         super().__init__()
-        self.unit = basic_unit(input_size, hidden_size, nonlinearity=nonlinearity)
+        options = {} if nonlinearity == "tanh" else {"nonlinearity": nonlinearity}
+        self.unit = basic_unit(input_size, hidden_size, **options)
         self.batch_first = checks.boolean(f"{type(self).__name__}: batch_first", batch_first)
 
     def forward(self, input: Union[PackedSequence, Tensor], hidden: Any = None
@@ -146,6 +151,7 @@ class TimeIterator(Module):
         name, unit = type(self).__name__, self.unit
         if isinstance(input, PackedSequence):
             data, sorted_indices, batch_sizes = input
+            data = tensor_input(name, "input.data", data)
             checks.features(name, data.shape, unit.input_size, (2,), "packed data (rows, input_size)")
             out, final = self._run(data, np.asarray(batch_sizes), hidden)
             return PackedSequence(out, sorted_indices, batch_sizes), final
@@ -167,55 +173,23 @@ class TimeIterator(Module):
     def _run(self, data: Tensor, batch_sizes: np.ndarray, hidden: Any) -> Tuple[Tensor, Any]:
         """(every hidden state, packed like data; the final hidden value, longest first)."""
         unit = self.unit
-        state = unit.initial_state(hidden, int(batch_sizes[0]), data.dtype)
-        expected = (int(batch_sizes[0]), unit.state_factor * unit.hidden_size)
-        if state.shape != expected:
-            raise ValueError(f"{type(self).__name__}: hidden state of shape {state.shape} for "
-                             f"{expected[0]} sequences (expected {expected})")
-        weights = unit.fused_weights()
-        weight_ih, bias_ih = weights[0].data, weights[2].data
-        projected = data.data @ weight_ih.T + bias_ih  # every step's input side at once
-        sizes = batch_sizes.tolist()
-        steps = _step_inputs(data, sizes)
-        outputs, finished = [], []
-        start = 0
-        for size, x in zip(sizes, steps):
-            if size < state.shape[0]:
-                # The shortest running sequences ended at the previous step.
-                finished.append(state[size:])
-                state = state[:size]
-            stop = start + size
-            state = unit.cell(x, state, weights, projected[start:stop])
-            outputs.append(state)
-            start = stop
-        finished.append(state)
-        final = finished[0] if len(finished) == 1 else cat(finished[::-1], 0)
-        states = outputs[0] if len(outputs) == 1 else cat(outputs, 0)
-        return unit.output(states), unit.final(final)
+        states = unit.states(hidden)
+        expected = (int(batch_sizes[0]), unit.hidden_size)
+        for state in states:
+            if state is not None and state.shape != expected:
+                raise ValueError(f"{type(self).__name__}: hidden state of shape {state.shape} for "
+                                 f"{expected[0]} sequences (expected {expected})")
+        out, finals = F.recurrent_sequence(unit.mode, data, batch_sizes, states, unit.fused_weights())
+        return out, unit.hidden(finals)
 
     def extra_repr(self) -> str:
         return f"batch_first={self.batch_first}" if self.batch_first else ""
 
 
-def _step_inputs(data: Tensor, sizes: List[int]) -> List[Tensor]:
-    """The rows of each time step: data split into blocks of `sizes` rows.
-
-    A slice's gradient is an array of its whole input's shape, so slicing every step
-    straight out of an input that requires grad would cost O(steps * rows) in backward.
-    Halving instead (each half sliced from its parent) costs O(rows * log(steps)).
-    """
-    if not (data.requires_grad and is_grad_enabled()):
-        ends = np.cumsum(sizes).tolist()
-        return [data[stop - size:stop] for size, stop in zip(sizes, ends)]
-    if len(sizes) == 1:
-        return [data]
-    half = len(sizes) // 2
-    rows = sum(sizes[:half])
-    return _step_inputs(data[:rows], sizes[:half]) + _step_inputs(data[rows:], sizes[half:])
-
-
 class RNN(TimeIterator):
-    """An Elman RNN over a sequence: TimeIterator over RNNUnit, as `torch.nn.RNN` with one layer.
+    """The handout's Elman RNN over a sequence: TimeIterator over RNNUnit, one layer.
+
+    (`mytorch.nn.RNN` is PyTorch's layer; this one is `mytorch.nn.rnn.RNN`, the handout's.)
 
     Args:
         input_size, hidden_size: I and H.

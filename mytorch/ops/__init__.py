@@ -12,11 +12,13 @@ from mytorch.ops.conv import Conv1d, Conv2d, get_conv1d_output_size
 from mytorch.ops.dropout import Dropout
 from mytorch.ops.elementwise import (Abs, Cast, Clamp, Exp, Log, Maximum, Minimum, Sqrt,
                                       Where)
-from mytorch.ops.linear import Linear
-from mytorch.ops.losses import NLL, MSE, CrossEntropy
-from mytorch.ops.normalization import BatchNorm
+from mytorch.ops.linear import Embedding, Linear
+from mytorch.ops.losses import (L1, NLL, MSE, BinaryCrossEntropy, BinaryCrossEntropyWithLogits,
+                                 CrossEntropy, Huber)
+from mytorch.ops.normalization import BatchNorm, GroupNorm, LayerNorm
 from mytorch.ops.pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
-from mytorch.ops.recurrent import GRUCell, LSTMCell, RNNCell
+from mytorch.ops.recurrent import (GRUCell, GRUSequence, LSTMCell, LSTMSequence, RNNCell,
+                                    RNNSequence)
 from mytorch.ops.reductions import Max, Mean, Sum, Var
 from mytorch.ops.shape import (Cat, Expand, Index, Reshape, Slice, Squeeze, Stack, Transpose,
                                Unsqueeze, View)
@@ -29,8 +31,10 @@ __all__ = [
     "Unsqueeze", "Squeeze",                                                   # shape
     "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",               # activations
     "Dropout", "Linear", "BatchNorm", "CrossEntropy", "NLL", "MSE",           # network ops
+    "LayerNorm", "GroupNorm", "Embedding", "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits", "L1", "Huber",
     "Conv1d", "Conv2d", "get_conv1d_output_size",                             # conv
     "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",                       # pooling
     "RNNCell", "GRUCell", "LSTMCell",                                         # recurrent
+    "RNNSequence", "GRUSequence", "LSTMSequence",
     "unbroadcast",
 ]

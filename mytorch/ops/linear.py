@@ -1,6 +1,10 @@
-"""The fully connected layer as one fused op, the hot spot of an MLP's training step."""
+"""The fully connected layer as one fused op, the hot spot of an MLP's training step, and
+the embedding lookup (a linear map of one-hot rows)."""
 from typing import Optional, Tuple
 
+import numpy as np
+
+from mytorch import checks
 from mytorch.autograd_engine import ContextManager, Function
 from mytorch.ops.common import unbroadcast
 from mytorch.tensor import Tensor
@@ -38,3 +42,26 @@ class Linear(Function):
         if ctx.needs_input_grad[2]:
             grad_bias = Tensor(grad_rows.sum(axis=0).astype(ctx.bias_dtype, copy=False))
         return grad_x, grad_weight, grad_bias
+
+
+class Embedding(Function):
+    """out[...] = weight[indices[...]]; dweight[i] = the sum of the output gradients at the
+    positions whose index is i (0 for padding_idx, whose row is never trained)."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, weight: Tensor, indices: np.ndarray,
+                padding_idx: Optional[int] = None) -> Tensor:
+        if weight.ndim != 2:
+            raise ValueError(f"Embedding: expected a weight (num_embeddings, embedding_dim), got {weight.shape}")
+        ids = checks.class_indices("Embedding", np.asarray(indices), weight.shape[0], name="index")
+        ctx.ids, ctx.padding_idx, ctx.weight_meta = ids, padding_idx, (weight.shape, weight.dtype)
+        return Tensor(weight.data[ids])
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        shape, dtype = ctx.weight_meta
+        grad = np.zeros(shape, dtype)
+        np.add.at(grad, ctx.ids.reshape(-1), grad_output.data.reshape(-1, shape[1]))
+        if ctx.padding_idx is not None:
+            grad[ctx.padding_idx] = 0
+        return Tensor(grad), None, None

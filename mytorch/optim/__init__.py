@@ -1,6 +1,7 @@
-"""Optimizers."""
+"""Optimizers and their learning-rate schedulers (`optim.lr_scheduler`)."""
+from mytorch.optim import lr_scheduler
 from mytorch.optim.adam import Adam, AdamW
 from mytorch.optim.optimizer import Optimizer
 from mytorch.optim.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "lr_scheduler"]

@@ -1,80 +1,94 @@
 """Adam and AdamW."""
 import math
-from typing import Iterable, Tuple
+from typing import Any, Dict, Iterable, Tuple
 
 import numpy as np
 
 from mytorch import checks
-from mytorch.optim.optimizer import Optimizer
+from mytorch.optim.optimizer import Optimizer, State
 from mytorch.tensor import Tensor
 
 
 class Adam(Optimizer):
-    """Adam with PyTorch's bias correction. Per parameter, at step t with g = grad (+ weight_decay * p):
+    """Adam with PyTorch's bias correction, as `torch.optim.Adam`. Per parameter, at step t
+    with g = grad (-grad with maximize; + weight_decay * p unless the decay is decoupled):
 
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g**2
-        p -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+        v_max = max(v_max, v)                                     (amsgrad)
+        p -= lr / (1 - beta1**t) * m / (sqrt(v or v_max) / sqrt(1 - beta2**t) + eps)
 
+    Decoupled weight decay (AdamW) instead multiplies p by 1 - lr * weight_decay first.
     Parameters whose grad is None are skipped (their step count t does not advance).
     Updates happen in place, outside the graph.
 
     Args:
-        params: the tensors to optimise.
+        params: the tensors to optimise, or parameter groups (dicts).
         lr: learning rate, >= 0.
         betas: decay rates (beta1, beta2) of the moment estimates, each in [0, 1).
         eps: added to the denominator, >= 0.
-        weight_decay: L2 penalty added to the gradient, >= 0.
+        weight_decay: L2 penalty added to the gradient (decayed directly when
+            decoupled), >= 0.
+        amsgrad: divide by the largest v seen so far (Reddi et al.).
+        maximize: ascend instead of descend.
+        decoupled_weight_decay: AdamW's weight decay.
 
     Attributes:
-        exp_avgs, exp_avg_sqs: m and v of each parameter.
-        steps: t of each parameter.
+        exp_avgs, exp_avg_sqs: m and v of each parameter; steps: t of each parameter
+            (the handout's names for the entries of `state`).
     """
 
-    # AdamW decays the weights directly instead of adding the decay to the gradient.
-    _decoupled_weight_decay = False
-
-    _hyperparameter_names = ("lr", "betas", "eps", "weight_decay")
     _state_attributes = {"step": "steps", "exp_avg": "exp_avgs", "exp_avg_sq": "exp_avg_sqs"}
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0) -> None:
-        super().__init__(params)
-        self._set_hyperparameters(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
-        self.exp_avgs = [np.zeros_like(param.data) for param in self.params]
-        self.exp_avg_sqs = [np.zeros_like(param.data) for param in self.params]
-        self.steps = [0] * len(self.params)
+                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
+                 decoupled_weight_decay: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
-    def _set_hyperparameters(self, lr: float, betas: Tuple[float, float], eps: float,
-                             weight_decay: float) -> None:
+    def _check_hyperparameters(self, group: Dict[str, Any]) -> Dict[str, Any]:
         name = type(self).__name__
-        lr = checks.non_negative(f"{name}: lr", lr)
+        checked = dict(group)
+        betas = group["betas"]
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-        betas = tuple(checks.in_range(f"{name}: betas[{i}]", beta, 0, 1, include_high=False)
-                      for i, beta in enumerate(betas))
-        eps = checks.non_negative(f"{name}: eps", eps)
-        weight_decay = checks.non_negative(f"{name}: weight_decay", weight_decay)
-        self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, weight_decay
+        checked["betas"] = tuple(checks.in_range(f"{name}: betas[{i}]", beta, 0, 1, include_high=False)
+                                 for i, beta in enumerate(betas))
+        for key in ("lr", "eps", "weight_decay"):
+            checked[key] = checks.non_negative(f"{name}: {key}", group[key])
+        for key in ("amsgrad", "maximize", "decoupled_weight_decay"):
+            checked[key] = checks.boolean(f"{name}: {key}", group[key])
+        return checked
 
-    def _update(self, index: int, param: np.ndarray, grad: np.ndarray) -> None:
-        beta1, beta2 = self.betas
-        if self.weight_decay:
-            if self._decoupled_weight_decay:
-                param *= 1 - self.lr * self.weight_decay
+    def _init_state(self, param: np.ndarray, group: Dict[str, Any]) -> State:
+        state = {"step": 0, "exp_avg": Tensor(np.zeros_like(param)), "exp_avg_sq": Tensor(np.zeros_like(param))}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = Tensor(np.zeros_like(param))
+        return state
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Dict[str, Any]) -> None:
+        beta1, beta2 = group["betas"]
+        lr, weight_decay = group["lr"], group["weight_decay"]
+        if group["maximize"]:
+            grad = -grad
+        if weight_decay:
+            if group["decoupled_weight_decay"]:
+                param *= 1 - lr * weight_decay
             else:
-                grad = grad + self.weight_decay * param
-        self.steps[index] += 1
-        t = self.steps[index]
-        m, v = self.exp_avgs[index], self.exp_avg_sqs[index]
+                grad = grad + weight_decay * param
+        state["step"] = t = state["step"] + 1
+        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
         m *= beta1
         m += (1 - beta1) * grad
         v *= beta2
         v += (1 - beta2) * grad * grad
-        step_size = self.lr / (1 - beta1 ** t)
+        if group["amsgrad"]:
+            v = np.maximum(state["max_exp_avg_sq"].data, v, out=state["max_exp_avg_sq"].data)
+        step_size = lr / (1 - beta1 ** t)
         # math.sqrt: a Python float keeps float32 state float32 (np.sqrt gives a float64 scalar).
-        denom = np.sqrt(v) / math.sqrt(1 - beta2 ** t) + self.eps
+        denom = np.sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"]
         param -= step_size * m / denom
 
 
@@ -83,13 +97,12 @@ class AdamW(Adam):
     before each Adam step, p -= lr * weight_decay * p; the decay never enters m or v.
 
     Args:
-        params, lr, betas, eps: as for `Adam`.
+        params, lr, betas, eps, amsgrad, maximize: as for `Adam`.
         weight_decay: decoupled decay coefficient, >= 0 (default 1e-2).
     """
 
-    _decoupled_weight_decay = True
-
-    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay)
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)

@@ -6,7 +6,8 @@
 
 Runs the handout's 25 tests (in checks.py) with that year's points, prints a line per
 test and the reason for each failure, `Total score: N/95` and a JSON line
-`{"scores": {...}}`. Exits 0 only with full marks. Needs only NumPy.
+`{"scores": {...}}`. Exits 0 only with full marks (1 otherwise, 2 for bad options, 130
+on Ctrl-C). Needs only NumPy.
 """
 import argparse
 import json
@@ -85,7 +86,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     print("Autograder for 11-785 Spring 2020 HW1P1")
     print("-" * WIDTH)
-    scores = run(args.verbose)
+    try:
+        scores = run(args.verbose)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     total = sum(points for _, _, points in PROBLEMS)
     print("-" * WIDTH)
     print(f"Total score: {sum(scores.values())}/{total}")

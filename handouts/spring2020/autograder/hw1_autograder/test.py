@@ -115,7 +115,7 @@ def sample_mlp() -> "hw1.MLP":
 
 
 def save_curves(stats: Sequence[np.ndarray], outpath: Path) -> List[Path]:
-    """One PNG per curve in `outpath`, named after CURVES."""
+    """One PNG per curve in `outpath`, named after CURVES, each written whole or not at all."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -131,8 +131,22 @@ def save_curves(stats: Sequence[np.ndarray], outpath: Path) -> List[Path]:
         axes.grid(True, alpha=0.3)
         figure.tight_layout()
         paths.append(outpath / f"{name}.png")
-        figure.savefig(paths[-1])
+        save_atomically(figure, paths[-1])
     return paths
+
+
+def save_atomically(figure, path: Path) -> None:
+    """Save `figure` as a PNG at `path` through a hidden file beside it, moved into place
+    when complete: Ctrl-C or a full disk never leaves a truncated image."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    file = open(tmp, "xb")  # a new file, with the mode the umask gives, as open() makes
+    try:
+        with file:
+            figure.savefig(file, format="png")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def positive_int(text: str) -> int:
@@ -147,6 +161,17 @@ def positive_int(text: str) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Train, print each epoch's numbers, save the plots; exit status 0, 1 after a one-line
+    error (data that cannot be loaded, plots that cannot be saved), 2 for bad options,
+    130 on Ctrl-C."""
+    try:
+        return train_and_plot(argv)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def train_and_plot(argv: Optional[Sequence[str]]) -> int:
     parser = argparse.ArgumentParser(prog="test.py", description=__doc__.splitlines()[0])
     parser.add_argument("--outpath", type=Path, default=TREE / "hw1", metavar="DIR",
                         help="folder for the four PNG curves (default: hw1/)")
@@ -179,7 +204,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     seconds = time.perf_counter() - started
     print(f"final validation error {stats[3][-1]:.4f} (loss {stats[2][-1]:.4f}) "
           f"in {seconds:.1f} s")
-    print("plots: " + ", ".join(str(path) for path in save_curves(stats, args.outpath)))
+    try:
+        paths = save_curves(stats, args.outpath)
+    except OSError as exc:  # after the results: one line, not a traceback over them
+        print(f"error: could not save the plots in {args.outpath}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
+    print("plots: " + ", ".join(str(path) for path in paths))
     return 0
 
 

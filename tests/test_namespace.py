@@ -1,0 +1,43 @@
+"""The `torch`-shaped names: dtypes, devices, `mytorch.cuda`, `mytorch.utils.data`."""
+import numpy as np
+import pytest
+
+import mytorch
+from mytorch import Tensor
+
+
+def test_dtype_names_mean_what_pytorch_means():
+    assert mytorch.float == mytorch.float32 == np.float32  # torch.float is float32
+    assert mytorch.double == mytorch.float64 == np.float64
+    assert mytorch.long == mytorch.int64 and mytorch.int == mytorch.int32
+    assert Tensor(np.zeros(2, np.float32)).dtype == mytorch.float32
+    assert isinstance(mytorch.bool, mytorch.dtype)
+
+
+def test_device_parses_and_compares_as_pytorch():
+    assert repr(mytorch.device("cpu")) == "device(type='cpu')"
+    assert str(mytorch.device("cuda:1")) == "cuda:1"
+    assert mytorch.device("cuda", 1) == mytorch.device("cuda:1") != mytorch.device("cuda")
+    assert mytorch.device("cpu") == "cpu"
+    assert mytorch.device(mytorch.device("cpu")) == mytorch.device("cpu")
+    assert len({mytorch.device("cpu"), mytorch.device("cpu")}) == 1
+
+
+@pytest.mark.parametrize("value, error", [("gpu", ValueError), ("cuda:x", ValueError),
+                                          (3, TypeError)])
+def test_bad_device_names_the_value(value, error):
+    with pytest.raises(error, match="device"):
+        mytorch.device(value)
+
+
+def test_no_gpu_backend_is_a_clear_error():
+    from mytorch.devices import as_device
+    assert as_device("to", None) == as_device("to", "cpu") == mytorch.device("cpu")
+    with pytest.raises(RuntimeError, match="'cuda' is not available.*no cuda backend"):
+        as_device("to", "cuda")
+    assert mytorch.cuda.is_available() is False and mytorch.cuda.device_count() == 0
+
+
+def test_utils_data_is_the_data_package():
+    from mytorch.data import DataLoader
+    assert mytorch.utils.data.DataLoader is DataLoader

@@ -1,0 +1,1 @@
+"""Developer tools run from the repository root: python3 -m tools.mutation."""
