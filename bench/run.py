@@ -4,8 +4,10 @@ mode, side by side in one process.
 
 The networks: the handout's MLP (784-20, BatchNorm1d, ReLU, 10), a wide MLP
 (784-256-256-10) and a deep one (eight hidden layers of width 64), here; the MNIST CNN
-(bench/cnn.py) and the GRU (bench/gru.py) in their own modules. Each trains on random
-batches of 100 (cross-entropy; SGD lr 0.1 for the MLPs) in float64, then float32.
+(bench/cnn.py) and the GRU at batch 100 and 1 (bench/gru.py) in their own modules. Each
+trains on random batches of 100 (cross-entropy; SGD lr 0.1 for the MLPs) in float64 and
+float32. "memory" is the GRU's peak memory over a 10,000-step sequence, against the
+arrays its backward needs.
 
 The hand-written NumPy step does the same arithmetic with no autograd, as tightly as a
 careful person would write it (in place where that is free, no `np.mean` wrappers): the
@@ -58,13 +60,13 @@ def describe(sizes: List[int], batch_norm: bool) -> str:
     return f"{sizes[0]}-{middle}{'(BatchNorm1d)' if batch_norm else ''}-{sizes[-1]}"
 
 
-def init_params(sizes: List[int], rng: np.random.Generator, dtype: np.dtype) -> Params:
+def _init(sizes: List[int], rng: np.random.Generator) -> Params:
     """PyTorch-style uniform initialisation of the Linear layers' (weight, bias) pairs."""
     params = []
     for fan_in, fan_out in zip(sizes, sizes[1:]):
         bound = 1 / np.sqrt(fan_in)
         params += [rng.uniform(-bound, bound, (fan_out, fan_in)), rng.uniform(-bound, bound, fan_out)]
-    return [p.astype(dtype) for p in params]
+    return params
 
 
 # ------------------------------------------------------------------ hand-written NumPy
@@ -224,7 +226,7 @@ def largest_loss_difference(sizes: List[int], batch_norm: bool, dtype: np.dtype,
     """The contenders' losses over `steps` steps from the same start: the largest relative
     difference from NumPy's. A hand-written step that drifted from the network shows here."""
     rng = np.random.default_rng(1)
-    params = init_params(sizes, rng, dtype)
+    params = [p.astype(dtype) for p in _init(sizes, rng)]
     stepping = [step for step in steppers(sizes, batch_norm, params).values() if step is not None]
     worst = 0.0
     for x, labels in batches(sizes, steps, rng, dtype):
@@ -242,7 +244,7 @@ def measure(name: str, repeats: int, steps: int) -> List[timing.Result]:
         difference = largest_loss_difference(sizes, batch_norm, dtype)
         print(f"{title}: the losses agree to {difference:.1e} (relative)", flush=True)
         rng = np.random.default_rng(0)
-        params = init_params(sizes, rng, dtype)
+        params = [p.astype(dtype) for p in _init(sizes, rng)]
         results.append(timing.compare(title, steppers(sizes, batch_norm, params),
                                       batches(sizes, steps, rng, dtype), repeats))
     return results
@@ -312,15 +314,25 @@ def run_cnn(repeats: int, steps: int) -> object:
 
 
 def run_gru(repeats: int, steps: int) -> object:
-    # The GRU step of examples/mnist_gru.py: a fifth of the steps per round.
+    # The GRU step of examples/mnist_gru.py, at batch 100 (a fifth of the steps per round)
+    # and at batch 1 (ten times that).
     from bench import gru
     return gru.measure(repeats, max(1, steps // 5))
+
+
+def run_memory(repeats: int, steps: int) -> object:
+    # Not a timing: the GRU's peak memory over one 10,000-step sequence against the arrays
+    # backward needs; it prints its own lines.
+    from bench import gru
+    gru.memory(10_000)
+    return []
 
 
 BENCHMARKS: Dict[str, Callable[[int, int], object]] = {
     **{name: (lambda repeats, steps, name=name: measure(name, repeats, steps)) for name in NETWORKS},
     "cnn": run_cnn,
     "gru": run_gru,
+    "memory": run_memory,
 }
 
 
@@ -361,7 +373,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         for name in chosen:
             results += timing.flatten(BENCHMARKS[name](args.repeats, args.steps))
         notes = gemm_comparison(args.repeats) if "wide" in chosen else []
-    print()
-    print(timing.table(results))
+    if results:
+        print()
+        print(timing.table(results))
     for note in notes:
         print(note)

@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import statistics
 import time
+from collections.abc import Mapping
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -98,13 +99,31 @@ def torch_stepper(torch: Any, model: Callable[[Any], Any], optimizer: Any) -> St
 
 
 @dataclasses.dataclass
-class Result:
+class Result(Mapping):
     """The timed rounds of one comparison: `times[contender]` holds one time per step for
-    each round, in `unit`, the rounds of all contenders interleaved."""
+    each round, in `unit`, the rounds of all contenders interleaved.
+
+    Also a read-only dict of the medians: `result["<contender>_<unit>"]`, the median time
+    per step, and `result["<contender>_ratio"]`, the median per-round ratio to the baseline.
+    """
 
     name: str
     unit: str
     times: Dict[str, List[float]]
+
+    def _medians(self) -> Dict[str, float]:
+        medians = {f"{key}_{self.unit}": self.median(key) for key in self.times}
+        medians.update({f"{key}_ratio": self.ratios(key)[1] for key in self.times if key != self.baseline})
+        return medians
+
+    def __getitem__(self, key: str) -> float:
+        return self._medians()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._medians())
+
+    def __len__(self) -> int:
+        return len(self._medians())
 
     @property
     def baseline(self) -> str:
@@ -162,7 +181,7 @@ def flatten(results: Any) -> List[Result]:
     """The Results in what a benchmark's run() returned: a Result, or lists and dicts of them."""
     if isinstance(results, Result):
         return [results]
-    values: Iterable[Any] = results.values() if isinstance(results, dict) else results
+    values: Iterable[Any] = results.values() if isinstance(results, Mapping) else results
     return [result for value in values for result in flatten(value)]
 
 
