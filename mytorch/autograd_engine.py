@@ -44,9 +44,11 @@ class ContextManager:
 
     needs_input_grad: Sequence[bool] = _EveryInput()  # Function.apply sets a tuple
 
-    # (tensor, its version when saved) pairs; Function.apply keeps a saved output as a
-    # detached alias, and BackwardFunction checks the versions before backward runs.
-    _saved: Tuple[Tuple["tensor.Tensor", int], ...] = ()
+    # The saved tensors, and their versions when saved; Function.apply keeps a saved
+    # output as a detached alias, and BackwardFunction checks the versions before
+    # backward runs.
+    _saved: Tuple["tensor.Tensor", ...] = ()
+    _versions: Tuple[int, ...] = ()
 
     def save_for_backward(self, *tensors: "tensor.Tensor") -> None:
         """Keep tensors (inputs or the output) for backward, with their current versions.
@@ -54,16 +56,19 @@ class ContextManager:
         An in-place change to one of them before backward makes the backward pass raise,
         instead of letting backward compute with the new values.
         """
+        versions = []
         for value in tensors:
             if not isinstance(value, tensor.Tensor):
                 raise TypeError(f"save_for_backward takes Tensors, got {type(value).__name__}")
-        self._saved += tuple([(value, value._version_counter.value if value._version_counter else 0)
-                              for value in tensors])
+            counter = value._version_counter  # None until the tensor is first changed
+            versions.append(0 if counter is None else counter.value)
+        self._saved += tensors
+        self._versions += tuple(versions)
 
     @property
     def saved_tensors(self) -> Tuple["tensor.Tensor", ...]:
         """The tensors given to `save_for_backward`, in order."""
-        return tuple([value for value, _ in self._saved])
+        return self._saved
 
 
 class AccumulateGrad:
@@ -165,7 +170,7 @@ class BackwardFunction:
             RuntimeError: if a tensor the forward saved was changed in place since.
         """
         ctx = self.ctx
-        for saved, version in ctx._saved:
+        for saved, version in zip(ctx._saved, ctx._versions):
             counter = saved._version_counter  # None until the tensor is first changed
             if counter is not None and counter.value != version:
                 self._raise_modified(saved, version)
@@ -202,7 +207,7 @@ class BackwardFunction:
         return grads
 
     def _raise_modified(self, saved: "tensor.Tensor", version: int) -> None:
-        index = [value is saved for value, _ in self.ctx._saved].index(True)
+        index = [value is saved for value in self.ctx._saved].index(True)
         raise RuntimeError(
             f"{self.function_name}.backward: {self._describe_saved(index)} (shape "
             f"{saved.shape}) was modified by an in-place operation after the forward "
@@ -212,7 +217,7 @@ class BackwardFunction:
 
     def _describe_saved(self, index: int) -> str:
         """Which forward argument saved tensor `index` was, found through the graph."""
-        saved = self.ctx._saved[index][0]
+        saved = self.ctx._saved[index]
         if saved is getattr(self.ctx, "saved_output", None):
             return "its output"
         names = self.function._arg_names
@@ -261,33 +266,36 @@ def _accumulate_grad(leaf: "tensor.Tensor") -> AccumulateGrad:
     return node
 
 
-def _tensor_inputs(forward: Callable
-                   ) -> Tuple[List[Tuple[int, str, tuple]], Optional[Tuple[str, int]]]:
+def _tensor_inputs(forward: Callable) -> Tuple[List[Tuple[int, str, tuple]], Optional[Tuple[str, int]],
+                                               Optional[Tuple[int, ...]]]:
     """Which of forward's arguments are tensors, read from its annotations.
 
     Returns ([(position, name, other accepted types)], (name, position) of a `*args: Tensor`
-    or None).
+    or None, the positions that may hold a tensor or None for all of them).
     An argument annotated `Tensor` takes Tensors (and ndarrays, made constant Tensors);
-    `Optional[Tensor]` also takes None; `Union[Tensor, float]` also takes numbers.
+    `Optional[Tensor]` also takes None; `Union[Tensor, float]` also takes numbers. One
+    annotated as something else (a bool, a float, a callable) holds no tensor: its
+    backward answer is None, so the graph needs no node for it.
     """
     try:
         hints = typing.get_type_hints(forward)
     except Exception:  # an annotation that does not resolve: check nothing
-        return [], None
-    inputs, varargs = [], None
+        return [], None, None
+    inputs, varargs, graph = [], None, []
     parameters = list(inspect.signature(forward).parameters.values())[1:]  # after ctx
     for position, parameter in enumerate(parameters):
-        hint = hints.get(parameter.name)
+        hint = hints.get(parameter.name, Any)
         options = typing.get_args(hint) if typing.get_origin(hint) is typing.Union else (hint,)
-        if tensor.Tensor not in options:
-            continue
         if parameter.kind == parameter.VAR_POSITIONAL:
-            varargs = (parameter.name, position)
-            break
-        others = tuple(numbers.Real if option in (int, float) else option
-                       for option in options if option is not tensor.Tensor)
-        inputs.append((position, parameter.name, others))
-    return inputs, varargs
+            varargs = (parameter.name, position) if tensor.Tensor in options else None
+            return inputs, varargs, None
+        if tensor.Tensor in options or Any in options or object in options:
+            graph.append(position)
+        if tensor.Tensor in options:
+            others = tuple(numbers.Real if option in (int, float) else option
+                           for option in options if option is not tensor.Tensor)
+            inputs.append((position, parameter.name, others))
+    return inputs, varargs, tuple(graph)
 
 
 class Function:
@@ -304,16 +312,17 @@ class Function:
     _inputs: List[Tuple[int, str, tuple]] = []
     _varargs: Optional[Tuple[str, int]] = None  # (name, position) of `*args: Tensor`
     _arg_names: List[str] = []
+    _arg_count = 0  # len(_arg_names)
     _tensor_positions: Tuple[int, ...] = ()  # the positions of `_inputs`, in order
-    _not_passed: Tuple[bool, ...] = ()  # needs_input_grad of arguments not passed: False each
+    _graph_positions: Optional[Tuple[int, ...]] = None  # those that may hold a tensor; None: all
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "forward" in cls.__dict__:
-            cls._inputs, cls._varargs = _tensor_inputs(cls.forward)
+            cls._inputs, cls._varargs, cls._graph_positions = _tensor_inputs(cls.forward)
             cls._arg_names = list(inspect.signature(cls.forward).parameters)[1:]
+            cls._arg_count = len(cls._arg_names)
             cls._tensor_positions = tuple(position for position, _, _ in cls._inputs)
-            cls._not_passed = (False,) * len(cls._arg_names)
 
     @staticmethod
     def forward(ctx: ContextManager, *args: Any) -> "tensor.Tensor":
@@ -350,53 +359,49 @@ class Function:
     def apply(cls, *args: Any) -> "tensor.Tensor":
         """Run forward and, if any input requires grad, record the op in the graph."""
         Tensor = tensor.Tensor
-        # The argument rules run when a tensor position holds something else (an ndarray
-        # to convert, a number, a wrong type); nearly always it holds a Tensor.
         if cls._varargs is not None:
             args = cls._check_inputs(args)
-        else:
-            for position in cls._tensor_positions:
-                if position >= len(args):
-                    break
-                if not isinstance(args[position], Tensor):
-                    args = cls._check_inputs(args)
-                    break
+        count = len(args)
         ctx = ContextManager()
         # Each argument's node (None for constants and non-tensors) and, for those that
-        # need a gradient, the shape and dtype backward must return for them. Loops, not
-        # comprehensions: this runs for every op, and each comprehension is a call.
-        parents, needs, expected = [], [], []
-        if grad_mode._grad_enabled:
-            for index, arg in enumerate(args):
-                if isinstance(arg, Tensor) and arg._requires_grad:
-                    parents.append(arg.grad_fn if not arg.is_leaf else _accumulate_grad(arg))
-                    needs.append(True)
-                    expected.append((index, arg.data.shape, arg.data.dtype))
-                else:
-                    parents.append(None)
-                    needs.append(False)
+        # need a gradient, the shape and dtype backward must return for them. One plain
+        # loop: this runs for every op.
+        recording = grad_mode._grad_enabled
+        parents = [None] * count
+        needs = [False] * (count if count > cls._arg_count else cls._arg_count)
+        expected = []
+        for position in cls._graph_positions or range(count):
+            if position >= count:
+                break
+            arg = args[position]
+            if isinstance(arg, Tensor):
+                if recording and arg._requires_grad:
+                    parents[position] = arg.grad_fn if not arg.is_leaf else _accumulate_grad(arg)
+                    needs[position] = True
+                    data = arg.data
+                    expected.append((position, data.shape, data.dtype))
+            elif position in cls._tensor_positions:
+                # Not a Tensor where one belongs: the argument rules (an ndarray becomes a
+                # constant, None or a number may be allowed, anything else is a TypeError).
+                checked = cls._check_inputs(args)
+                if checked is not args:
+                    return cls.apply(*checked)
         if expected:
             # One entry per forward parameter, passed or not, so an op may ask about an
             # optional argument (a bias) its caller left out.
-            ctx.needs_input_grad = tuple(needs) + cls._not_passed[len(needs):]
+            ctx.needs_input_grad = tuple(needs)
         output = cls.forward(ctx, *args)
         if not isinstance(output, Tensor):
             raise TypeError(f"{cls.__name__}.forward returned a {type(output).__name__}, "
                             "not a Tensor")
-        # The output's array is new unless it is a view or an input's own array.
-        data = output.data
-        shared = data.base is not None
-        if not shared:
-            for arg in args:
-                if isinstance(arg, Tensor) and arg.data is data:
-                    shared = True
-                    break
-        if shared:
+        # An output that only this function holds, with an array only it holds, is new;
+        # otherwise (a view, an input's array, the input itself) _as_new_output decides.
+        if output.data.base is not None or _references(output) != _NEW_OUTPUT:
             output = _as_new_output(output, args)
         if expected:
             if ctx._saved:
                 _keep_saved_output(ctx, output)
-            if data.dtype.kind == "f":
+            if output.data.dtype.kind == "f":
                 output._requires_grad = True
             else:
                 output.requires_grad = True  # the setter promotes integer output
@@ -423,11 +428,10 @@ def _forward_call_stack() -> List[str]:
 def _keep_saved_output(ctx: ContextManager, output: "tensor.Tensor") -> None:
     """Keep a saved output as an alias without its grad_fn (which owns ctx), so no cycle
     forms; the alias shares the output's data and version counter."""
-    for value, _ in ctx._saved:
-        if value is output:
+    for saved in ctx._saved:
+        if saved is output:
             alias = ctx.saved_output = output.detach()
-            ctx._saved = tuple([(alias if saved is output else saved, version)
-                                for saved, version in ctx._saved])
+            ctx._saved = tuple([alias if value is output else value for value in ctx._saved])
             return
 
 
@@ -588,6 +592,16 @@ def _references_of_an_unshared_gradient() -> Tuple[int, int]:
 # leaf's data, another result of the same backward (a second Tensor on the array, or the
 # same Tensor twice), a view (whose base is the array), a hook. Whatever its size.
 _UNSHARED = _references_of_an_unshared_gradient()
+
+
+def _references_of_a_new_output() -> Tuple[int, int]:
+    """`_references` of an op's output as `Function.apply` holds it after forward returns:
+    in a local variable only, its array in the output only."""
+    output = _Gradient(np.empty(1))
+    return _references(output)
+
+
+_NEW_OUTPUT = _references_of_a_new_output()
 
 
 def _retain(variable: Optional["tensor.Tensor"], grad: "tensor.Tensor") -> None:
