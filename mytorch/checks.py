@@ -26,12 +26,15 @@ MAX_SEED = 2 ** 32 - 1  # NumPy's seeds are 32-bit
 
 
 def _is_int(value: Any) -> bool:
-    # bool is an int subclass, but Linear(True, 3) is surely a slip.
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    # bool is an int subclass, but Linear(True, 3) is surely a slip. A plain int first:
+    # the check against the numbers ABC costs two Python calls, and ops check arguments
+    # on every call.
+    return type(value) is int or isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _is_real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    return (type(value) in (float, int)
+            or isinstance(value, numbers.Real) and not isinstance(value, bool))
 
 
 def integer(name: str, value: Any) -> int:
