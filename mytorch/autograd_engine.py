@@ -7,12 +7,14 @@ input's `grad_fn` for an intermediate tensor, `None` for a constant. `backward` 
 that graph once, in reverse topological order.
 """
 import inspect
+import itertools
 import numbers
 import os
 import sys
 import traceback
 import typing
 import weakref
+from heapq import heappop, heappush
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -23,6 +25,10 @@ from mytorch.hooks import run_hooks
 from mytorch.grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled,  # noqa: F401
                                is_grad_enabled, no_grad)
 
+
+
+# Numbers the graph's nodes in the order they are made (see BackwardFunction.sequence_nr).
+_sequence = itertools.count()
 
 
 class _EveryInput:
@@ -83,6 +89,7 @@ class AccumulateGrad:
     def __init__(self, variable: "tensor.Tensor") -> None:
         self.variable = variable
         self.next_functions: List[Any] = []
+        self.sequence_nr = next(_sequence)
 
     def check(self, grad: "tensor.Tensor") -> None:
         """Raise, changing nothing, unless `grad` and the existing `.grad` fit the leaf."""
@@ -143,6 +150,8 @@ class BackwardFunction:
         next_functions: one entry per forward argument, in order: the argument's node, or
             None for constants and non-tensor arguments.
         function: the op (its Function subclass); function_name: its class name.
+        sequence_nr: when the node was made (as in PyTorch): after every node of its
+            inputs, so the backward pass runs nodes from the highest number down.
     """
 
     # Set through the output tensor: its gradient hooks, and a weak reference to it
@@ -152,12 +161,14 @@ class BackwardFunction:
     forward_stack: Optional[List[str]] = None  # where the op ran, in anomaly mode
 
     def __init__(self, function: type, ctx: ContextManager, next_functions: List[Any],
-                 expected: List[Tuple[int, tuple, Any]]) -> None:
+                 inputs: List[Tuple[int, Any, tuple, Any]]) -> None:
         self.ctx = ctx
         self.next_functions = next_functions
         self.function = function
-        # (index, shape, dtype) of each argument that needs a gradient, to check backward's result.
-        self._expected = expected
+        self.sequence_nr = next(_sequence)
+        # (index, node, shape, dtype) of each argument that needs a gradient: where its
+        # gradient goes, and what it must look like.
+        self._edges = inputs
 
     @property
     def function_name(self) -> str:
@@ -181,11 +192,11 @@ class BackwardFunction:
         if len(grads) != count:
             # Trailing Nones are allowed: an op with optional arguments (an axis, a bias)
             # answers for all of them even when they were not passed.
-            if len(grads) < count or any(g is not None for g in grads[count:]):
+            if len(grads) < count or grads[count:].count(None) != len(grads) - count:
                 raise RuntimeError(f"{self.function_name}.backward returned {len(grads)} gradients "
                                    f"for {count} forward arguments")
             grads = grads[:count]
-        for index, shape, dtype in self._expected:
+        for index, _, shape, dtype in self._edges:
             grad = grads[index]
             if grad is None:
                 continue
@@ -364,29 +375,29 @@ class Function:
         count = len(args)
         ctx = ContextManager()
         # Each argument's node (None for constants and non-tensors) and, for those that
-        # need a gradient, the shape and dtype backward must return for them. One plain
-        # loop: this runs for every op.
+        # need a gradient, their position, node, and the shape and dtype backward must
+        # return for them. One plain loop: this runs for every op.
         recording = grad_mode._grad_enabled
         parents = [None] * count
         needs = [False] * (count if count > cls._arg_count else cls._arg_count)
-        expected = []
+        inputs = []
         for position in cls._graph_positions or range(count):
             if position >= count:
                 break
             arg = args[position]
             if isinstance(arg, Tensor):
                 if recording and arg._requires_grad:
-                    parents[position] = arg.grad_fn if not arg.is_leaf else _accumulate_grad(arg)
+                    parents[position] = node = arg.grad_fn if not arg.is_leaf else _accumulate_grad(arg)
                     needs[position] = True
                     data = arg.data
-                    expected.append((position, data.shape, data.dtype))
+                    inputs.append((position, node, data.shape, data.dtype))
             elif position in cls._tensor_positions:
                 # Not a Tensor where one belongs: the argument rules (an ndarray becomes a
                 # constant, None or a number may be allowed, anything else is a TypeError).
                 checked = cls._check_inputs(args)
                 if checked is not args:
                     return cls.apply(*checked)
-        if expected:
+        if inputs:
             # One entry per forward parameter, passed or not, so an op may ask about an
             # optional argument (a bias) its caller left out.
             ctx.needs_input_grad = tuple(needs)
@@ -398,7 +409,7 @@ class Function:
         # otherwise (a view, an input's array, the input itself) _as_new_output decides.
         if output.data.base is not None or _references(output) != _NEW_OUTPUT:
             output = _as_new_output(output, args)
-        if expected:
+        if inputs:
             if ctx._saved:
                 _keep_saved_output(ctx, output)
             if output.data.dtype.kind == "f":
@@ -406,7 +417,7 @@ class Function:
             else:
                 output.requires_grad = True  # the setter promotes integer output
             output.is_leaf = False
-            output.grad_fn = node = BackwardFunction(cls, ctx, parents, expected)
+            output.grad_fn = node = BackwardFunction(cls, ctx, parents, inputs)
             if grad_mode._anomaly_enabled:
                 node.forward_stack = _forward_call_stack()
         return output
@@ -512,23 +523,25 @@ def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
 def _backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
     """Backpropagate `grad_of_outputs` from node `grad_fn` into the `.grad` of every leaf.
 
-    Each node runs once, after the gradients from all of its consumers have been summed
-    (reverse topological order), so the cost is linear in the size of the graph and
-    each leaf is accumulated into once. `.grad`s change only after every backward has
-    succeeded and every leaf's gradient has been checked: an exception leaves them all
-    as they were.
+    Each node runs once, after the gradients from all of its consumers have been summed:
+    nodes wait in a heap and run from the highest `sequence_nr` down, and a node's
+    consumers were all made after it (as PyTorch's engine orders them). So the cost is
+    linear in the size of the graph (times a log for the heap), there is no recursion,
+    and each leaf is accumulated into once. `.grad`s change only after every backward
+    has succeeded and every leaf's gradient has been checked: an exception leaves them
+    all as they were.
 
     Args:
         grad_fn: the node of the tensor to differentiate (BackwardFunction or AccumulateGrad).
         grad_of_outputs: dL/d(that tensor), a Tensor of its shape.
     """
-    grads = {grad_fn: grad_of_outputs}
+    grads = {grad_fn: grad_of_outputs}  # the gradient summed so far for each node reached
+    waiting = [(-grad_fn.sequence_nr, grad_fn)]
     owned = set()  # leaves whose gradient array nothing but the engine holds
     leaves, retained = [], []
-    for node in reversed(_topological_order(grad_fn)):
-        grad = grads.pop(node, None)
-        if grad is None:
-            continue  # every path from the output to this node carried no gradient
+    while waiting:
+        node = heappop(waiting)[1]
+        grad = grads.pop(node)
         if type(node) is AccumulateGrad:
             # A hook saw a view of the array and may keep it: then the leaf copies.
             hooks = node.variable._hooks
@@ -540,9 +553,7 @@ def _backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
             retained.append((node.retained, grad))
         # A list of the engine's own: the op may keep the sequence its backward returned.
         results = list(node.apply(grad))
-        for index, parent in enumerate(node.next_functions):
-            if parent is None:
-                continue
+        for index, parent, _, _ in node._edges:
             parent_grad = results[index]
             if parent_grad is None:
                 continue
@@ -554,6 +565,7 @@ def _backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
                         and _references(parent_grad) == _UNSHARED):
                     owned.add(parent)
                 grads[parent] = parent_grad
+                heappush(waiting, (-parent.sequence_nr, parent))
             else:
                 grads[parent] = tensor.Tensor(previous.data + parent_grad.data)
                 if type(parent) is AccumulateGrad:

@@ -31,6 +31,7 @@ def set_default_dtype(dtype: Any) -> None:
 
 
 _NUMERIC_KINDS = checks.NUMERIC_KINDS
+_ndarray = np.ndarray  # read by every Tensor() as a global, not an attribute of np
 
 
 def _as_array(data: Any) -> np.ndarray:
@@ -96,7 +97,7 @@ class Tensor(TensorMethods):
                  is_parameter: bool = False) -> None:
         # Every op makes tensors: an ndarray of a numeric dtype, the usual data, is
         # recognised here without a call.
-        self.data = (data if type(data) is np.ndarray and data.dtype.kind in _NUMERIC_KINDS
+        self.data = (data if type(data) is _ndarray and data.dtype.kind in _NUMERIC_KINDS
                      else _as_array(data))
         if requires_grad:
             self.requires_grad = True  # the setter promotes integer data
