@@ -99,12 +99,13 @@ class Tensor(TensorMethods):
         # recognised here without a call.
         self.data = (data if type(data) is _ndarray and data.dtype.kind in _NUMERIC_KINDS
                      else _as_array(data))
-        if requires_grad:
-            self.requires_grad = True  # the setter promotes integer data
-        if not is_leaf:
-            self.is_leaf = False
-        if is_parameter:
-            self.is_parameter = True
+        if requires_grad or not is_leaf or is_parameter:  # one test for the usual constant
+            if requires_grad:
+                self.requires_grad = True  # the setter promotes integer data
+            if not is_leaf:
+                self.is_leaf = False
+            if is_parameter:
+                self.is_parameter = True
 
     @property
     def requires_grad(self) -> bool:
