@@ -12,8 +12,8 @@ and makes its `main` with `runner_main`:
         sys.exit(main())
 
 It prints each problem's score, failing tests with what differs and by how much,
-`Total score: N/M` and a JSON line `{"scores": {...}}`. Exit status: 0 at full marks, 1
-otherwise, 2 for bad arguments.
+`Total score: N/M` and a JSON line `{"scores": {...}}`. Exit status: 0 when every
+autograded problem has full marks, 1 otherwise, 2 for bad arguments, 130 after Ctrl-C.
 """
 import argparse
 import functools
@@ -32,6 +32,7 @@ NOT_AUTOGRADED = "not autograded"
 # say nothing about an error, so tracebacks leave them out.
 IMPORT_MACHINERY = ("<frozen importlib", os.path.dirname(importlib.__file__))
 WIDTH = 72
+INTERRUPTED = 130  # the exit code after Ctrl-C (128 + SIGINT), as shells give
 
 
 class Problem(NamedTuple):
@@ -142,6 +143,16 @@ def grade(argv: Optional[Sequence[str]] = None, *, title: str, prog: str,
                          f"{', '.join(numbers)}")
         problems = [numbers[number] for number in dict.fromkeys(args.problems)]
 
+    try:
+        return _run(title, problems, load_tests, args.verbose, not_autograded)
+    except KeyboardInterrupt:  # Ctrl-C: one line, as every program of the project
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _run(title: str, problems: Sequence[Problem], load_tests: Callable[[], Tests],
+         verbose: bool, not_autograded: str) -> int:
+    """Import the tests, run the problems, print the scores; the exit status."""
     print(f"Autograder for {title}")
     print("-" * WIDTH)
     started = time.perf_counter()
@@ -154,7 +165,7 @@ def grade(argv: Optional[Sequence[str]] = None, *, title: str, prog: str,
     if not tests:
         scores = {problem.name: 0 for problem in problems}
     else:
-        scores = run_problems(problems, tests, verbose=args.verbose,
+        scores = run_problems(problems, tests, verbose=verbose,
                               not_autograded=not_autograded)
     elapsed = time.perf_counter() - started
 

@@ -1,31 +1,40 @@
 """Milliseconds per training step of the MNIST CNN: MyTorch, hand-written NumPy, PyTorch.
 
-    python -m bench.cnn [--repeats 10] [--steps 5] [--profile]
+    python -m bench.cnn [--repeats 10] [--steps 5] [--batch 100] [--layouts] [--profile]
 
 The network of examples/mnist_cnn.py: Conv2d(1, 8, 5) -> ReLU -> MaxPool2d(2) ->
 Conv2d(8, 16, 5) -> ReLU -> MaxPool2d(2) -> Flatten -> Linear(256, 10), cross-entropy and
-Adam (lr 0.01) on random batches of 100 28 x 28 images, in float64 and float32.
+Adam (lr 0.01) on random batches of 28 x 28 images (100 unless --batch), in float64 and
+float32.
 
 The hand-written step is the best NumPy we could write for exactly this network, with no
-autograd: each convolution is one `as_strided` view copied into one (C * k * k, positions)
-matrix per image and one batched `np.matmul` each way (the input gradient folds the
-columns back with one slice add per kernel offset; the first convolution computes no
-input gradient); the 2 x 2 pools take the maximum of 4 strided slices of a reshaped view. (A channel-last variant,
-(N, H, W, C) activations with (N * positions, C * k * k) rows, was 1.1-1.4x slower.)
-PyTorch runs eagerly; it and BLAS run on one thread (bench/timing.py).
-Alternating rounds, median per-round ratios, as bench/run.py.
+autograd: each convolution is one `as_strided` view copied into one matrix of columns and
+one `np.matmul` each way; the input gradient of the second folds the columns back with
+one slice add per kernel offset (the first needs no input gradient); the 2 x 2 pools take
+the maximum of 4 strided slices of a reshaped view; ReLU works in place. Each layer keeps
+the layout that measured fastest for it, as MyTorch's convolution chooses (see
+mytorch/ops/conv.py): the first convolution one (25, 576) matrix per image; the second
+batch-last, its input (8, 12, 12, N) and columns (200, 64 N), so that the fold adds rows
+of 8 N contiguous elements instead of 8. (A channel-last variant, (N, H, W, C) activations
+with (N * positions, C * k * k) rows, was 1.1-1.4x slower.)
+
+`--layouts` times MyTorch's step with the columns forced into each layout, against the
+layout its cost model chooses. PyTorch runs eagerly; it and BLAS run on one thread
+(bench/timing.py), and glibc keeps freed memory for reuse, as in bench/run.py.
+Alternating rounds, per-round ratios to the first contender.
 """
 import argparse
 import cProfile
 import io
 import math
 import pstats
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from bench import timing
 from mytorch import nn, optim
+from mytorch.ops import conv as conv_ops
 
 BATCH, CLASSES, LR = 100, 10, 0.01
 BETAS, EPS = (0.9, 0.999), 1e-8
@@ -46,48 +55,81 @@ def init_params(rng: np.random.Generator) -> List[np.ndarray]:
 # ------------------------------------------------------------------ hand-written NumPy
 
 def _columns(x: np.ndarray, k: int) -> np.ndarray:
-    """im2col of x (N, C, H, W) for a k x k kernel, stride 1: (N, C * k * k, Ho * Wo)."""
+    """im2col of x (N, C, H, W) for a k x k kernel, stride 1, one matrix per image:
+    (N, C * k * k, Ho * Wo)."""
     n, c, h, w = x.shape
     s = x.strides
     view = as_strided(x, (n, c, k, k, h - k + 1, w - k + 1), (s[0], s[1], s[2], s[3], s[2], s[3]))
     return view.reshape(n, c * k * k, -1)
 
 
-def _fold(columns: np.ndarray, shape: Tuple[int, ...], k: int) -> np.ndarray:
-    """The adjoint of _columns: add each column back where it was read from."""
-    n, c, h, w = shape
+def _columns_batch_last(x: np.ndarray, k: int) -> np.ndarray:
+    """im2col of x (C, H, W, N) for a k x k kernel, stride 1: (C * k * k, Ho * Wo * N)."""
+    c, h, w, n = x.shape
+    s = x.strides
+    view = as_strided(x, (c, k, k, h - k + 1, w - k + 1, n), (s[0], s[1], s[2], s[1], s[2], s[3]))
+    return view.reshape(c * k * k, -1)
+
+
+def _fold_batch_last(columns: np.ndarray, shape: Tuple[int, ...], k: int) -> np.ndarray:
+    """The adjoint of _columns_batch_last: add each column back where it was read from,
+    one slice add (over rows of Wo * N contiguous elements) per kernel offset."""
+    c, h, w, n = shape
     ho, wo = h - k + 1, w - k + 1
-    columns = columns.reshape(n, c, k, k, ho, wo)
+    columns = columns.reshape(c, k, k, ho, wo, n)
     out = np.zeros(shape, columns.dtype)
     for i in range(k):
         for j in range(k):
-            out[:, :, i:i + ho, j:j + wo] += columns[:, :, i, j]
+            out[:, i:i + ho, j:j + wo] += columns[:, i, j]
     return out
 
 
-def _pool(x: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """2 x 2 max pool of x (N, C, H, W) through a reshaped view; returns the output and the
-    offset (0-3) of each window's first maximum, PyTorch's rule for ties."""
-    n, c, h, w = x.shape
-    windows = x.reshape(n, c, h // 2, 2, w // 2, 2)
-    offsets = [windows[:, :, :, i, :, j] for i in range(2) for j in range(2)]
-    out = np.maximum(np.maximum(offsets[0], offsets[1]), np.maximum(offsets[2], offsets[3]))
-    arg = np.full(out.shape, 3, np.uint8)
-    for k in (2, 1, 0):
-        arg = np.where(offsets[k] == out, np.uint8(k), arg)
+def _pool(x: np.ndarray, axes: Tuple[int, int]) -> Tuple[np.ndarray, np.ndarray]:
+    """2 x 2 max pool of x over its two spatial `axes`; returns the output and the offset
+    (0-3) of each window's first maximum, PyTorch's rule for ties, counted as the number
+    of offsets before it."""
+    h, w = axes
+    shape = list(x.shape)
+    shape[h:h + 1], shape[w + 1:w + 2] = [x.shape[h] // 2, 2], [x.shape[w] // 2, 2]
+    windows = x.reshape(shape)
+    take = [slice(None)] * len(shape)
+    offsets = []
+    for i in range(2):
+        for j in range(2):
+            take[h + 1], take[w + 2] = i, j
+            offsets.append(windows[tuple(take)])
+    out = np.maximum(offsets[0], offsets[1])
+    np.maximum(out, offsets[2], out=out)
+    np.maximum(out, offsets[3], out=out)
+    arg = np.zeros(out.shape, np.uint8)
+    found = offsets[0] == out
+    for index in (1, 2, 3):
+        arg += ~found
+        if index < 3:
+            found |= offsets[index] == out
     return out, arg
 
 
-def _unpool(grad: np.ndarray, arg: np.ndarray) -> np.ndarray:
-    """The gradient of _pool: each window's gradient at its maximum."""
-    n, c, ho, wo = grad.shape
-    out = np.empty((n, c, ho, 2, wo, 2), grad.dtype)
+def _unpool(grad: np.ndarray, arg: np.ndarray, axes: Tuple[int, int]) -> np.ndarray:
+    """The gradient of _pool: each window's gradient written at its maximum, 0 elsewhere."""
+    h, w = axes
+    shape = list(grad.shape)
+    shape[h:h + 1], shape[w + 1:w + 2] = [grad.shape[h], 2], [grad.shape[w], 2]
+    out = np.empty(shape, grad.dtype)
+    take = [slice(None)] * len(shape)
     for k in range(4):
-        np.multiply(arg == k, grad, out=out[:, :, :, k // 2, :, k % 2])
-    return out.reshape(n, c, 2 * ho, 2 * wo)
+        take[h + 1], take[w + 2] = k // 2, k % 2
+        np.multiply(arg == k, grad, out=out[tuple(take)])
+    merged = list(grad.shape)
+    merged[h], merged[w] = 2 * grad.shape[h], 2 * grad.shape[w]
+    return out.reshape(merged)
 
 
 def numpy_stepper(params: List[np.ndarray]) -> timing.Step:
+    """The network by hand. Each layer keeps the layout that is fastest for it (measured,
+    see the module docstring): the first convolution one column matrix per image, as it
+    needs no input gradient; the second batch-last (C, H, W, N), so its input gradient
+    folds over long rows, and its ReLU, pooling and Flatten stay in that layout."""
     weights = [params[0].reshape(8, -1).copy(), params[1][:, None].copy(),
                params[2].reshape(16, -1).copy(), params[3][:, None].copy(),
                params[4].copy(), params[5].copy()]
@@ -98,27 +140,37 @@ def numpy_stepper(params: List[np.ndarray]) -> timing.Step:
     def step(x: np.ndarray, labels: np.ndarray) -> float:
         w1, b1, w2, b2, w3, b3 = weights
         n = x.shape[0]
-        columns1 = _columns(x, 5)                             # (n, 25, 576)
-        z1 = np.matmul(w1, columns1) + b1                     # (n, 8, 576)
-        p1, arg1 = _pool(np.maximum(z1, 0).reshape(n, 8, 24, 24))
-        columns2 = _columns(p1, 5)                            # (n, 200, 64)
-        z2 = np.matmul(w2, columns2) + b2                     # (n, 16, 64)
-        p2, arg2 = _pool(np.maximum(z2, 0).reshape(n, 16, 8, 8))
-        flat = p2.reshape(n, -1)
-        logits = flat @ w3.T + b3
+        columns1 = _columns(x, 5)                              # (n, 25, 576)
+        a1 = np.matmul(w1, columns1)                           # (n, 8, 576)
+        a1 += b1
+        np.maximum(a1, 0, out=a1)                              # ReLU in place: a1 > 0 is its mask
+        p1, arg1 = _pool(a1.reshape(n, 8, 24, 24), (2, 3))     # (n, 8, 12, 12)
+        x2 = np.ascontiguousarray(p1.transpose(1, 2, 3, 0))    # (8, 12, 12, n)
+        columns2 = _columns_batch_last(x2, 5)                  # (200, 64 n)
+        a2 = w2 @ columns2                                     # (16, 64 n)
+        a2 += b2
+        np.maximum(a2, 0, out=a2)
+        p2, arg2 = _pool(a2.reshape(16, 8, 8, n), (1, 2))      # (16, 4, 4, n)
+        flat = np.ascontiguousarray(p2.reshape(256, n).T)      # (n, 256), PyTorch's Flatten order
+        logits = flat @ w3.T
+        logits += b3
         shifted = logits - logits.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         total = exp.sum(axis=1, keepdims=True)
         rows = np.arange(n)
-        loss = float(np.log(total[:, 0]).mean() - shifted[rows, labels].mean())
-        dlogits = exp / total
+        loss = float(np.log(total[:, 0]).sum() / n - shifted[rows, labels].sum() / n)
+        dlogits = exp
+        dlogits /= total
         dlogits[rows, labels] -= 1
         dlogits /= n
         dw3, db3 = dlogits.T @ flat, dlogits.sum(axis=0)
-        dz2 = _unpool((dlogits @ w3).reshape(n, 16, 4, 4), arg2).reshape(n, 16, 64) * (z2 > 0)
-        dw2, db2 = np.matmul(dz2, columns2.transpose(0, 2, 1)).sum(axis=0), dz2.sum(axis=(0, 2))
-        dp1 = _fold(np.matmul(w2.T, dz2), p1.shape, 5)
-        dz1 = _unpool(dp1, arg1).reshape(n, 8, 576) * (z1 > 0)
+        dp2 = (dlogits @ w3).T.reshape(16, 4, 4, n)
+        dz2 = _unpool(dp2, arg2, (1, 2)).reshape(16, -1)
+        dz2 *= a2 > 0
+        dw2, db2 = dz2 @ columns2.T, dz2.sum(axis=1)
+        dx2 = _fold_batch_last(w2.T @ dz2, x2.shape, 5)       # (8, 12, 12, n)
+        dz1 = _unpool(dx2.transpose(3, 0, 1, 2), arg1, (2, 3)).reshape(n, 8, 576)
+        dz1 *= a1 > 0
         dw1, db1 = np.matmul(dz1, columns1.transpose(0, 2, 1)).sum(axis=0), dz1.sum(axis=(0, 2))
         t[0] += 1
         beta1, beta2 = BETAS
@@ -129,7 +181,10 @@ def numpy_stepper(params: List[np.ndarray]) -> timing.Step:
             m_ += (1 - beta1) * g
             v_ *= beta2
             v_ += (1 - beta2) * g * g
-            p -= step_size * m_ / (np.sqrt(v_) / correction + EPS)
+            denominator = np.sqrt(v_)
+            denominator /= correction
+            denominator += EPS
+            p -= step_size * m_ / denominator
         return loss
 
     return step
@@ -165,8 +220,8 @@ def torch_stepper(params: List[np.ndarray]) -> Optional[timing.Step]:
     return timing.torch_stepper(torch, model, optimizer)
 
 
-def _batches(rng: np.random.Generator, steps: int, dtype: np.dtype):
-    return [(rng.standard_normal((BATCH, 1, 28, 28)).astype(dtype), rng.integers(0, CLASSES, BATCH))
+def _batches(rng: np.random.Generator, steps: int, dtype: np.dtype, batch: int = BATCH):
+    return [(rng.standard_normal((batch, 1, 28, 28)).astype(dtype), rng.integers(0, CLASSES, batch))
             for _ in range(steps)]
 
 
@@ -183,14 +238,46 @@ def check_same_losses(dtype: np.dtype) -> float:
     return worst
 
 
-def measure(repeats: int, steps: int, dtype: np.dtype) -> Dict[str, float]:
-    """Alternate the steppers `repeats` times; median ms/step each and median ratio to NumPy."""
+def measure(repeats: int, steps: int, dtype: np.dtype, batch: int = BATCH) -> Any:
+    """Alternate the steppers `repeats` times; `timing.compare`'s result."""
     rng = np.random.default_rng(0)
     params = [p.astype(dtype) for p in init_params(rng)]
-    batches = _batches(rng, steps, dtype)
+    batches = _batches(rng, steps, dtype, batch)
     steppers = {"numpy": numpy_stepper(params), "mytorch": mytorch_stepper(params),
                 "torch": torch_stepper(params)}
-    return timing.compare(f"MNIST CNN {dtype.name}", steppers, batches, repeats, unit="ms")
+    return timing.compare(f"MNIST CNN {dtype.name}, batch {batch}", steppers, batches, repeats,
+                          unit="ms")
+
+
+def _with_row_cost(step: timing.Step, row_cost: Optional[int]) -> timing.Step:
+    """`step` with the convolution's layout cost model set to `row_cost` while it runs:
+    0 never chooses batch-last, a huge cost always does (where the input gradient is
+    needed), None leaves the model as it is."""
+    if row_cost is None:
+        return step
+
+    def forced(x: np.ndarray, labels: np.ndarray) -> float:
+        chosen = conv_ops.ROW_COST
+        conv_ops.ROW_COST = row_cost
+        try:
+            return step(x, labels)
+        finally:
+            conv_ops.ROW_COST = chosen
+
+    return forced
+
+
+def measure_layouts(repeats: int, steps: int, dtype: np.dtype, batch: int = BATCH) -> Any:
+    """MyTorch's step with every convolution's columns per sample, with the second's
+    batch-last (the first needs no input gradient, so it stays per sample), and as the
+    cost model chooses."""
+    rng = np.random.default_rng(0)
+    params = [p.astype(dtype) for p in init_params(rng)]
+    batches = _batches(rng, steps, dtype, batch)
+    steppers = {name: _with_row_cost(mytorch_stepper(params), cost)
+                for name, cost in (("per_sample", 0), ("batch_last", 10 ** 9), ("chosen", None))}
+    return timing.compare(f"MNIST CNN layouts {dtype.name}, batch {batch}", steppers, batches,
+                          repeats, unit="ms")
 
 
 def profile(dtype: np.dtype, steps: int = 20) -> str:
@@ -209,24 +296,38 @@ def profile(dtype: np.dtype, steps: int = 20) -> str:
     return out.getvalue()
 
 
-def run(repeats: int, steps: int) -> Dict[str, Dict[str, float]]:
+def run(repeats: int, steps: int, batch: int = BATCH) -> Dict[str, Any]:
     """Every dtype; what `python -m bench` calls."""
     for dtype in DTYPES:
         difference = check_same_losses(dtype)
         print(f"MNIST CNN {dtype.name}: the steppers' losses agree to {difference:.1e} (relative)")
-    return {dtype.name: measure(repeats, steps, dtype) for dtype in DTYPES}
+    return {dtype.name: measure(repeats, steps, dtype, batch) for dtype in DTYPES}
 
 
 def main(argv: List[str] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10, help="alternating rounds (default 10)")
     parser.add_argument("--steps", type=int, default=5, help="training steps per round (default 5)")
+    parser.add_argument("--batch", type=int, default=BATCH, help=f"images per step (default {BATCH})")
+    parser.add_argument("--layouts", action="store_true",
+                        help="time MyTorch with the convolutions' columns in each layout instead")
     parser.add_argument("--profile", action="store_true", help="print MyTorch's float32 profile")
+    parser.add_argument("--system-malloc", action="store_true",
+                        help="leave glibc's malloc settings as they are")
     args = parser.parse_args(argv)
-    if args.repeats < 1 or args.steps < 1:
-        parser.error(f"--repeats and --steps must be positive, got {args.repeats} and {args.steps}")
+    if args.repeats < 1 or args.steps < 1 or args.batch < 1:
+        parser.error(f"--repeats, --steps and --batch must be positive, got {args.repeats}, "
+                     f"{args.steps} and {args.batch}")
+    from bench.run import retain_freed_memory  # bench.run imports this module
+
+    if not args.system_malloc:
+        retain_freed_memory()
     with timing.one_thread():
-        run(args.repeats, args.steps)
+        if args.layouts:
+            for dtype in DTYPES:
+                measure_layouts(args.repeats, args.steps, dtype, args.batch)
+        else:
+            run(args.repeats, args.steps, args.batch)
         if args.profile:
             print(profile(np.dtype(np.float32)))
 

@@ -18,6 +18,7 @@ import numpy as np
 
 Axis = Union[None, int, Sequence[int]]
 Sizes = Union[int, Sequence[int]]  # a kernel size, stride or padding: one int, or one per axis
+OutputSize = Union[None, int, Sequence[Optional[int]]]  # an adaptive pooling's output size
 
 LOSS_REDUCTIONS = ("mean", "sum", "none")
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -27,14 +28,13 @@ MAX_SEED = 2 ** 32 - 1  # NumPy's seeds are 32-bit
 
 def _is_int(value: Any) -> bool:
     # bool is an int subclass, but Linear(True, 3) is surely a slip. A plain int first:
-    # the check against the numbers ABC costs two Python calls, and ops check arguments
-    # on every call.
-    return type(value) is int or isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    # the abstract-class check costs a microsecond, and convolution and pooling check
+    # several sizes per call.
+    return type(value) is int or (isinstance(value, numbers.Integral) and not isinstance(value, bool))
 
 
 def _is_real(value: Any) -> bool:
-    return (type(value) in (float, int)
-            or isinstance(value, numbers.Real) and not isinstance(value, bool))
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def integer(name: str, value: Any) -> int:
@@ -260,12 +260,16 @@ def class_indices(op: str, labels: np.ndarray, classes: int, name: str = "target
 
 # ------------------------------------------- sliding windows: convolution and pooling
 
-def spatial_input(op: str, spatial: int, input_shape: Tuple[int, ...]) -> None:
-    """An input (batch, channels, *spatial sizes) with `spatial` spatial axes."""
-    if len(input_shape) != spatial + 2:
-        names = ", ".join(("D", "H", "W")[-spatial:]) if spatial <= 3 else "..."
-        raise ValueError(f"{op}: expected an input of {spatial + 2} dimensions (B, C, {names}), "
-                         f"got shape {input_shape}")
+def spatial_input(op: str, spatial: int, input_shape: Tuple[int, ...],
+                  unbatched: bool = False) -> None:
+    """An input (batch, channels, *spatial sizes) with `spatial` spatial axes, or with
+    `unbatched` also one sample (channels, *spatial sizes), as PyTorch's layers take it."""
+    if len(input_shape) == spatial + 2 or (unbatched and len(input_shape) == spatial + 1):
+        return
+    names = ", ".join(("D", "H", "W")[-spatial:]) if spatial <= 3 else "..."
+    one = f" or {spatial + 1} (C, {names})" if unbatched else ""
+    raise ValueError(f"{op}: expected an input of {spatial + 2} dimensions (B, C, {names}){one}, "
+                     f"got shape {input_shape}")
 
 
 def sizes(name: str, value: Any, count: int, minimum: int = 1) -> Tuple[int, ...]:
@@ -282,32 +286,108 @@ def sizes(name: str, value: Any, count: int, minimum: int = 1) -> Tuple[int, ...
 
 
 def windows(op: str, input_shape: Tuple[int, ...], kernel: Tuple[int, ...],
-            stride: Tuple[int, ...], padding: Tuple[int, ...]) -> Tuple[int, ...]:
-    """The output's spatial sizes, (size + 2 * padding - kernel) // stride + 1 per axis, for
-    windows sliding over an input (batch, channels, *spatial) with one spatial axis per
-    kernel size. ValueError, naming the op and the shapes, for another number of axes or a
-    kernel larger than the padded input."""
+            stride: Tuple[int, ...], padding: Tuple[Any, ...],
+            dilation: Optional[Tuple[int, ...]] = None, ceil_mode: bool = False) -> Tuple[int, ...]:
+    """The output's spatial sizes for windows sliding over an input (batch, channels,
+    *spatial) with one spatial axis per kernel size, as PyTorch counts them. Per axis,
+    with padding p (an int for both ends, or a (before, after) pair) and the window's
+    extent e = dilation * (kernel - 1) + 1:
+
+        (size + p_before + p_after - e) // stride + 1
+
+    rounded up instead with `ceil_mode` (pooling), except that the last window must start
+    inside the input or its leading padding. ValueError, naming the op and the shapes, for
+    another number of axes or a window larger than the padded input."""
     spatial = len(kernel)
     spatial_input(op, spatial, input_shape)
-    padded = tuple(size + 2 * pad for size, pad in zip(input_shape[2:], padding))
-    if any(k > size for k, size in zip(kernel, padded)):
-        raise ValueError(f"{op}: kernel size {kernel} is larger than the input's spatial size "
-                         f"{input_shape[2:]} (padding {padding}; input of shape {input_shape})")
-    return tuple((size - k) // s + 1 for size, k, s in zip(padded, kernel, stride))
+    dilation = dilation or (1,) * spatial
+    sizes_out = []
+    for size, k, s, p, d in zip(input_shape[2:], kernel, stride, padding, dilation):
+        before, after = (p, p) if _is_int(p) else p
+        room = size + before + after - (d * (k - 1) + 1)
+        if room < 0:
+            dilated = f" with dilation {tuple(dilation)}" if any(d != 1 for d in dilation) else ""
+            raise ValueError(f"{op}: kernel size {tuple(kernel)}{dilated} is larger than the "
+                             f"input's spatial size {tuple(input_shape[2:])} (padding "
+                             f"{tuple(padding)}; input of shape {tuple(input_shape)})")
+        count = (-(-room // s) if ceil_mode else room // s) + 1
+        if ceil_mode and (count - 1) * s >= size + before:
+            count -= 1
+        sizes_out.append(count)
+    return tuple(sizes_out)
+
+
+def conv_padding(op: str, value: Any, kernel: Tuple[int, ...], stride: Tuple[int, ...],
+                 dilation: Tuple[int, ...]) -> Tuple[Tuple[int, int], ...]:
+    """A convolution's padding as one (before, after) pair per spatial axis: an int or one
+    int per axis (both ends), 'valid' (none) or 'same' (the output as large as the input,
+    stride 1 only; an odd total puts the extra zero after, as PyTorch does)."""
+    spatial = len(kernel)
+    if isinstance(value, str):
+        one_of(f"{op}: padding", value, ("same", "valid"))
+        if value == "valid":
+            return ((0, 0),) * spatial
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
+                             f"(stride {tuple(stride)})")
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return tuple((total // 2, total - total // 2) for total in totals)
+    return tuple((p, p) for p in sizes(f"{op}: padding", value, spatial, minimum=0))
+
+
+def pool_padding(op: str, padding: Tuple[int, ...], kernel: Tuple[int, ...],
+                 dilation: Tuple[int, ...]) -> Tuple[int, ...]:
+    """A pooling's padding: at most half the window's extent on each axis, PyTorch's rule
+    (so every window holds at least one element of the input)."""
+    if any(p > (d * (k - 1) + 1) // 2 for p, k, d in zip(padding, kernel, dilation)):
+        raise ValueError(f"{op}: padding {tuple(padding)} must be at most half of the kernel "
+                         f"size {tuple(kernel)} (with dilation {tuple(dilation)}) on each axis")
+    return padding
+
+
+def groups(op: str, value: Any, in_channels: int, out_channels: int) -> int:
+    """A convolution's number of groups: a positive integer dividing both channel counts."""
+    count = positive_int(f"{op}: groups", value)
+    for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if channels % count:
+            raise ValueError(f"{op}: {name} ({channels}) must be divisible by groups ({count})")
+    return count
+
+
+def output_size(op: str, value: OutputSize, input_shape: Tuple[int, ...]) -> Tuple[int, ...]:
+    """An adaptive pooling's output size for an input (batch, channels, *spatial) with no
+    empty axis but the batch: an int, or one entry per spatial axis, each a positive int
+    or None (the input's size there)."""
+    spatial = len(input_shape) - 2
+    if not all(input_shape[1:]):
+        raise ValueError(f"{op}: expected an input with non-zero sizes except the batch's, got "
+                         f"shape {input_shape}")
+    entries = (value,) * spatial if value is None or _is_int(value) else value
+    if (not isinstance(entries, (tuple, list)) or len(entries) != spatial
+            or not all(e is None or (_is_int(e) and e > 0) for e in entries)):
+        raise ValueError(f"{op}: output_size must be a positive integer or a sequence of {spatial} "
+                         f"positive integers or None, got {value!r}")
+    return tuple(size if e is None else int(e) for e, size in zip(entries, input_shape[2:]))
 
 
 def conv_weight(op: str, spatial: int, input_shape: Tuple[int, ...], weight_shape: Tuple[int, ...],
-                bias_shape: Optional[Tuple[int, ...]]) -> None:
-    """A convolution over `spatial` axes: input (batch, in_channels, *spatial sizes), weight
-    (out_channels, in_channels, *kernel), bias (out_channels,) or None. ValueError naming
-    the op and the shapes otherwise."""
+                bias_shape: Optional[Tuple[int, ...]], groups: int = 1) -> None:
+    """A convolution over `spatial` axes in `groups` groups: input (batch, in_channels,
+    *spatial sizes), weight (out_channels, in_channels / groups, *kernel) with out_channels
+    divisible by groups, bias (out_channels,) or None. ValueError naming the op and the
+    shapes otherwise."""
     spatial_input(op, spatial, input_shape)
     if len(weight_shape) != spatial + 2:
         raise ValueError(f"{op}: expected a weight of {spatial + 2} dimensions (out_channels, "
                          f"in_channels, {', '.join(['kernel'] * spatial)}), got shape {weight_shape}")
-    if weight_shape[1] != input_shape[1]:
+    if weight_shape[1] * groups != input_shape[1]:
+        per_group = f" ({weight_shape[1]} per group, groups={groups})" if groups > 1 else ""
         raise ValueError(f"{op}: the input has {input_shape[1]} channels (shape {input_shape}) "
-                         f"but the weight of shape {weight_shape} expects {weight_shape[1]}")
+                         f"but the weight of shape {weight_shape} expects "
+                         f"{weight_shape[1] * groups}{per_group}")
+    if weight_shape[0] % groups:
+        raise ValueError(f"{op}: the weight's {weight_shape[0]} output channels (shape "
+                         f"{weight_shape}) are not divisible by groups={groups}")
     if bias_shape is not None and bias_shape != weight_shape[:1]:
         raise ValueError(f"{op}: bias of shape {bias_shape} for a weight of shape {weight_shape} "
                          f"(expected ({weight_shape[0]},))")

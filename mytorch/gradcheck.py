@@ -46,8 +46,9 @@ def gradcheck(fn: Callable[..., Tensor], *inputs: Tensor, eps: float = 1e-6, ato
     Returns:
         True when every gradient matches.
     Raises:
-        AssertionError naming the input and the largest difference when one does not.
-        TypeError for an input that is not a float64 Tensor.
+        AssertionError: a gradient does not match (the message names the input and the
+            largest difference).
+        TypeError: an input is not a float64 Tensor.
     """
     for index, tensor in enumerate(inputs):
         if not isinstance(tensor, Tensor) or tensor.dtype != np.float64:

@@ -1,9 +1,11 @@
-"""The random state: the library draws from NumPy's global generator (`np.random`)."""
-from typing import Any
+"""The random state: the library draws from NumPy's global generator (`np.random`), or
+from a `Generator` the caller passes, as PyTorch's `generator=` arguments."""
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
 from mytorch import checks
+from mytorch.devices import as_device
 
 
 def manual_seed(seed: Any) -> None:
@@ -16,3 +18,85 @@ def manual_seed(seed: Any) -> None:
         seed: an integer in [0, 2**32 - 1].
     """
     np.random.seed(checks.seed(seed))
+
+
+class Generator(np.random.Generator):
+    """A random number generator of its own, as `torch.Generator`: draws that take
+    `generator=` use it instead of the global state, so they are reproducible whatever
+    else draws. It is a `np.random.Generator` (PCG64), so NumPy code and `DataLoader`
+    take it too. Its streams are NumPy's, not PyTorch's: the same seed gives other numbers.
+
+        g = mytorch.Generator().manual_seed(2147483647)
+        mytorch.rand(3, generator=g)
+    """
+
+    def __init__(self, device: Any = "cpu") -> None:
+        as_device("Generator: device", device)
+        self._initial_seed = int(np.random.SeedSequence().entropy % (checks.MAX_SEED + 1))
+        super().__init__(np.random.PCG64(self._initial_seed))
+
+    @property
+    def device(self) -> Any:
+        return as_device("Generator: device", None)
+
+    def manual_seed(self, seed: Any) -> "Generator":
+        """Restart the stream from `seed` (an integer in [0, 2**32 - 1]); returns self."""
+        self._initial_seed = checks.seed(seed, "Generator.manual_seed: seed")
+        self.bit_generator.state = np.random.PCG64(self._initial_seed).state
+        return self
+
+    def initial_seed(self) -> int:
+        """The seed the current stream started from."""
+        return self._initial_seed
+
+    def get_state(self) -> dict:
+        """The generator's state, for `set_state`."""
+        return self.bit_generator.state
+
+    def set_state(self, state: dict) -> "Generator":
+        """Go back to a state from `get_state`; returns self."""
+        self.bit_generator.state = state
+        return self
+
+
+Source = Union[None, np.random.Generator]
+
+
+def source(generator: Source) -> Union[np.random.Generator, Any]:
+    """Where a draw comes from: `generator`, or NumPy's global state (`mytorch.manual_seed`)."""
+    if generator is None:
+        return np.random
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(f"generator must be a mytorch.Generator (or a np.random.Generator), "
+                        f"got {type(generator).__name__}")
+    return generator
+
+
+def uniform(shape: Tuple[int, ...], generator: Source = None) -> np.ndarray:
+    """Samples of U[0, 1) in float64."""
+    draw = source(generator)
+    return draw.random(shape) if draw is not np.random else np.random.random_sample(shape)
+
+
+def normal(shape: Tuple[int, ...], generator: Source = None) -> np.ndarray:
+    """Standard normal samples in float64 (the global state draws as `Tensor.randn` always has)."""
+    return source(generator).standard_normal(shape)
+
+
+def integers(low: int, high: int, shape: Tuple[int, ...], generator: Source = None) -> np.ndarray:
+    """Integers drawn uniformly from [low, high), int64."""
+    draw = source(generator)
+    if draw is np.random:
+        return np.random.randint(low, high, shape, dtype=np.int64)
+    return draw.integers(low, high, shape, dtype=np.int64)
+
+
+def permutation(n: int, generator: Source = None) -> np.ndarray:
+    """0..n-1 in a random order, int64."""
+    return source(generator).permutation(n).astype(np.int64, copy=False)
+
+
+def choice(count: int, size: int, replace: bool, p: Optional[np.ndarray],
+           generator: Source = None) -> np.ndarray:
+    """`size` indices of 0..count-1 drawn with probabilities `p`."""
+    return np.asarray(source(generator).choice(count, size=size, replace=replace, p=p), np.int64)

@@ -139,13 +139,15 @@ def _names(params: Optional[Mapping[str, Tensor]]) -> Dict[int, str]:
 
 
 def _tensor_positions(node: Any) -> List[int]:
-    """The positions of the op's tensor arguments, read from its forward's annotations;
-    every position when the op has none (an unannotated custom Function)."""
+    """The positions of the op's tensor arguments that were passed, read from its
+    forward's annotations; every position when the op has none (an unannotated custom
+    Function). An optional tensor argument left out (a weight, a bias) has no edge."""
     function = node.function
-    positions = [position for position, _, _ in function._inputs]
+    passed = len(node.next_functions)
+    positions = [position for position, _, _ in function._inputs if position < passed]
     if function._varargs is not None:
-        positions += range(function._varargs[1], len(node.next_functions))
-    return positions if positions or function._varargs else list(range(len(node.next_functions)))
+        positions += range(function._varargs[1], passed)
+    return positions if positions or function._varargs else list(range(passed))
 
 
 def _shape(tensor: Tensor) -> str:

@@ -241,6 +241,19 @@ def test_make_dot_names_parameters_and_shows_shapes():
     assert source.count("constant") == 1  # the input batch x
 
 
+def test_make_dot_draws_an_op_called_without_its_optional_tensors():
+    """cross_entropy passes no class weights: the op's optional tensor arguments that
+    were left out get no edge (they once made make_dot index past next_functions)."""
+    np.random.seed(0)
+    model = nn.Linear(4, 3)
+    loss = nn.CrossEntropyLoss()(model(Tensor(np.ones((2, 4)))), Tensor(np.array([0, 2])))
+    nodes, edges = _dot_nodes_and_edges(make_dot(loss, params=dict(model.named_parameters())).source)
+    label = {name: line.split('label="')[1].split('"')[0] for name, line in nodes.items()}
+    (loss_node,) = [name for name, text in label.items() if text.startswith("CrossEntropy")]
+    children = [child for parent, child in edges if parent == loss_node]
+    assert len(children) == 2  # the logits' Linear and the labels (a constant); no weight edge
+
+
 def test_make_dot_bad_input():
     with pytest.raises(ValueError, match="does not require grad"):
         make_dot(Tensor(np.ones(2)))

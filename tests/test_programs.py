@@ -106,6 +106,23 @@ def test_ctrl_c_stops_the_spring2020_autograder(tmp_path):
     assert "Total score" not in out
 
 
+def test_ctrl_c_stops_a_grade_sh_autograder(tmp_path):
+    # A runner built on autograder/grading.py, as ./grade.sh 1 to 3 are, whose one test
+    # takes long enough to be interrupted in.
+    script = tmp_path / "runner.py"
+    script.write_text(
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(REPO)!r})\n"
+        "from autograder.grading import Problem, runner_main\n"
+        "def test_slow():\n    print('waiting', flush=True)\n    time.sleep(60)\n"
+        "main = runner_main('a slow homework', (Problem('1 Slow', 5, (('test_slow', 5),)),),\n"
+        "                   lambda: {'test_slow': test_slow})\n"
+        "sys.exit(main())\n")
+    status, out, err = interrupt([sys.executable, str(script)], ready="^waiting")
+    assert (status, err) == (130, "interrupted\n")
+    assert "Total score" not in out
+
+
 # ------------------------------------------------------------- failures after training
 
 def _toy_data(monkeypatch):

@@ -14,7 +14,8 @@ from mytorch.nn.module import Module
 from mytorch.nn.normalization import GroupNorm, LayerNorm
 from mytorch.nn.parallel.sync_batchnorm import SyncBatchNorm
 from mytorch.nn.parameter import Parameter
-from mytorch.nn.pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from mytorch.nn.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
+                                AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
 from mytorch.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from mytorch.nn.rnn import RNNUnit, TimeIterator
 from mytorch.nn.sequential import Sequential
@@ -28,6 +29,7 @@ __all__ = [
     "BatchNorm2d", "LayerNorm", "GroupNorm",
     "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
     "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "RNNUnit", "TimeIterator", "RNN", "GRUUnit", "GRU", "LSTMCell", "LSTM",
     "RNNCell", "GRUCell",
 ]

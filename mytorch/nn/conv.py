@@ -1,9 +1,12 @@
 """Convolution layers and Flatten, the layers of the course's HW2 and its bonus."""
 import math
+from typing import Union
+
 import numpy as np
 
 from mytorch import checks
 from mytorch.nn import functional as F
+from mytorch.nn import init
 from mytorch.nn.module import Module
 from mytorch.tensor import Tensor, get_default_dtype
 
@@ -12,80 +15,132 @@ __all__ = ["Conv1d", "Conv2d", "Flatten"]
 
 
 class _ConvNd(Module):
-    """The parameters and arguments both convolution layers share."""
+    """The parameters and arguments both convolution layers share, in PyTorch's order."""
 
     spatial = 0
     name = ""
 
-    def __init__(self, in_channel: int, out_channel: int, kernel_size: checks.Sizes,
-                 stride: checks.Sizes = 1, padding: checks.Sizes = 0, bias: bool = True) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: checks.Sizes,
+                 stride: checks.Sizes = 1, padding: Union[str, checks.Sizes] = 0,
+                 dilation: checks.Sizes = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros") -> None:
         super().__init__()
         name, spatial = self.name, self.spatial
-        self.in_channel = checks.positive_int(f"{name}: in_channel", in_channel)
-        self.out_channel = checks.positive_int(f"{name}: out_channel", out_channel)
+        self.in_channels = checks.positive_int(f"{name}: in_channels", in_channels)
+        self.out_channels = checks.positive_int(f"{name}: out_channels", out_channels)
+        self.groups = checks.groups(name, groups, in_channels, out_channels)
         kernel = checks.sizes(f"{name}: kernel_size", kernel_size, spatial)
         strides = checks.sizes(f"{name}: stride", stride, spatial)
-        paddings = checks.sizes(f"{name}: padding", padding, spatial, minimum=0)
-        # The handout's Conv1d keeps plain ints; the 2-d layer keeps PyTorch's pairs.
-        self.kernel_size, self.stride, self.padding = ((kernel[0], strides[0], paddings[0])
-                                                       if spatial == 1 else (kernel, strides, paddings))
-        # PyTorch's default: kaiming_uniform_(a=sqrt(5)) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
-        # and the bias is drawn from the same range.
-        bound = 1 / math.sqrt(in_channel * math.prod(kernel))
+        dilations = checks.sizes(f"{name}: dilation", dilation, spatial)
+        checks.conv_padding(name, padding, kernel, strides, dilations)
+        self.padding_mode = checks.one_of(f"{name}: padding_mode", padding_mode, ("zeros",))
+        paddings = padding if isinstance(padding, str) else checks.sizes(
+            f"{name}: padding", padding, spatial, minimum=0)
+        if spatial == 1:  # the handout's Conv1d keeps plain ints (PyTorch's, 1-tuples)
+            self.kernel_size, self.stride, self.dilation = kernel[0], strides[0], dilations[0]
+            self.padding = paddings if isinstance(paddings, str) else paddings[0]
+        else:  # PyTorch's pairs
+            self.kernel_size, self.stride, self.padding, self.dilation = (kernel, strides, paddings,
+                                                                          dilations)
         dtype = get_default_dtype()
-        shape = (out_channel, in_channel) + kernel
-        self.weight = Tensor(np.random.uniform(-bound, bound, shape).astype(dtype),
-                             requires_grad=True, is_parameter=True)
+        shape = (out_channels, in_channels // self.groups) + kernel
+        self.weight = Tensor(np.empty(shape, dtype), requires_grad=True, is_parameter=True)
         self.bias = None
         if checks.boolean(f"{name}: bias", bias):
-            self.bias = Tensor(np.random.uniform(-bound, bound, out_channel).astype(dtype),
-                               requires_grad=True, is_parameter=True)
+            self.bias = Tensor(np.empty(out_channels, dtype), requires_grad=True, is_parameter=True)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw the weight and then the bias afresh from `np.random`, as PyTorch initialises
+        them: kaiming_uniform_ with a = sqrt(5), which is U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+        with fan_in = in_channels / groups * prod(kernel_size), and the bias from the same
+        range."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(math.prod(self.weight.shape[1:]))
+            init.uniform_(self.bias, -bound, bound)
+
+    @property
+    def in_channel(self) -> int:
+        """The handout's name for in_channels."""
+        return self.in_channels
+
+    @property
+    def out_channel(self) -> int:
+        """The handout's name for out_channels."""
+        return self.out_channels
 
     def extra_repr(self) -> str:
-        return (f"{self.in_channel}, {self.out_channel}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
+        """PyTorch's: the channels, kernel and stride, then the arguments not at their default."""
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        unpadded = 0 if self.spatial == 1 else (0,) * self.spatial
+        undilated = 1 if self.spatial == 1 else (1,) * self.spatial
+        for label, value, default in (("padding", self.padding, unpadded),
+                                      ("dilation", self.dilation, undilated),
+                                      ("groups", self.groups, 1)):
+            if value != default:
+                text += f", {label}={value}"
+        return text + ("" if self.bias is not None else ", bias=False")
 
 
 class Conv1d(_ConvNd):
-    """1-d convolution over x (B, in_channel, W), giving (B, out_channel, W_out) with
-    W_out = (W + 2 * padding - kernel_size) // stride + 1.
+    """1-d convolution over x (B, in_channels, W) (or one sample (in_channels, W)), giving
+    (B, out_channels, W_out) with W_out = (W + 2 * padding - dilation * (kernel_size - 1) -
+    1) // stride + 1, as `torch.nn.Conv1d`.
 
     Args:
-        in_channel, out_channel: channels of the input and the output.
-        kernel_size, stride: positive ints; padding: zeros added at both ends (PyTorch's name).
+        in_channels, out_channels: channels of the input and the output (the handout's
+            `in_channel` and `out_channel` name them too).
+        kernel_size, stride, dilation: positive ints (kept as ints, as the handout's layer).
+        padding: zeros added at both ends: an int, 'valid' (none) or 'same' (W_out = W,
+            stride 1 only).
+        groups: in_channels and out_channels are split into this many groups, each
+            output channel seeing only its group's inputs.
         bias: whether to add a learnable bias.
+        padding_mode: 'zeros' only.
 
-    Parameters `weight` (out_channel, in_channel, kernel_size) and `bias` (out_channel,),
-    initialised as PyTorch does: kaiming-uniform with a = sqrt(5), which is
-    U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channel * kernel_size, and the bias
-    from the same range; drawn from `np.random` in the default float dtype.
+    Parameters `weight` (out_channels, in_channels / groups, kernel_size) and `bias`
+    (out_channels,), initialised as PyTorch does: kaiming-uniform with a = sqrt(5), which is
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channels / groups * kernel_size,
+    and the bias from the same range; drawn from `np.random` in the default float dtype.
     """
 
     spatial, name = 1, "Conv1d"
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.conv1d(x, self.weight, self.bias, self.stride, self.padding)
+        return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)
 
 
 class Conv2d(_ConvNd):
-    """2-d convolution over x (B, in_channel, H, W), giving (B, out_channel, H_out, W_out)
-    with H_out = (H + 2 * padding_h - kernel_h) // stride_h + 1, likewise W_out.
+    """2-d convolution over x (B, in_channels, H, W) (or one sample (in_channels, H, W)),
+    giving (B, out_channels, H_out, W_out) with H_out = (H + 2 * padding_h - dilation_h *
+    (kernel_h - 1) - 1) // stride_h + 1, likewise W_out, as `torch.nn.Conv2d`.
 
     Args:
-        in_channel, out_channel: channels of the input and the output.
-        kernel_size, stride, padding: an int or an (h, w) pair, kept as pairs.
+        in_channels, out_channels: channels of the input and the output (the handout's
+            `in_channel` and `out_channel` name them too).
+        kernel_size, stride, dilation: an int or an (h, w) pair, kept as pairs.
+        padding: an int or an (h, w) pair, kept as a pair, or 'valid' or 'same' (stride 1
+            only; an odd total puts the extra row or column after, as PyTorch).
+        groups: in_channels and out_channels are split into this many groups, each
+            output channel seeing only its group's inputs.
         bias: whether to add a learnable bias.
+        padding_mode: 'zeros' only.
 
-    Parameters `weight` (out_channel, in_channel, kernel_h, kernel_w) and `bias`
-    (out_channel,), initialised as PyTorch does: kaiming-uniform with a = sqrt(5), which is
-    U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channel * kernel_h * kernel_w, and
-    the bias from the same range; drawn from `np.random` in the default float dtype.
+    Parameters `weight` (out_channels, in_channels / groups, kernel_h, kernel_w) and
+    `bias` (out_channels,), initialised as PyTorch does: kaiming-uniform with a = sqrt(5),
+    which is U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channels / groups *
+    kernel_h * kernel_w, and the bias from the same range; drawn from `np.random` in the
+    default float dtype.
     """
 
     spatial, name = 2, "Conv2d"
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)
 
 
 class Flatten(Module):

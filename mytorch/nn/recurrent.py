@@ -312,7 +312,7 @@ class LSTMCell(RNNCellBase):
         """(h, c) from the pair, or (None, None) for zeros.
 
         Raises:
-            ValueError for anything but a pair of tensors of one shape.
+            ValueError: anything but a pair of tensors of one shape.
         """
         name = type(self).__name__
         if hidden is None:

@@ -54,9 +54,9 @@ def pack_sequence(sequence: Sequence[Tensor], enforce_sorted: bool = False) -> P
         enforce_sorted: require lengths that do not increase, as PyTorch's default does.
 
     Raises:
-        ValueError naming the shapes for an empty list, an empty sequence (T_i = 0),
-        feature shapes that differ, or unsorted lengths with enforce_sorted; TypeError for
-        an element that is not a Tensor.
+        ValueError: an empty list, an empty sequence (T_i = 0), feature shapes that
+            differ, or unsorted lengths with enforce_sorted (the message names the shapes).
+        TypeError: an element that is not a Tensor.
     """
     if not isinstance(sequence, (list, tuple)) or not sequence:
         raise ValueError("pack_sequence: expected a non-empty list of tensors of shape "
@@ -102,7 +102,8 @@ def pad_sequence(sequences: Sequence[Tensor], batch_first: bool = False,
     as `torch.nn.utils.rnn.pad_sequence`.
 
     Raises:
-        ValueError naming the shapes for an empty list or feature shapes that differ.
+        ValueError: an empty list, or feature shapes that differ (the message names the
+            shapes).
     """
     if not isinstance(sequences, (list, tuple)) or not sequences:
         raise ValueError(f"pad_sequence: expected a non-empty list of tensors, got {sequences!r}")
@@ -129,8 +130,8 @@ def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,
     sorted_indices is the identity (PyTorch leaves it None).
 
     Raises:
-        ValueError naming the lengths when they do not fit the input's batch and time axes
-        (or increase, with enforce_sorted).
+        ValueError: the lengths do not fit the input's batch and time axes (or increase,
+            with enforce_sorted); the message names them.
     """
     input = tensor_input("pack_padded_sequence", "input", input)
     checks.boolean("pack_padded_sequence: batch_first", batch_first)
@@ -158,7 +159,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     `torch.nn.utils.rnn.pad_packed_sequence`. `total_length` pads to that many steps.
 
     Raises:
-        ValueError if total_length is shorter than the longest sequence.
+        ValueError: total_length is shorter than the longest sequence.
     """
     data, sorted_indices, batch_sizes = sequence
     batch_sizes = np.asarray(batch_sizes)

@@ -1,5 +1,8 @@
-"""Helpers the ops share: undoing broadcasting and reductions, and the float-input rule."""
-from typing import Optional, Tuple
+"""Helpers the ops share: undoing broadcasting and reductions, PyTorch's dtype promotion,
+the float-input rule, and the sliding windows of convolution and pooling."""
+import functools
+import itertools
+from typing import Iterator, Optional, Tuple
 
 import numpy as np
 
@@ -23,10 +26,51 @@ def unbroadcast(grad: np.ndarray, shape: Tuple[int, ...], dtype: np.dtype) -> np
     return grad if grad.dtype == dtype else grad.astype(dtype)
 
 
+def _promote_pair(a: np.dtype, b: np.dtype) -> np.dtype:
+    """PyTorch's `promote_types`: bool gives way to anything, an integer to any float
+    (int64 with float32 is float32, where NumPy makes float64); otherwise NumPy's table,
+    which agrees with PyTorch's within floats and within integers."""
+    if a == b or b.kind == "b" or (a.kind == "f" and b.kind != "f"):
+        return a
+    if a.kind == "b" or (b.kind == "f" and a.kind != "f"):
+        return b
+    return np.promote_types(a, b)
+
+
+def result_dtype(*arrays: np.ndarray) -> np.dtype:
+    """The dtype PyTorch computes `arrays` in: tensors with dimensions decide, unless a
+    0-d one is of a higher category (bool < integer < float), as in PyTorch's
+    `torch.result_type` (`x32 * tensor(2.0)` stays float32; an integer tensor with a
+    float 0-d one takes the float's dtype)."""
+    dims = [array.dtype for array in arrays if array.ndim]
+    zeros = [array.dtype for array in arrays if not array.ndim]
+    dim = functools.reduce(_promote_pair, dims) if dims else None
+    zero = functools.reduce(_promote_pair, zeros) if zeros else None
+    if dim is None or zero is None:
+        return zero if dim is None else dim
+    if dim.kind == "f" or (dim.kind != "b" and zero.kind != "f"):
+        return dim
+    return _promote_pair(dim, zero)
+
+
+def promoted(*tensors: Tensor) -> Tuple[np.ndarray, ...]:
+    """The tensors' arrays, converted to their `result_dtype` where they differ from it."""
+    arrays = [t.data for t in tensors]
+    first = arrays[0].dtype
+    if all([array.dtype == first for array in arrays]):
+        return tuple(arrays)
+    dtype = result_dtype(*arrays)
+    return tuple(array if array.dtype == dtype else array.astype(dtype) for array in arrays)
+
+
 def broadcasting(ufunc: np.ufunc, a: Tensor, b: Tensor, op: str) -> np.ndarray:
-    """ufunc(a, b) with NumPy broadcasting, failing with the op's name and both shapes."""
+    """ufunc(a, b) with NumPy broadcasting in PyTorch's result dtype (`result_dtype`),
+    failing with the op's name and both shapes."""
+    x, y = a.data, b.data
     try:
-        return ufunc(a.data, b.data)
+        if x.dtype != y.dtype:
+            x, y = promoted(a, b)
+        return ufunc(x, y)
     except ValueError:
         raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast "
                          "together") from None
@@ -51,39 +95,90 @@ def float_data(x: Tensor) -> np.ndarray:
 
 
 def unfold(x: np.ndarray, kernel: Tuple[int, ...], stride: Tuple[int, ...],
+           dilation: Optional[Tuple[int, ...]] = None, axis: int = 2,
            writeable: bool = False) -> np.ndarray:
-    """The windows of `x` (B, C, *spatial) as a view (B, C, *out, *kernel), no copy:
+    """The windows of `x` over its spatial axes x.shape[axis:axis + len(kernel)], as a view
+    with the output positions and then the kernel offsets in their place, no copy. For the
+    usual (B, C, *spatial) and axis 2, the view is (B, C, *out, *kernel):
 
-        view[b, c, *o, *k] = x[b, c, *(o * stride + k)],  out = (spatial - kernel) // stride + 1
+        view[b, c, *o, *k] = x[b, c, *(o * stride + k * dilation)]
+        out = (spatial - dilation * (kernel - 1) - 1) // stride + 1
 
-    Convolution and pooling read their inputs through it (im2col without a Python loop).
-    Read-only unless `writeable`: overlapping windows share elements, so a write through
-    the view can land in several windows at once.
+    Axes after the spatial ones stay last (the batch in the batch-last layout (C, *spatial,
+    B)). Convolution and pooling read their inputs through it (im2col without a Python
+    loop). Read-only unless `writeable`: overlapping windows share elements, so a write
+    through the view can land in several windows at once.
     """
-    out = tuple((size - k) // s + 1 for size, k, s in zip(x.shape[2:], kernel, stride))
-    steps = x.strides[2:]
-    strides = x.strides[:2] + tuple(step * s for step, s in zip(steps, stride)) + steps
-    return np.lib.stride_tricks.as_strided(x, x.shape[:2] + out + tuple(kernel), strides,
-                                           writeable=writeable)
+    spatial = len(kernel)
+    dilation = dilation or (1,) * spatial
+    end = axis + spatial
+    out = tuple((size - d * (k - 1) - 1) // s + 1
+                for size, k, s, d in zip(x.shape[axis:end], kernel, stride, dilation))
+    steps = x.strides[axis:end]
+    strides = (x.strides[:axis] + tuple(step * s for step, s in zip(steps, stride))
+               + tuple(step * d for step, d in zip(steps, dilation)) + x.strides[end:])
+    shape = x.shape[:axis] + out + tuple(kernel) + x.shape[end:]
+    return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=writeable)
 
 
-def fold(windows: np.ndarray, shape: Tuple[int, ...], stride: Tuple[int, ...]) -> np.ndarray:
-    """The adjoint of `unfold`: a new array of `shape` (B, C, *spatial) in which each value
-    of `windows` (B, C, *out, *kernel) is added where `unfold` read it from, so an element
-    shared by overlapping windows gets the sum, and one no window covers gets 0.
+def fold(windows: np.ndarray, shape: Tuple[int, ...], stride: Tuple[int, ...],
+         dilation: Optional[Tuple[int, ...]] = None, axis: int = 2) -> np.ndarray:
+    """The adjoint of `unfold`: an array of `shape` in which each value of `windows` (laid
+    out as `unfold` returns them) is added where `unfold` read it from, so an element shared
+    by overlapping windows gets the sum, and one no window covers gets 0.
 
-    Windows that do not overlap (stride >= kernel, as in most pooling) are written in one
-    assignment through the same strided view. Overlapping ones take one strided add per
-    kernel offset (25 for a 5 x 5 kernel), never one per window or channel: for a fixed
-    offset the windows' elements are distinct, so each add is a plain slice add.
+    Windows that share no element (stride >= the window's extent on every axis, as in most
+    pooling) are written in one assignment through the same strided view. Overlapping ones
+    take one strided add per kernel offset (25 for a 5 x 5 kernel), never one per window or
+    channel: for a fixed offset the windows' elements are distinct, so each add is a plain
+    slice add (`np.add.at` would be about 4x slower).
     """
     spatial = len(stride)
-    out, kernel = windows.shape[2:2 + spatial], windows.shape[2 + spatial:]
+    dilation = dilation or (1,) * spatial
+    end = axis + spatial
+    sizes, kernel = windows.shape[axis:end], windows.shape[end:end + spatial]
     x = np.zeros(shape, dtype=windows.dtype)
-    if all(s >= k for s, k in zip(stride, kernel)):
-        unfold(x, kernel, stride, writeable=True)[...] = windows
+    if disjoint(kernel, stride, dilation):
+        unfold(x, kernel, stride, dilation, axis, writeable=True)[...] = windows
         return x
-    for offset in np.ndindex(*kernel):
-        target = tuple(slice(k, k + s * (o - 1) + 1, s) for k, s, o in zip(offset, stride, out))
-        x[(slice(None), slice(None)) + target] += windows[(Ellipsis,) + offset]
+    lead = (slice(None),) * axis
+    for offset in offsets(kernel):
+        target = tuple(slice(k * d, k * d + s * (o - 1) + 1, s)
+                       for k, d, s, o in zip(offset, dilation, stride, sizes))
+        x[lead + target] += windows[lead + (slice(None),) * spatial + offset]
     return x
+
+
+def offsets(kernel: Tuple[int, ...]) -> Iterator[Tuple[int, ...]]:
+    """A window's offsets in row-major order (np.ndindex's, at a fraction of its cost)."""
+    return itertools.product(*[range(k) for k in kernel])
+
+
+def disjoint(kernel: Tuple[int, ...], stride: Tuple[int, ...],
+             dilation: Optional[Tuple[int, ...]] = None) -> bool:
+    """Whether windows of `kernel` placed every `stride` share no element: on every axis the
+    stride spans the window's extent, or the window is one element wide."""
+    dilation = dilation or (1,) * len(kernel)
+    return all(k == 1 or s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+
+
+def pad(x: np.ndarray, padding: Tuple[Tuple[int, int], ...], value: float = 0.0,
+        axis: int = 2) -> np.ndarray:
+    """x with the spatial axes from `axis` on padded by (before, after) elements of
+    `value`; x itself when there is no padding. One allocation and one copy (np.pad's
+    general machinery costs more on these small arrays)."""
+    if not any(before or after for before, after in padding):
+        return x
+    end = axis + len(padding)
+    shape = (x.shape[:axis] + tuple(size + before + after for size, (before, after)
+                                     in zip(x.shape[axis:end], padding)) + x.shape[end:])
+    out = np.full(shape, value, dtype=x.dtype)
+    out[crop(padding, x.shape[axis:end], axis)] = x
+    return out
+
+
+def crop(padding: Tuple[Tuple[int, int], ...], sizes: Tuple[int, ...],
+         axis: int = 2) -> Tuple[slice, ...]:
+    """The index that takes the unpadded part (spatial `sizes`) out of a padded array."""
+    return (slice(None),) * axis + tuple(slice(before, before + size)
+                                         for (before, _), size in zip(padding, sizes))

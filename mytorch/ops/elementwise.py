@@ -1,4 +1,5 @@
-"""Elementwise functions: exp, log, sqrt, abs, clamp, maximum, minimum, where, and dtype casts.
+"""Elementwise functions: exp, log, sqrt, the trigonometric ones, abs, rounding, clamp,
+maximum, minimum, where, and dtype casts.
 
 Integer and bool input to the float-only ones is promoted to the default float dtype
 (see `float_data`). The binary ones broadcast, and each input's gradient is summed back
@@ -10,7 +11,7 @@ import numpy as np
 
 from mytorch import checks
 from mytorch.autograd_engine import ContextManager, Function
-from mytorch.ops.common import broadcasting, float_data, unbroadcast
+from mytorch.ops.common import broadcasting, float_data, promoted, unbroadcast
 from mytorch.tensor import Tensor
 
 
@@ -56,6 +57,136 @@ class Sqrt(Function):
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
         return Tensor(grad_output.data / (2 * out.data))
+
+
+class Log1p(Function):
+    """b = log(1 + a); db/da = 1 / (1 + a)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        ctx.save_for_backward(a)
+        return Tensor(np.log1p(float_data(a)))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return Tensor(grad_output.data / (1 + a.data))
+
+
+class Expm1(Function):
+    """b = exp(a) - 1; db/da = b + 1"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        out = Tensor(np.expm1(float_data(a)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return Tensor(grad_output.data * (out.data + 1))
+
+
+class Reciprocal(Function):
+    """b = 1 / a; db/da = -b**2"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        with np.errstate(divide="ignore"):
+            out = Tensor(np.reciprocal(float_data(a)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return Tensor(-grad_output.data * out.data * out.data)
+
+
+class Rsqrt(Function):
+    """b = 1 / sqrt(a); db/da = -b**3 / 2"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = Tensor(1 / np.sqrt(float_data(a)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        b = out.data
+        return Tensor(grad_output.data * (-0.5 * b * b * b))
+
+
+class Sin(Function):
+    """b = sin(a); db/da = cos(a)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        ctx.save_for_backward(a)
+        return Tensor(np.sin(float_data(a)))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return Tensor(grad_output.data * np.cos(a.data))
+
+
+class Cos(Function):
+    """b = cos(a); db/da = -sin(a)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        ctx.save_for_backward(a)
+        return Tensor(np.cos(float_data(a)))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return Tensor(-grad_output.data * np.sin(a.data))
+
+
+class Tan(Function):
+    """b = tan(a); db/da = 1 + b**2"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        out = Tensor(np.tan(float_data(a)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return Tensor(grad_output.data * (1 + out.data * out.data))
+
+
+# Piecewise-constant functions: their derivative is 0 wherever it exists, as PyTorch takes it.
+STEPS = {"sign": np.sign, "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc, "round": np.round}
+
+
+class Step(Function):
+    """b = f(a) for a piecewise-constant f (`sign`, `floor`, `ceil`, `trunc`, `round`);
+    db/da = 0. Integers (and bools) stay as they are, except that sign maps an
+    integer to -1, 0 or 1. `decimals` applies to round only."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, function: str, decimals: int = 0) -> Tensor:
+        checks.one_of("Step: function", function, tuple(STEPS))
+        checks.integer(f"{function}: decimals", decimals)
+        data = a.data
+        if data.dtype.kind == "f" or (function == "sign" and data.dtype.kind in "iu"):
+            if function == "round":
+                return Tensor(np.round(data, decimals))
+            return Tensor(STEPS[function](data))
+        return Tensor(data.copy())
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
+        return Tensor(np.zeros_like(grad_output.data)), None, None
 
 
 class Abs(Function):
@@ -149,17 +280,17 @@ class Where(Function):
             raise TypeError(f"where: condition must be a bool tensor (from a comparison such as "
                             f"x > 0), got dtype {condition.dtype}")
         try:
-            out = np.where(condition.data, x.data, y.data)
+            out = np.where(condition.data, *promoted(x, y))
         except ValueError:
             raise ValueError(f"where: shapes {condition.shape} (condition), {x.shape} and {y.shape} "
                              "cannot be broadcast together") from None
-        ctx.condition = condition.data
+        ctx.save_for_backward(condition)
         ctx.x_meta, ctx.y_meta = (x.shape, x.dtype), (y.shape, y.dtype)
         return Tensor(out)
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
-        grad, condition = grad_output.data, ctx.condition
+        grad, condition = grad_output.data, ctx.saved_tensors[0].data
         grad_x = grad_y = None
         if ctx.needs_input_grad[1]:
             grad_x = Tensor(unbroadcast(np.where(condition, grad, 0), *ctx.x_meta))

@@ -1,12 +1,16 @@
 """Ops that move elements without changing them: transpose, reshape, view, expand, indexing,
-concatenation, stacking and adding or removing axes of size 1."""
+gathering, copying, concatenation, stacking and adding or removing axes of size 1.
+
+Where NumPy gives a view of the input (transpose, reshape when the layout allows, view,
+expand, basic indexing, unsqueeze, squeeze), so do these ops: the output shares the
+input's memory and, through `Function.apply`, its version counter, as in PyTorch."""
 from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from mytorch import checks
 from mytorch.autograd_engine import ContextManager, Function, tensor_input
-from mytorch.ops.common import unbroadcast
+from mytorch.ops.common import promoted, unbroadcast
 from mytorch.tensor import Tensor
 
 
@@ -90,7 +94,12 @@ class Expand(Function):
 
 class Index(Function):
     """b = a[index], basic or integer-array indexing; the gradient scatters back with
-    accumulation, so an element picked twice gets both contributions"""
+    accumulation, so an element picked twice gets both contributions.
+
+    As in PyTorch (and NumPy), basic indexing (ints, slices, None, ...) gives a view that
+    shares a's memory, and its version counter: an in-place change to either shows in
+    both. Advanced indexing (integer arrays, bool masks) copies.
+    """
 
     @staticmethod
     def forward(ctx: ContextManager, a: Tensor, index: Any) -> Tensor:
@@ -98,17 +107,23 @@ class Index(Function):
             index = index.data
         elif isinstance(index, tuple):
             index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        basic = _is_basic(index)
         try:
-            out = np.array(a.data[index])
+            if basic:
+                # A trailing Ellipsis makes NumPy return a 0-d view, not a scalar copy.
+                parts = index if isinstance(index, tuple) else (index,)
+                out = a.data[parts if Ellipsis in parts else parts + (Ellipsis,)]
+            else:
+                out = a.data[index]
         except IndexError as exc:
             raise IndexError(f"Index: {exc} (indexing a tensor of shape {a.shape})") from None
-        ctx.index, ctx.shape, ctx.dtype = index, a.shape, a.dtype
+        ctx.index, ctx.shape, ctx.dtype, ctx.basic = index, a.shape, a.dtype, basic
         return Tensor(out)
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
         grad = np.zeros(ctx.shape, dtype=ctx.dtype)
-        if _is_basic(ctx.index):
+        if ctx.basic:
             # A basic index (ints, slices) never picks an element twice: assignment is
             # exact, and far cheaper than np.add.at (a recurrent net slices every step).
             grad[ctx.index] = grad_output.data
@@ -123,10 +138,56 @@ class Slice(Index):
 
 def _is_basic(index: Any) -> bool:
     """Whether `index` is basic NumPy indexing (ints, slices, None, ...), which selects
-    each element at most once."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(part is None or part is Ellipsis or isinstance(part, slice)
-               or checks._is_int(part) for part in parts)
+    each element at most once and gives a view."""
+    for part in index if isinstance(index, tuple) else (index,):
+        if not (part is None or part is Ellipsis or isinstance(part, slice) or checks._is_int(part)):
+            return False
+    return True
+
+
+class Gather(Function):
+    """`b[i, j, k] = a[i, index[i, j, k], k]` (for dim 1), as `torch.gather`: index has a's
+    number of axes, no larger than a's outside `dim`, and picks along `dim`; the gradient
+    is scattered back with accumulation, so an element picked twice gets both."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, dim: int, index: Tensor) -> Tensor:
+        axis = checks.dim("gather", dim, a.shape)
+        if index.dtype.kind not in "iu":
+            raise TypeError(f"gather: index must be an integer tensor, got dtype {index.dtype}")
+        data, picks = np.atleast_1d(a.data), np.atleast_1d(index.data)  # 0-d: one axis
+        if picks.ndim != data.ndim or any(n > size for d, (n, size) in
+                                          enumerate(zip(picks.shape, data.shape)) if d != axis):
+            raise ValueError(f"gather: index of shape {index.shape} must have the dimensions of "
+                             f"the input of shape {a.shape}, none larger outside dim {dim}")
+        if picks.size and not (0 <= picks.min() and picks.max() < data.shape[axis]):
+            raise IndexError(f"gather: index {picks.min() if picks.min() < 0 else picks.max()} is "
+                             f"out of range for dim {dim} of size {data.shape[axis]}")
+        block = tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(picks.shape))
+        ctx.axis, ctx.shape, ctx.dtype = axis, a.shape, a.dtype
+        ctx.save_for_backward(index)
+        return Tensor(np.take_along_axis(data[block], picks, axis=axis).reshape(index.shape))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
+        picks = np.atleast_1d(ctx.saved_tensors[0].data)
+        grad = np.zeros(ctx.shape or (1,), dtype=ctx.dtype)
+        where = list(np.indices(picks.shape, sparse=True))
+        where[ctx.axis] = picks
+        np.add.at(grad, tuple(where), grad_output.data.reshape(picks.shape))
+        return Tensor(grad.reshape(ctx.shape)), None, None
+
+
+class Clone(Function):
+    """b = a copy of a, as `torch.clone`; da = db"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        return Tensor(a.data.copy())
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        return Tensor(grad_output.data)
 
 
 def _sequence(op: type, args: Tuple[Any, ...]) -> Tuple[List[Tensor], int]:
@@ -170,7 +231,7 @@ class Cat(Function):
         ctx.axis = axis
         ctx.ends = np.cumsum([value.shape[axis] for value in seq])[:-1]
         ctx.dtypes = [value.dtype for value in seq]
-        return Tensor(np.concatenate([value.data for value in seq], axis=axis))
+        return Tensor(np.concatenate(promoted(*seq), axis=axis))
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
@@ -195,7 +256,7 @@ class Stack(Function):
             raise ValueError(f"Stack: tensors must all have the same shape, got {shapes}")
         ctx.axis = checks.dim("Stack", dim, shapes[0] + (1,))
         ctx.dtypes = [value.dtype for value in seq]
-        return Tensor(np.stack([value.data for value in seq], axis=ctx.axis))
+        return Tensor(np.stack(promoted(*seq), axis=ctx.axis))
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:

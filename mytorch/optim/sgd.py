@@ -30,7 +30,7 @@ class SGD(Optimizer):
 
     Attributes:
         momentums: the velocity v of each parameter, an array of its shape (zeros before
-            its first step): the handout's name for state[p]["momentum_buffer"].
+            its first step): the handout's name for `state[p]["momentum_buffer"]`.
     """
 
     _state_attributes = {"momentum_buffer": "momentums"}
