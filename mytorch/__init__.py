@@ -32,6 +32,7 @@ from mytorch.functions import (abs, add, all, allclose, amax, amin, any, argmax,
                                var)
 from mytorch.random import Generator, manual_seed
 from mytorch.serialization import load, save
+from mytorch.jit import compile  # noqa: A001  (torch.compile's name, as torch has it)
 
 __all__ = [
     # tensors and their factories
@@ -58,6 +59,8 @@ __all__ = [
     "is_floating_point",
     # modules
     "save", "load", "autograd", "backends", "nn", "optim", "return_types", "viz", "cuda", "utils",
+    # mytorch.compile
+    "compile",
 ]
 __version__ = "0.1.0"
 

@@ -1,11 +1,16 @@
 """The random state: the library draws from NumPy's global generator (`np.random`), or
 from a `Generator` the caller passes, as PyTorch's `generator=` arguments."""
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Callable, Optional, Tuple, Union
 
 import numpy as np
 
 from mytorch import checks
 from mytorch.devices import as_device
+
+# When set, it makes every draw that goes through `draw`, as
+# `observer(source, distribution, args, kwargs)`: `mytorch.compile` records a traced step's
+# draws there, so that each replay draws afresh, as the eager step would.
+_observer: Optional[Callable[..., Any]] = None
 
 
 def manual_seed(seed: Any) -> None:
@@ -72,31 +77,44 @@ def source(generator: Source) -> Union[np.random.Generator, Any]:
     return generator
 
 
+def draw(distribution: str, *args: Any, generator: Source = None, **kwargs: Any) -> Any:
+    """`<distribution>(*args, **kwargs)` of NumPy's global state (`np.random`), or of
+    `generator`: every draw the library makes goes through here (dropout's masks, `rand`,
+    `randn`, ...), so that `mytorch.compile` can record it and make it again, from the same
+    source and with the same arguments, at every replay of a traced step."""
+    drawn_from = source(generator)
+    observer = _observer
+    if observer is not None:
+        return observer(drawn_from, distribution, args, kwargs)
+    return getattr(drawn_from, distribution)(*args, **kwargs)
+
+
 def uniform(shape: Tuple[int, ...], generator: Source = None) -> np.ndarray:
     """Samples of U[0, 1) in float64."""
-    draw = source(generator)
-    return draw.random(shape) if draw is not np.random else np.random.random_sample(shape)
+    if generator is None:
+        return draw("random_sample", shape)
+    return draw("random", shape, generator=generator)
 
 
 def normal(shape: Tuple[int, ...], generator: Source = None) -> np.ndarray:
     """Standard normal samples in float64 (the global state draws as `Tensor.randn` always has)."""
-    return source(generator).standard_normal(shape)
+    return draw("standard_normal", shape, generator=generator)
 
 
 def integers(low: int, high: int, shape: Tuple[int, ...], generator: Source = None) -> np.ndarray:
     """Integers drawn uniformly from [low, high), int64."""
-    draw = source(generator)
-    if draw is np.random:
-        return np.random.randint(low, high, shape, dtype=np.int64)
-    return draw.integers(low, high, shape, dtype=np.int64)
+    if generator is None:
+        return draw("randint", low, high, shape, dtype=np.int64)
+    return draw("integers", low, high, shape, dtype=np.int64, generator=generator)
 
 
 def permutation(n: int, generator: Source = None) -> np.ndarray:
     """0..n-1 in a random order, int64."""
-    return source(generator).permutation(n).astype(np.int64, copy=False)
+    return draw("permutation", n, generator=generator).astype(np.int64, copy=False)
 
 
 def choice(count: int, size: int, replace: bool, p: Optional[np.ndarray],
            generator: Source = None) -> np.ndarray:
     """`size` indices of 0..count-1 drawn with probabilities `p`."""
-    return np.asarray(source(generator).choice(count, size=size, replace=replace, p=p), np.int64)
+    return np.asarray(draw("choice", count, size=size, replace=replace, p=p, generator=generator),
+                      np.int64)

@@ -1,9 +1,7 @@
 """Dropout: zero random elements while training."""
 from typing import Tuple
 
-import numpy as np
-
-from mytorch import checks
+from mytorch import checks, random
 from mytorch.autograd_engine import ContextManager, Function
 from mytorch.ops.common import float_data
 from mytorch.tensor import Tensor
@@ -14,8 +12,9 @@ class Dropout(Function):
     db/da = mask / (1 - p), or 1.
 
     The mask is drawn as the handout's starter code draws it,
-    `np.random.binomial(1, 1 - p, a.shape)`, so a run seeded with `np.random.seed`
-    reproduces the course's reference results. With p = 1 every element is dropped.
+    `np.random.binomial(1, 1 - p, a.shape)` (through `mytorch.random.draw`, which
+    `mytorch.compile` records), so a run seeded with `np.random.seed` reproduces the
+    course's reference results. With p = 1 every element is dropped.
     """
 
     @staticmethod
@@ -25,7 +24,7 @@ class Dropout(Function):
             ctx.mask = None
             return a
         x = float_data(a)
-        ctx.mask = np.random.binomial(1, 1 - p, a.shape).astype(x.dtype)
+        ctx.mask = random.draw("binomial", 1, 1 - p, a.shape).astype(x.dtype)
         ctx.divisor = 1 - p if p < 1 else 1.0  # all dropped: 0 / 1, not 0 / 0
         return Tensor(x * ctx.mask / ctx.divisor)
 
