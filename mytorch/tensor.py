@@ -1,6 +1,7 @@
 """The Tensor: an ndarray plus what autograd needs to differentiate through it."""
 import itertools
 import numbers
+import operator
 import sys
 import types
 import weakref
@@ -31,15 +32,19 @@ def set_default_dtype(dtype: Any) -> None:
     _default_dtype = checks.float_dtype("set_default_dtype: dtype", dtype)
 
 
+_NUMERIC_KINDS = checks.NUMERIC_KINDS
+_ndarray = np.ndarray  # read by every Tensor() as a global, not an attribute of np
+
+
 def _as_array(data: Any) -> np.ndarray:
     """`data` as an ndarray, without copying an ndarray that is already numeric."""
     if isinstance(data, np.ndarray):
-        if data.dtype.kind in checks.NUMERIC_KINDS:
+        if data.dtype.kind in _NUMERIC_KINDS:
             return data
     elif isinstance(data, Tensor):
         return data.data
     array = np.asarray(data)
-    if array.dtype.kind not in checks.NUMERIC_KINDS:
+    if array.dtype.kind not in _NUMERIC_KINDS:
         raise TypeError(f"Tensor data must be numeric, got {type(data).__name__} "
                         f"of dtype {array.dtype}")
     return array
@@ -92,13 +97,17 @@ class Tensor(TensorMethods):
 
     def __init__(self, data: Any, requires_grad: bool = False, is_leaf: bool = True,
                  is_parameter: bool = False) -> None:
-        self.data = _as_array(data)
-        if requires_grad:
-            self.requires_grad = True  # the setter promotes integer data
-        if not is_leaf:
-            self.is_leaf = False
-        if is_parameter:
-            self.is_parameter = True
+        # Every op makes tensors: an ndarray of a numeric dtype, the usual data, is
+        # recognised here without a call.
+        self.data = (data if type(data) is _ndarray and data.dtype.kind in _NUMERIC_KINDS
+                     else _as_array(data))
+        if requires_grad or not is_leaf or is_parameter:  # one test for the usual constant
+            if requires_grad:
+                self.requires_grad = True  # the setter promotes integer data
+            if not is_leaf:
+                self.is_leaf = False
+            if is_parameter:
+                self.is_parameter = True
 
     @property
     def requires_grad(self) -> bool:
@@ -123,17 +132,11 @@ class Tensor(TensorMethods):
 
     # ------------------------------------------------------------------ properties
 
-    @property
-    def shape(self) -> Tuple[int, ...]:
-        return self.data.shape
-
-    @property
-    def ndim(self) -> int:
-        return self.data.ndim
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.data.dtype
+    # The array's own, read through C getters: ops read them on every call, and a Python
+    # property costs a frame each time.
+    shape = property(operator.attrgetter("data.shape"))
+    ndim = property(operator.attrgetter("data.ndim"))
+    dtype = property(operator.attrgetter("data.dtype"))
 
     @property
     def T(self) -> "Tensor":

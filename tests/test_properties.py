@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mytorch import Tensor, autograd_engine
+from mytorch import Tensor
 from mytorch.gradcheck import numerical_grad
 from mytorch.nn import functional as F
 
@@ -33,16 +33,6 @@ SETTINGS = settings(max_examples=EXAMPLES, derandomize=EXAMPLES <= 500, deadline
 
 Program = List[Tuple[str, Tuple[int, ...], Dict[str, Any]]]
 
-
-@pytest.fixture(autouse=True, scope="module")
-def every_gradient_takes_the_ownership_checks():
-    """The engine copies small gradient arrays without asking who holds them; these
-    graphs are small, so let every array go through `_made_by` instead, the path whose
-    mistakes would alias a `.grad`."""
-    threshold = autograd_engine._COPY_IS_CHEAPER_BELOW
-    autograd_engine._COPY_IS_CHEAPER_BELOW = 0
-    yield
-    autograd_engine._COPY_IS_CHEAPER_BELOW = threshold
 
 # Ops of one or two tensors whose results keep shapes broadcast-compatible with the
 # others. Each maps to (mytorch, torch) callables; arguments come from the program.

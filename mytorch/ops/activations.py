@@ -21,14 +21,15 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx: ContextManager, a: Tensor) -> Tensor:
-        out = Tensor(np.maximum(a.data, 0))
-        ctx.save_for_backward(out)
-        return out
+        out = np.maximum(a.data, 0)
+        # Where the input was positive, fixed now: an in-place change to the output later
+        # cannot change the derivative, so nothing needs saving (or version-checking).
+        ctx.positive = out > 0
+        return Tensor(out)
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
-        (out,) = ctx.saved_tensors
-        return Tensor(grad_output.data * (out.data > 0))
+        return Tensor(grad_output.data * ctx.positive)
 
 
 class LeakyReLU(Function):

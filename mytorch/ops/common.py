@@ -22,7 +22,8 @@ def unbroadcast(grad: np.ndarray, shape: Tuple[int, ...], dtype: np.dtype) -> np
         axes = tuple(range(leading)) + tuple(
             leading + i for i, size in enumerate(shape) if size == 1 and grad.shape[leading + i] != 1)
         grad = grad.sum(axis=axes, keepdims=True).reshape(shape)
-    return grad.astype(dtype, copy=False)
+    # A comparison costs less than astype's call, and every binary op's backward is here.
+    return grad if grad.dtype == dtype else grad.astype(dtype)
 
 
 def _promote_pair(a: np.dtype, b: np.dtype) -> np.dtype:
