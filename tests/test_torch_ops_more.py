@@ -14,7 +14,7 @@ import pytest
 import mytorch
 from mytorch import Tensor
 from mytorch.gradcheck import gradcheck
-from test_torch_api import compare, needs_torch, torch
+from test_torch_api import compare, needs_torch
 
 # Each takes a (3, 4) tensor x.
 OPS = {
