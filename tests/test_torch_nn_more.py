@@ -249,3 +249,17 @@ def test_dataloader_takes_a_collate_fn_and_pytorchs_worker_keywords():
                                  ({"pin_memory": "yes"}, ValueError, "DataLoader: pin_memory must be True or False")]:
         with pytest.raises(error, match=match):
             DataLoader(samples, **kwargs)
+
+
+def test_load_takes_pytorchs_map_location_and_weights_only(tmp_path):
+    path = tmp_path / "model.pth"
+    model = nn.Linear(2, 1)
+    mytorch.save(model.state_dict(), path)
+    for kwargs in ({}, {"map_location": "cpu"}, {"map_location": mytorch.device("cpu"), "weights_only": True},
+                   {"weights_only": False}):
+        state = mytorch.load(path, **kwargs)
+        assert state["weight"].equal(model.weight)
+    with pytest.raises(RuntimeError, match="load: map_location: device 'cuda' is not available"):
+        mytorch.load(path, map_location="cuda")
+    with pytest.raises(ValueError, match="load: weights_only must be True or False"):
+        mytorch.load(path, weights_only="yes")
