@@ -107,7 +107,11 @@ scatter_add = _method("scatter_add")
 flip = _method("flip")
 clone = _method("clone")
 
-# Comparisons.
+# Comparisons and tests.
+isnan = _method("isnan")
+isinf = _method("isinf")
+isfinite = _method("isfinite")
+nonzero = _method("nonzero")
 eq = _method("eq")
 ne = _method("ne")
 lt = _method("lt")

@@ -542,6 +542,27 @@ class TensorMethods:
         """Whether some element (along `dim`) is nonzero: a bool tensor, as `torch.any`."""
         return self._logical("any", np.any, dim, keepdim)
 
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """The indices of the nonzero elements, as `torch.nonzero`: an int64 tensor of shape
+        (count, ndim), one row per element in C order; with `as_tuple`, one 1-d tensor of
+        indices per axis (a 0-d tensor counts as having one axis), ready for indexing."""
+        if checks.boolean("nonzero: as_tuple", as_tuple):
+            return tuple(mytorch.tensor.Tensor(index.astype(np.int64))
+                         for index in np.nonzero(np.atleast_1d(self.data)))
+        return mytorch.tensor.Tensor(np.argwhere(self.data).astype(np.int64))
+
+    def isnan(self) -> "Tensor":
+        """Whether each element is NaN: a bool tensor, as `torch.isnan`."""
+        return mytorch.tensor.Tensor(np.isnan(self.data))
+
+    def isinf(self) -> "Tensor":
+        """Whether each element is +inf or -inf: a bool tensor, as `torch.isinf`."""
+        return mytorch.tensor.Tensor(np.isinf(self.data))
+
+    def isfinite(self) -> "Tensor":
+        """Whether each element is neither NaN nor infinite: a bool tensor, as `torch.isfinite`."""
+        return mytorch.tensor.Tensor(np.isfinite(self.data))
+
     def _logical(self, op: str, function: Callable, dim: Axis, keepdim: bool) -> "Tensor":
         axis, keepdim = _reduction_args(op, dim, keepdim, None, None)
         axes = checks.axes(op, axis, self.shape)
@@ -819,6 +840,25 @@ class TensorMethods:
     def bool(self) -> "Tensor":
         """`self.to(mytorch.bool)`."""
         return self.to(np.bool_)
+
+
+def _in_place(name: str) -> Callable[..., "Tensor"]:
+    """The method `name_(*args)`: `name(*args)` written into the tensor (see `_assign`)."""
+
+    def method(self: "Tensor", *args: Any, **kwargs: Any) -> "Tensor":
+        return self._assign(f"{name}_", lambda: getattr(self, name)(*args, **kwargs), *args,
+                            *kwargs.values())
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = f"`{name}`, in place."
+    return method
+
+
+# PyTorch's in-place forms of the elementwise methods (`x.relu_()`, `w.pow_(2)`): each
+# computes out of place and writes the result into the tensor, by the in-place rules.
+for _name in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "neg", "reciprocal",
+              "sin", "cos", "floor", "ceil", "round", "trunc", "sign", "pow", "square"):
+    setattr(TensorMethods, f"{_name}_", _in_place(_name))
 
 
 def _tensor_argument(op: str, value: Any) -> "Tensor":

@@ -263,3 +263,46 @@ def test_load_takes_pytorchs_map_location_and_weights_only(tmp_path):
         mytorch.load(path, map_location="cuda")
     with pytest.raises(ValueError, match="load: weights_only must be True or False"):
         mytorch.load(path, weights_only="yes")
+
+
+FUNCTIONS = {
+    "pad_last": lambda m, x: m.nn.functional.pad(x, (1, 2)),
+    "pad_two_axes": lambda m, x: m.nn.functional.pad(x, (0, 1, 2, 0), value=-1.5),
+    "pad_crop": lambda m, x: m.nn.functional.pad(x, (-1, 1, 1, -1)),
+    "pad_keyword_mode": lambda m, x: m.nn.functional.pad(x, [1, 1], mode="constant", value=2.0),
+    "pad_0d_pairs": lambda m, x: m.nn.functional.pad(x, ()),
+    "normalize": lambda m, x: m.nn.functional.normalize(x),
+    "normalize_dim0_p1": lambda m, x: m.nn.functional.normalize(x, p=1.0, dim=0),
+    "cosine_similarity": lambda m, x: m.nn.functional.cosine_similarity(x, x.flip(0)),
+    "cosine_similarity_broadcast": lambda m, x: m.nn.functional.cosine_similarity(x, x[:1] * 2 + 1, dim=1),
+    "cosine_similarity_dim0": lambda m, x: m.nn.functional.cosine_similarity(x, x ** 2, dim=0),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_pad_normalize_and_cosine_similarity_match_pytorch(name, dtype):
+    x = (np.arange(12.0).reshape(3, 4) / 5 - 1.1).astype(dtype)
+    compare(FUNCTIONS[name], x)
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_pad_normalize_and_cosine_similarity_pass_central_differences(name):
+    x = np.random.default_rng(2).uniform(0.5, 1.5, (3, 4)) * np.array([1, -1, 1, -1])
+    assert gradcheck(lambda a: FUNCTIONS[name](mytorch, a), Tensor(x, requires_grad=True))
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda x: mytorch.nn.functional.pad(x, (1,)), ValueError, "pad: expected an even number of pad sizes"),
+    (lambda x: mytorch.nn.functional.pad(x, (1, 1, 1, 1, 1, 1)), ValueError, "at most the 2 axes"),
+    (lambda x: mytorch.nn.functional.pad(x, (-2, -2)), ValueError, r"crops a tensor of shape \(2, 3\) to a negative size"),
+    (lambda x: mytorch.nn.functional.pad(x, (1, 1), mode="reflect"), ValueError, "pad: mode must be one of"),
+    (lambda x: mytorch.nn.functional.pad(x, (1.5, 1)), ValueError, "pad: size must be an integer"),
+    (lambda x: mytorch.nn.functional.normalize(x, eps=-1.0), ValueError, "normalize: eps must be"),
+    (lambda x: mytorch.nn.functional.cosine_similarity(x, mytorch.ones(4, 1)), ValueError, "cannot be broadcast"),
+])
+def test_bad_pad_and_similarity_arguments_are_named(call, error, match):
+    x = mytorch.ones(2, 3, requires_grad=True)
+    with pytest.raises(error, match=match):
+        call(x)
+    assert x.grad is None

@@ -14,7 +14,7 @@ import pytest
 import mytorch
 from mytorch import Tensor
 from mytorch.gradcheck import gradcheck
-from test_torch_api import compare, needs_torch
+from test_torch_api import compare, needs_torch, torch
 
 # Each takes a (3, 4) tensor x.
 OPS = {
@@ -238,3 +238,72 @@ def test_bad_input_is_named(call, error, match):
     with pytest.raises(error, match=match):
         call(x)
     assert x.grad is None and x.tolist() == [[1.0] * 3] * 2
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m, x: m.where(x > 0.3), lambda m, x: m.nonzero(x > 0.3), lambda m, x: (x > 0.3).nonzero(as_tuple=True),
+    lambda m, x: m.nonzero(x[0, 0] > 5), lambda m, x: (x[0, 0] < 5).nonzero(as_tuple=True),
+    lambda m, x: m.nonzero(x[:0]), lambda m, x: m.isnan(x / x), lambda m, x: m.isinf(1 / x),
+    lambda m, x: m.isfinite(m.log(x)), lambda m, x: x[m.where(x > 0.5)],
+])
+def test_nonzero_where_and_the_tests_match_pytorch(fn):
+    x = np.arange(12.0).reshape(3, 4) / 7 - 0.5
+    x[1, 2] = 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        compare(fn, x, grad=False)
+
+
+IN_PLACE = ["relu", "sigmoid", "tanh", "exp", "abs", "neg", "reciprocal", "sin", "cos", "floor", "ceil",
+            "round", "trunc", "sign", "square"]
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", IN_PLACE + ["pow", "sqrt", "log"])
+def test_in_place_elementwise_methods_match_pytorch(name, dtype):
+    def fn(m, x):
+        x = x.detach().clone()
+        if name in ("sqrt", "log"):
+            x = x.abs_() + 0.5
+        view = x[1:]
+        result = getattr(x, f"{name}_")(*((3,) if name == "pow" else ()))
+        assert result is x
+        return x, view
+    compare(fn, (np.arange(12.0).reshape(3, 4) / 5 - 1.1).astype(dtype), grad=False)
+
+
+def test_in_place_elementwise_methods_follow_the_in_place_rules():
+    w = mytorch.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="exp_: a leaf tensor that requires grad"):
+        w.exp_()
+    y = w * 2
+    with pytest.raises(RuntimeError, match="relu_: in-place changes to a tensor that is part of a graph"):
+        y.relu_()
+    counts = mytorch.tensor([4, 9])
+    with pytest.raises(ValueError, match="sqrt_: cannot update a tensor of shape"):
+        counts.sqrt_()  # a float result does not fit an integer tensor, as in PyTorch
+    assert counts.tolist() == [4, 9] and counts._version == 0
+    with pytest.raises(TypeError, match="where: give both input and other, or neither"):
+        mytorch.where(counts > 5, counts)
+
+
+@needs_torch
+@pytest.mark.parametrize("args", [(), (0, 10), (3, 7), (1,)])
+def test_randint_takes_size_by_keyword_as_pytorch(args):
+    for m in (mytorch, torch):
+        drawn = m.randint(*args, size=(2, 3)) if args else m.randint(low=2, high=5, size=(4,))
+        assert tuple(drawn.shape) == ((2, 3) if args else (4,))
+        assert drawn.dtype == (m.int64 if m is mytorch else torch.int64)
+    assert mytorch.randint(10, size=(500,)).data.min() >= 0 and mytorch.randint(3, 7, size=(500,)).data.min() == 3
+
+
+def test_set_num_threads_limits_numpys_threads():
+    before = mytorch.get_num_threads()
+    try:
+        mytorch.set_num_threads(1)
+        assert mytorch.get_num_threads() == 1
+    finally:
+        mytorch.set_num_threads(before)
+    assert mytorch.get_num_threads() == before
+    with pytest.raises(ValueError, match="set_num_threads: count must be a positive integer, got 0"):
+        mytorch.set_num_threads(0)

@@ -481,6 +481,7 @@ def _ops():
         ("Flip", lambda a: F.Flip.apply(a, (0,)), [(2, 3)]),
         ("Triangle", lambda a: F.Triangle.apply(a, 0, True), [(2, 3)]),
         ("Scatter", lambda a, b: F.Scatter.apply(a, 1, np.array([[0, 2], [1, 0]]), b), [(2, 3), (2, 2)]),
+        ("Pad", lambda a: F.Pad.apply(a, (1, -1, 0, 2), 0.5), [(2, 3)]),
         ("Linear", lambda a, w: F.Linear.apply(a, w), [(2, 3), (4, 3)]),
         ("MSE", lambda a, b: F.MSE.apply(a, b), [(2, 3), (2, 3)]),
         ("Sqrt", lambda a: F.Sqrt.apply(a), [(2, 3)]),

@@ -16,8 +16,8 @@ from mytorch.ops import (ELU, GELU, L1, NLL, MSE, AdaptiveAvgPool1d, AdaptiveAvg
                          BinaryCrossEntropy, BinaryCrossEntropyWithLogits, Conv1d, Conv2d,
                          CrossEntropy, Dropout, Embedding, GroupNorm, GRUCell, GRUSequence, Huber,
                          LayerNorm, LeakyReLU, Linear, LogSoftmax, LSTMCell, LSTMSequence, MaxPool1d,
-                         MaxPool2d, ReLU, RNNCell, RNNSequence, Sigmoid, SiLU, Softmax, Softplus,
-                         Squeeze, Tanh, Unsqueeze)
+                         MaxPool2d, Pad, ReLU, RNNCell, RNNSequence, Sigmoid, SiLU, Softmax,
+                         Softplus, Squeeze, Tanh, Unsqueeze)
 from mytorch.ops.pooling import adaptive_max_pool_indices, max_pool_indices
 from mytorch.tensor import Tensor, cat, get_default_dtype
 
@@ -261,6 +261,30 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
     if not training or p == 0:
         return x
     return Dropout.apply(x, p, True)
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Optional[float] = None) -> Tensor:
+    """`input` with `value` (0 by default) added around its last axes, as
+    `torch.nn.functional.pad`: `pad` = (left, right) for the last axis, then (top, bottom)
+    for the one before, ...; negative amounts crop. Only mode 'constant' is written."""
+    checks.one_of("pad: mode", mode, ("constant",))
+    return Pad.apply(input, pad, 0.0 if value is None else value)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """input / max(||input||_p along dim, eps), as `torch.nn.functional.normalize` (p = 2,
+    1 or inf, as `Tensor.norm`)."""
+    input = tensor_input("normalize", "input", input)
+    return input / input.norm(p, dim, keepdim=True).clamp(min=checks.non_negative("normalize: eps", eps))
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum(x1 * x2, dim) / (||x1|| ||x2||) along `dim`, with broadcasting, as
+    `torch.nn.functional.cosine_similarity`: as PyTorch computes it, each input is divided
+    by its 2-norm (at least `eps`) before the product is summed."""
+    x1, x2 = tensor_input("cosine_similarity", "x1", x1), tensor_input("cosine_similarity", "x2", x2)
+    eps = checks.non_negative("cosine_similarity: eps", eps)
+    return (normalize(x1, 2.0, dim, eps) * normalize(x2, 2.0, dim, eps)).sum(dim)
 
 
 def _channel_dropout(op: str, spatial: int, x: Tensor, p: float, training: bool) -> Tensor:

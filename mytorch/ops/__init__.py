@@ -23,8 +23,8 @@ from mytorch.ops.recurrent import (GRUCell, GRUSequence, LSTMCell, LSTMSequence,
                                     RNNSequence)
 from mytorch.ops.reductions import (Cumprod, Cumsum, LogSumExp, Max, Mean, Min, Norm, Prod, Std,
                                     Sum, Var)
-from mytorch.ops.shape import (Cat, Clone, Expand, Flip, Gather, Index, Repeat, Reshape, Scatter,
-                               Slice, Squeeze, Stack, Transpose, Triangle, Unsqueeze, View)
+from mytorch.ops.shape import (Cat, Clone, Expand, Flip, Gather, Index, Pad, Repeat, Reshape,
+                               Scatter, Slice, Squeeze, Stack, Transpose, Triangle, Unsqueeze, View)
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Remainder", "Neg", "Pow", "MatMul",         # arithmetic
@@ -33,7 +33,7 @@ __all__ = [
     "Sum", "Mean", "Max", "Min", "Var", "Std", "LogSumExp", "Norm",          # reductions
     "Prod", "Cumsum", "Cumprod",
     "Transpose", "Reshape", "View", "Expand", "Index", "Slice", "Gather", "Clone", "Cat",
-    "Stack", "Unsqueeze", "Squeeze", "Repeat", "Flip", "Triangle", "Scatter",  # shape
+    "Stack", "Unsqueeze", "Squeeze", "Repeat", "Flip", "Triangle", "Scatter", "Pad",  # shape
     "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",               # activations
     "LeakyReLU", "ELU", "Softplus", "SiLU",
     "Dropout", "Linear", "BatchNorm", "CrossEntropy", "NLL", "MSE",           # network ops

@@ -418,3 +418,39 @@ class Scatter(Function):
             full[tuple(slice(0, n) for n in picked.shape)] = picked
             grad_src = Tensor(full.reshape(shape))
         return grad_a, None, None, grad_src, None
+
+
+class Pad(Function):
+    """b = a with `value` added around its last axes, as `torch.nn.functional.pad` in
+    'constant' mode: `pad` = (before, after) for the last axis, then for the one before it,
+    ...; a negative amount crops instead. da = db without the padding (0 where cropped)."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
+        if not isinstance(pad, (tuple, list)) or len(pad) % 2 or len(pad) // 2 > a.ndim:
+            raise ValueError(f"pad: expected an even number of pad sizes, two per axis, for at most "
+                             f"the {a.ndim} axes of a tensor of shape {a.shape}; got {pad!r}")
+        amounts = [checks.integer("pad: size", size) for size in pad]
+        value = checks.number("pad: value", value)
+        lead = a.ndim - len(amounts) // 2
+        pairs = [(0, 0)] * lead + [(amounts[2 * i], amounts[2 * i + 1])
+                                   for i in reversed(range(len(amounts) // 2))]
+        shape = tuple(size + before + after for size, (before, after) in zip(a.shape, pairs))
+        if any(size < 0 for size in shape):
+            raise ValueError(f"pad: padding {tuple(pad)} crops a tensor of shape {a.shape} to "
+                             f"a negative size {shape}")
+        # The part of a that is kept, and where it lands in the output.
+        ctx.kept = tuple(slice(max(-before, 0), size - max(-after, 0))
+                         for size, (before, after) in zip(a.shape, pairs))
+        ctx.placed = tuple(slice(max(before, 0), max(before, 0) + len(range(size)[kept]))
+                           for size, (before, _), kept in zip(a.shape, pairs, ctx.kept))
+        ctx.shape = a.shape
+        out = np.full(shape, value, dtype=a.dtype)
+        out[ctx.placed] = a.data[ctx.kept]
+        return Tensor(out)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
+        grad = np.zeros(ctx.shape, dtype=grad_output.dtype)
+        grad[ctx.kept] = grad_output.data[ctx.placed]
+        return Tensor(grad), None, None
