@@ -111,10 +111,10 @@ fi
 # -h: the links left in the list are packed as their files' content. GNU tar would store
 # a linked file and the file it leads to as a hard link of one to the other: not with
 # --hard-dereference (BSD tar, which lacks the option, does not do that).
-# (The help is read whole first: `tar --help | grep -q` under pipefail fails when grep's
-# early exit cuts tar off with SIGPIPE, which happened on a busy machine.)
+# (grep reads the whole help: with -q it could stop early, tar would die of SIGPIPE, and
+# pipefail would then make the test false at random.)
 options=(--null)
-if [[ "$(tar --help 2>/dev/null || true)" == *--hard-dereference* ]]; then
+if tar --help 2>/dev/null | grep -e '--hard-dereference' >/dev/null; then
     options+=(--hard-dereference)
 fi
 printf '%s\0' "${files[@]}" | tar -chf "$tmp" "${options[@]}" -T -

@@ -1,23 +1,34 @@
-"""What every benchmark shares: one thread, the training steps, alternating timed rounds
-and the report line.
+"""What every benchmark shares: one thread, the training steps, alternating timed rounds,
+the report line and the summary table.
 
 One thread for every side of a comparison: on two cores, BLAS threads that spin between
 small matrix products made every timing depend on what else the machine ran. NumPy's
 BLAS is limited with threadpoolctl, as `mytorch.cli.session` limits the programs' (a
 library loaded later is not limited by it, hence `import_torch`'s set_num_threads(1)).
+
+A benchmark module (bench/run.py's networks, bench/cnn.py, bench/gru.py) times its
+steppers with `compare`, which returns a `Result`; its `run(repeats, steps)` returns
+those Results (a list, or a dict of them), and `python3 -m bench` prints them all in one
+table (`table`).
 """
 import contextlib
+import dataclasses
 import statistics
 import time
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from collections.abc import Mapping
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
+import mytorch
 from mytorch import Tensor, nn, optim
 
 Step = Callable[[np.ndarray, np.ndarray], float]  # (inputs, labels) -> the loss, after one update
 UNITS = {"us": (1e6, ".1f"), "ms": (1e3, ".2f")}  # per-step unit: (per second, format)
+# The contenders, in the table's order. The first one a comparison has is its baseline.
+CONTENDERS = {"numpy": "NumPy by hand", "mytorch": "MyTorch eager",
+              "compiled": "MyTorch compiled", "torch": "PyTorch eager"}
 
 
 @contextlib.contextmanager
@@ -42,18 +53,35 @@ def import_torch() -> Optional[Any]:
     return torch
 
 
-def mytorch_stepper(model: nn.Module, optimizer: optim.Optimizer) -> Step:
-    """A training step of `model`: cross-entropy, backward, `optimizer.step()`."""
+def train_step(model: nn.Module, optimizer: optim.Optimizer) -> Callable[[Tensor, Tensor], Tensor]:
+    """`step(x, labels)`: zero_grad, forward, cross-entropy, backward, `optimizer.step()`;
+    returns the loss. The function `mytorch.compile` takes."""
     criterion = nn.CrossEntropyLoss()
 
-    def step(x: np.ndarray, labels: np.ndarray) -> float:
+    def step(x: Tensor, labels: Tensor) -> Tensor:
         optimizer.zero_grad()
-        loss = criterion(model(Tensor(x)), Tensor(labels))
+        loss = criterion(model(x), labels)
         loss.backward()
         optimizer.step()
-        return loss.item()
+        return loss
 
     return step
+
+
+def mytorch_stepper(model: nn.Module, optimizer: optim.Optimizer) -> Step:
+    """A training step of `model` in MyTorch's eager mode."""
+    step = train_step(model, optimizer)
+    return lambda x, labels: step(Tensor(x), Tensor(labels)).item()
+
+
+def compiled_stepper(model: nn.Module, optimizer: optim.Optimizer) -> Optional[Step]:
+    """The same step through `mytorch.compile`, or None in a MyTorch without it. Give it a
+    model and optimizer of its own: it trains them as the eager stepper trains its own."""
+    compile_step = getattr(mytorch, "compile", None)
+    if compile_step is None:
+        return None
+    step = compile_step(train_step(model, optimizer))
+    return lambda x, labels: step(Tensor(x), Tensor(labels)).item()
 
 
 def torch_stepper(torch: Any, model: Callable[[Any], Any], optimizer: Any) -> Step:
@@ -70,32 +98,98 @@ def torch_stepper(torch: Any, model: Callable[[Any], Any], optimizer: Any) -> St
     return step
 
 
+@dataclasses.dataclass
+class Result(Mapping):
+    """The timed rounds of one comparison: `times[contender]` holds one time per step for
+    each round, in `unit`, the rounds of all contenders interleaved.
+
+    Also a read-only dict of the medians: `result["<contender>_<unit>"]`, the median time
+    per step, and `result["<contender>_ratio"]`, the median per-round ratio to the baseline.
+    """
+
+    name: str
+    unit: str
+    times: Dict[str, List[float]]
+
+    def _medians(self) -> Dict[str, float]:
+        medians = {f"{key}_{self.unit}": self.median(key) for key in self.times}
+        medians.update({f"{key}_ratio": self.ratios(key)[1] for key in self.times if key != self.baseline})
+        return medians
+
+    def __getitem__(self, key: str) -> float:
+        return self._medians()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._medians())
+
+    def __len__(self) -> int:
+        return len(self._medians())
+
+    @property
+    def baseline(self) -> str:
+        return next(iter(self.times))
+
+    def fastest(self, key: str) -> float:
+        return min(self.times[key])
+
+    def median(self, key: str) -> float:
+        return statistics.median(self.times[key])
+
+    def ratios(self, key: str) -> Tuple[float, float]:
+        """`key` against the baseline: (the ratio of their fastest rounds, the median of the
+        per-round ratios). Per round, because the contenders of one round share whatever
+        else the machine was doing then."""
+        baseline = self.times[self.baseline]
+        return (self.fastest(key) / min(baseline),
+                statistics.median(t / b for t, b in zip(self.times[key], baseline)))
+
+    def cell(self, key: str) -> str:
+        """'min / median' of `key`: times for the baseline, ratios to it for the others."""
+        if key not in self.times:
+            return "-"
+        if key == self.baseline:
+            number_format = UNITS[self.unit][1]
+            return f"{self.fastest(key):{number_format}} / {self.median(key):{number_format}} {self.unit}"
+        fastest, median = self.ratios(key)
+        return f"{fastest:.2f}x / {median:.2f}x"
+
+    def line(self) -> str:
+        return f"{self.name}: " + ", ".join(f"{key} {self.cell(key)}" for key in self.times)
+
+
 def compare(name: str, steppers: Dict[str, Optional[Step]],
             batches: Sequence[Tuple[np.ndarray, np.ndarray]], repeats: int,
-            unit: str = "us") -> Dict[str, float]:
+            unit: str = "us") -> Result:
     """Alternate the steppers (None ones left out) over `batches`, `repeats` timed rounds
-    after one warm-up round; print and return each one's median time per step
-    (`<key>_<unit>`) and the median of its per-round ratios to the first one (`<key>_ratio`).
-
-    The per-round ratio, not the ratio of medians: the steppers of one round share
-    whatever else the machine was doing then.
-    """
+    after one warm-up round; print the fastest and median time per step of the first
+    one and each other's ratios to it (min / median), and return them all."""
     steppers = {key: step for key, step in steppers.items() if step is not None}
-    per_second, number_format = UNITS[unit]
-    times: Dict[str, List[float]] = {key: [] for key in steppers}
+    per_second = UNITS[unit][0]
+    result = Result(name, unit, {key: [] for key in steppers})
     for round_index in range(repeats + 1):
         for key, step in steppers.items():
             start = time.perf_counter()
             for x, labels in batches:
                 step(x, labels)
             if round_index:  # the first round warms caches and allocators up
-                times[key].append((time.perf_counter() - start) / len(batches) * per_second)
-    baseline, *others = steppers
-    result = {f"{key}_{unit}": statistics.median(values) for key, values in times.items()}
-    for key in others:
-        result[f"{key}_ratio"] = statistics.median(
-            t / n for t, n in zip(times[key], times[baseline]))
-    print(f"{name}: " + ", ".join(
-        f"{key} {value:{number_format}} {unit}/step" if key.endswith(f"_{unit}")
-        else f"{key} {value:.2f}x" for key, value in result.items()))
+                result.times[key].append((time.perf_counter() - start) / len(batches) * per_second)
+    print(result.line(), flush=True)
     return result
+
+
+def flatten(results: Any) -> List[Result]:
+    """The Results in what a benchmark's run() returned: a Result, or lists and dicts of them."""
+    if isinstance(results, Result):
+        return [results]
+    values: Iterable[Any] = results.values() if isinstance(results, Mapping) else results
+    return [result for value in values for result in flatten(value)]
+
+
+def table(results: Sequence[Result]) -> str:
+    """A Markdown table: one row per comparison, one column per contender (min / median)."""
+    keys = [key for key in CONTENDERS if any(key in result.times for result in results)]
+    lines = ["| step | " + " | ".join(CONTENDERS[key] for key in keys) + " |",
+             "| --- |" + " --- |" * len(keys)]
+    lines += ["| " + result.name + " | " + " | ".join(result.cell(key) for key in keys) + " |"
+              for result in results]
+    return "\n".join(lines)

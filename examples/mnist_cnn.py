@@ -6,7 +6,7 @@
 Conv2d(1, 8, 5) -> ReLU -> MaxPool2d(2) -> Conv2d(8, 16, 5) -> ReLU -> MaxPool2d(2) ->
 Flatten -> Linear(256, 10), trained with Adam (lr 0.01) and cross-entropy on batches of
 100 for 3 epochs in float32. The options (--data, --dataset, --epochs, --batch-size, --lr,
---seed, --dtype, --threads, --plot) are the shared ones of `mytorch.cli`; the program shows
+--compile, --seed, --dtype, --threads, --plot) are the shared ones of `mytorch.cli`; the program shows
 a progress bar, prints the final accuracy on the held-out split and the training time,
 and saves a plot of the loss and accuracy curves.
 """

@@ -6,6 +6,7 @@ it trains with Adam at lr 0.01, batch 100, for 3 epochs, in float32:
 
     python3 examples/mnist_gru.py                         # mnist-10k, if it is found
     python3 examples/mnist_gru.py --epochs 1 --seed 3 --plot gru.png
+    python3 examples/mnist_gru.py --compile               # trace the step once, replay it
     python3 examples/mnist_gru.py --help                  # every option
 
 The options, progress bar, final line (`final validation accuracy: X`) and plot are

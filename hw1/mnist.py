@@ -4,7 +4,7 @@ The handout's functions keep their names and contracts: `mnist` builds the netwo
 loss and optimizer and calls `train`, which runs the epochs and calls `validate` every
 100 batches. Run as a program, this module loads the data, trains and saves the plot:
 
-    MYTORCH_DATA=../shared/data python3 -m hw1.mnist --dataset mnist-10k
+    MYTORCH_DATA=../shared/data python3 -m hw1.mnist --dataset mnist-10k [--compile]
 
 All the command-line plumbing (options, data, threads, dtype, seeds) is `mytorch.cli`'s.
 """
@@ -35,7 +35,7 @@ PathLike = Union[str, Path]
 
 def mnist(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y: np.ndarray, *,
           num_epochs: int = NUM_EPOCHS, batch_size: int = BATCH_SIZE, lr: float = LEARNING_RATE,
-          progress: bool = False) -> List[float]:
+          progress: bool = False, compile: bool = False) -> List[float]:
     """Build the handout's network and train it; return the validation accuracies.
 
     The network is Linear(784, 20) -> BatchNorm1d(20) -> ReLU -> Linear(20, 10), trained
@@ -47,6 +47,7 @@ def mnist(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y: np
         train_y, val_y: integer labels 0..9, shape (N,).
         num_epochs, batch_size, lr: the handout's 3, 100 and 0.1 unless given.
         progress: show a progress bar on stderr.
+        compile: train with `mytorch.compile` (see `train`).
 
     Returns:
         The validation accuracies, in [0, 1], in the order `train` measured them.
@@ -55,14 +56,14 @@ def mnist(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y: np
     criterion = CrossEntropyLoss()
     optimizer = SGD(model.parameters(), lr=lr)
     return train(model, optimizer, criterion, train_x, train_y, val_x, val_y,
-                 batch_size=batch_size, num_epochs=num_epochs, progress=progress)
+                 batch_size=batch_size, num_epochs=num_epochs, progress=progress, compile=compile)
 
 
 def train(model: Module, optimizer: Optimizer, criterion: Module, train_x: np.ndarray,
           train_y: np.ndarray, val_x: np.ndarray, val_y: np.ndarray,
           batch_size: int = BATCH_SIZE, num_epochs: int = NUM_EPOCHS, *,
           validate_every: int = VALIDATE_EVERY, rng: Optional[np.random.Generator] = None,
-          progress: bool = False) -> List[float]:
+          progress: bool = False, compile: bool = False) -> List[float]:
     """Train `model` with minibatch SGD, validating every `validate_every` batches.
 
     Each epoch visits the training set in a new random order. Inputs and labels are
@@ -83,6 +84,8 @@ def train(model: Module, optimizer: Optimizer, criterion: Module, train_x: np.nd
         rng: source of the shuffles; `np.random` (seeded by `np.random.seed`) if None.
         progress: show a progress bar on stderr with the epoch, batch, running loss
             and last validation accuracy.
+        compile: trace the training step once per batch shape and replay it
+            (`mytorch.compile`): the same results, faster.
 
     Returns:
         The validation accuracies, in order.
@@ -104,6 +107,7 @@ def train(model: Module, optimizer: Optimizer, criterion: Module, train_x: np.nd
 
     val_accuracies: List[float] = []
     model.train()
+    training_step = cli.training_step(model, optimizer, criterion, compile)
     step = 0
     with cli.progress_bar(total, progress) as bar:
         for epoch in range(num_epochs):
@@ -112,10 +116,7 @@ def train(model: Module, optimizer: Optimizer, criterion: Module, train_x: np.nd
             for index, (inputs, labels) in enumerate(loader, 1):
                 if len(labels.data) < 2:
                     break  # the last batch, of one sample: BatchNorm cannot normalise it
-                optimizer.zero_grad()
-                loss = criterion(model(inputs), labels)
-                loss.backward()
-                optimizer.step()
+                loss = training_step(inputs, labels)
                 step += 1
                 loss_sum += loss.item()
                 if step in checkpoints:
@@ -216,7 +217,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "python3 -m hw1.mnist",
         "Train the handout's MNIST network (Linear(784, 20) -> BatchNorm1d(20) -> ReLU -> "
         "Linear(20, 10), SGD) and plot its validation accuracy.",
-        plot=DEFAULT_PLOT, epochs=NUM_EPOCHS, batch_size=BATCH_SIZE, lr=LEARNING_RATE)
+        plot=DEFAULT_PLOT, epochs=NUM_EPOCHS, batch_size=BATCH_SIZE, lr=LEARNING_RATE,
+        compile_option=True)
     args = cli.parse_args(parser, argv)
     with cli.session(args):
         started = time.perf_counter()
@@ -225,7 +227,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(data.describe())
         try:
             val_accuracies = mnist(*data[:4], num_epochs=args.epochs, batch_size=args.batch_size,
-                                   lr=args.lr, progress=True)
+                                   lr=args.lr, progress=True, compile=args.compile)
         except ValueError as exc:  # train checks its arguments before it starts
             raise cli.Failure(str(exc)) from exc
         trained = time.perf_counter()

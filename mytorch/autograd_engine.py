@@ -7,16 +7,19 @@ input's `grad_fn` for an intermediate tensor, `None` for a constant. `backward` 
 that graph once, in reverse topological order.
 """
 import inspect
+import itertools
 import numbers
 import os
+import sys
 import traceback
 import typing
 import weakref
+from heapq import heappop, heappush
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mytorch import tensor
+from mytorch import grad_mode, tensor
 from mytorch.hooks import run_hooks
 # Re-exported: the handout and its autograders import no_grad from here.
 from mytorch.grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled,  # noqa: F401
@@ -24,15 +27,15 @@ from mytorch.grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, 
 
 
 
+# Numbers the graph's nodes in the order they are made (see BackwardFunction.sequence_nr).
+_sequence = itertools.count()
+
+
 class _EveryInput:
     """`needs_input_grad` of a context made by hand: every gradient is wanted."""
 
     def __getitem__(self, index: int) -> bool:
         return True
-
-
-# The context's own fields, set by the engine; none of them holds an op's array.
-_ENGINE_FIELDS = frozenset({"_saved", "needs_input_grad", "saved_output"})
 
 
 class ContextManager:
@@ -47,9 +50,11 @@ class ContextManager:
 
     needs_input_grad: Sequence[bool] = _EveryInput()  # Function.apply sets a tuple
 
-    # (tensor, its version when saved) pairs; Function.apply keeps a saved output as a
-    # detached alias, and BackwardFunction checks the versions before backward runs.
-    _saved: Tuple[Tuple["tensor.Tensor", int], ...] = ()
+    # The saved tensors, and their versions when saved; Function.apply keeps a saved
+    # output as a detached alias, and BackwardFunction checks the versions before
+    # backward runs.
+    _saved: Tuple["tensor.Tensor", ...] = ()
+    _versions: Tuple[int, ...] = ()
 
     def save_for_backward(self, *tensors: "tensor.Tensor") -> None:
         """Keep tensors (inputs or the output) for backward, with their current versions.
@@ -57,28 +62,19 @@ class ContextManager:
         An in-place change to one of them before backward makes the backward pass raise,
         instead of letting backward compute with the new values.
         """
+        versions = []
         for value in tensors:
             if not isinstance(value, tensor.Tensor):
                 raise TypeError(f"save_for_backward takes Tensors, got {type(value).__name__}")
-        self._saved += tuple([(value, value._version) for value in tensors])
+            counter = value._version_counter  # None until the tensor is first changed
+            versions.append(0 if counter is None else counter.value)
+        self._saved += tensors
+        self._versions += tuple(versions)
 
     @property
     def saved_tensors(self) -> Tuple["tensor.Tensor", ...]:
         """The tensors given to `save_for_backward`, in order."""
-        return tuple([value for value, _ in self._saved])
-
-    def holds(self, array: np.ndarray) -> bool:
-        """Whether this context keeps `array`: as a saved tensor's data, or as an attribute
-        (a Tensor's data, an ndarray, or one inside a tuple or list)."""
-        if any(saved.data is array for saved, _ in self._saved):
-            return True
-        for name, value in vars(self).items():
-            if name in _ENGINE_FIELDS:
-                continue
-            for item in value if isinstance(value, (tuple, list)) else (value,):
-                if item is array or (isinstance(item, tensor.Tensor) and item.data is array):
-                    return True
-        return False
+        return self._saved
 
 
 class AccumulateGrad:
@@ -93,16 +89,18 @@ class AccumulateGrad:
     def __init__(self, variable: "tensor.Tensor") -> None:
         self.variable = variable
         self.next_functions: List[Any] = []
+        self.sequence_nr = next(_sequence)
 
     def check(self, grad: "tensor.Tensor") -> None:
         """Raise, changing nothing, unless `grad` and the existing `.grad` fit the leaf."""
         variable = self.variable
-        if grad.shape != variable.shape:
+        shape = variable.data.shape
+        if grad.data.shape != shape:
             raise RuntimeError(f"AccumulateGrad: gradient of shape {grad.shape} for a leaf of "
-                               f"shape {variable.shape}")
+                               f"shape {shape}")
         existing = variable.grad
         if existing is not None and (not isinstance(existing, tensor.Tensor)
-                                     or existing.shape != variable.shape):
+                                     or existing.data.shape != shape):
             raise RuntimeError(f"AccumulateGrad: the leaf of shape {variable.shape} has a .grad "
                                f"of shape {getattr(existing, 'shape', None)} "
                                f"({type(existing).__name__}); set it to None or fix its shape")
@@ -126,16 +124,19 @@ class AccumulateGrad:
         Args:
             grad: the gradient, of the variable's shape.
             owned: the engine's word that nobody else holds grad's array (a sum the
-                engine allocated, or an array the op's backward made; see `_made_by`),
+                engine allocated, or an array only the engine holds; see `_engine_holds_alone`),
                 so `.grad` may take it as is.
         """
         variable = self.variable
         if variable.grad is not None:
             variable.grad.data += grad.data
-        elif owned and grad.dtype == variable.dtype:
-            variable.grad = tensor.Tensor(grad.data)
+        elif owned and grad.data.dtype == variable.data.dtype:
+            # A plain constant tensor (no version counter another tensor could share) becomes
+            # `.grad` itself, as PyTorch's AccumulateGrad steals a gradient nobody else holds.
+            plain = type(grad) is tensor.Tensor and not grad._requires_grad and grad._version_counter is None
+            variable.grad = grad if plain else tensor.Tensor(grad.data)
         else:
-            variable.grad = tensor.Tensor(np.array(grad.data, dtype=variable.dtype))
+            variable.grad = tensor.Tensor(np.array(grad.data, dtype=variable.data.dtype))
 
     def __repr__(self) -> str:
         return "<AccumulateGrad>"
@@ -149,6 +150,8 @@ class BackwardFunction:
         next_functions: one entry per forward argument, in order: the argument's node, or
             None for constants and non-tensor arguments.
         function: the op (its Function subclass); function_name: its class name.
+        sequence_nr: when the node was made (as in PyTorch): after every node of its
+            inputs, so the backward pass runs nodes from the highest number down.
     """
 
     # Set through the output tensor: its gradient hooks, and a weak reference to it
@@ -158,12 +161,14 @@ class BackwardFunction:
     forward_stack: Optional[List[str]] = None  # where the op ran, in anomaly mode
 
     def __init__(self, function: type, ctx: ContextManager, next_functions: List[Any],
-                 expected: List[Tuple[int, tuple, Any]]) -> None:
+                 inputs: List[Tuple[int, Any, tuple, Any]]) -> None:
         self.ctx = ctx
         self.next_functions = next_functions
         self.function = function
-        # (index, shape, dtype) of each argument that needs a gradient, to check backward's result.
-        self._expected = expected
+        self.sequence_nr = next(_sequence)
+        # (index, node, shape, dtype) of each argument that needs a gradient: where its
+        # gradient goes, and what it must look like.
+        self._edges = inputs
 
     @property
     def function_name(self) -> str:
@@ -175,47 +180,55 @@ class BackwardFunction:
         Raises:
             RuntimeError: if a tensor the forward saved was changed in place since.
         """
-        for index, (saved, version) in enumerate(self.ctx._saved):
+        ctx = self.ctx
+        for saved, version in zip(ctx._saved, ctx._versions):
             counter = saved._version_counter  # None until the tensor is first changed
             if counter is not None and counter.value != version:
-                raise RuntimeError(
-                    f"{self.function_name}.backward: {self._describe_saved(index)} (shape "
-                    f"{saved.shape}) was modified by an in-place operation after the forward "
-                    f"pass saved it: it is at version {saved._version}, expected version "
-                    f"{version}. Make in-place changes (such as optimizer.step()) after "
-                    "backward, or run the forward pass again.")
-        grads = self.function.backward(self.ctx, grad_output)
-        if not isinstance(grads, (tuple, list)):
-            grads = (grads,)
+                self._raise_modified(saved, version)
+        grads = self.function.backward(ctx, grad_output)
+        if type(grads) is not tuple:
+            grads = tuple(grads) if isinstance(grads, list) else (grads,)
         count = len(self.next_functions)
-        # Trailing Nones are allowed: an op with optional arguments (an axis, a bias)
-        # answers for all of them even when they were not passed.
-        if len(grads) != count and (len(grads) < count or any(g is not None for g in grads[count:])):
-            raise RuntimeError(f"{self.function_name}.backward returned {len(grads)} gradients "
-                               f"for {count} forward arguments")
-        for index, shape, dtype in self._expected:
+        if len(grads) != count:
+            # Trailing Nones are allowed: an op with optional arguments (an axis, a bias)
+            # answers for all of them even when they were not passed.
+            if len(grads) < count or grads[count:].count(None) != len(grads) - count:
+                raise RuntimeError(f"{self.function_name}.backward returned {len(grads)} gradients "
+                                   f"for {count} forward arguments")
+            grads = grads[:count]
+        for index, _, shape, dtype in self._edges:
             grad = grads[index]
             if grad is None:
                 continue
             if not isinstance(grad, tensor.Tensor):
                 raise TypeError(f"{self.function_name}.backward returned a {type(grad).__name__} "
                                 f"for input {index}; gradients must be Tensors")
-            if grad.data.shape != shape or grad.data.dtype != dtype:
+            data = grad.data
+            if data.shape != shape or data.dtype != dtype:
                 raise RuntimeError(
-                    f"{self.function_name}.backward returned a gradient of shape {grad.shape} "
-                    f"and dtype {grad.dtype} for input {index}; expected shape {shape} "
+                    f"{self.function_name}.backward returned a gradient of shape {data.shape} "
+                    f"and dtype {data.dtype} for input {index}; expected shape {shape} "
                     f"and dtype {dtype}")
-            if is_anomaly_enabled() and not np.isfinite(grad.data).all():
+            if grad_mode._anomaly_enabled and not np.isfinite(data).all():
                 raise RuntimeError(
                     f"{self.function_name}.backward returned non-finite values (nan or inf) in "
                     f"its gradient for input {index}. The forward call that made this "
                     f"{self.function_name} (most recent call last):\n"
                     + "".join(self.forward_stack or ["(not recorded)\n"]))
-        return tuple(grads[:count])
+        return grads
+
+    def _raise_modified(self, saved: "tensor.Tensor", version: int) -> None:
+        index = [value is saved for value in self.ctx._saved].index(True)
+        raise RuntimeError(
+            f"{self.function_name}.backward: {self._describe_saved(index)} (shape "
+            f"{saved.shape}) was modified by an in-place operation after the forward "
+            f"pass saved it: it is at version {saved._version}, expected version "
+            f"{version}. Make in-place changes (such as optimizer.step()) after "
+            "backward, or run the forward pass again.")
 
     def _describe_saved(self, index: int) -> str:
         """Which forward argument saved tensor `index` was, found through the graph."""
-        saved = self.ctx._saved[index][0]
+        saved = self.ctx._saved[index]
         if saved is getattr(self.ctx, "saved_output", None):
             return "its output"
         names = self.function._arg_names
@@ -248,49 +261,52 @@ def tensor_input(op: str, name: str, value: Any) -> "tensor.Tensor":
     return tensor.Tensor(value)
 
 
-def _graph_node(value: Any) -> Any:
-    """The node a gradient for `value` flows into: AccumulateGrad, its grad_fn, or None."""
-    # `_requires_grad` is what the property returns, read directly: this runs per op input.
-    if not isinstance(value, tensor.Tensor) or not value._requires_grad:
-        return None
-    if not value.is_leaf:
-        return value.grad_fn
-    # One AccumulateGrad per leaf, kept through a weak reference as PyTorch does: the
-    # node holds the tensor, so a strong reference back would be a cycle.
-    node = value._grad_accumulator() if value._grad_accumulator is not None else None
+def _graph_node(value: "tensor.Tensor") -> Any:
+    """The node a gradient for `value`, a tensor that requires grad, flows into: its
+    grad_fn, or for a leaf its AccumulateGrad."""
+    return value.grad_fn if not value.is_leaf else _accumulate_grad(value)
+
+
+def _accumulate_grad(leaf: "tensor.Tensor") -> AccumulateGrad:
+    """The leaf's AccumulateGrad: one per leaf, kept through a weak reference as PyTorch
+    does (the node holds the tensor, so a strong reference back would be a cycle)."""
+    node = leaf._grad_accumulator() if leaf._grad_accumulator is not None else None
     if node is None:
-        node = AccumulateGrad(value)
-        value._grad_accumulator = weakref.ref(node)
+        node = AccumulateGrad(leaf)
+        leaf._grad_accumulator = weakref.ref(node)
     return node
 
 
-def _tensor_inputs(forward: Callable
-                   ) -> Tuple[List[Tuple[int, str, tuple]], Optional[Tuple[str, int]]]:
+def _tensor_inputs(forward: Callable) -> Tuple[List[Tuple[int, str, tuple]], Optional[Tuple[str, int]],
+                                               Optional[Tuple[int, ...]]]:
     """Which of forward's arguments are tensors, read from its annotations.
 
     Returns ([(position, name, other accepted types)], (name, position) of a `*args: Tensor`
-    or None).
+    or None, the positions that may hold a tensor or None for all of them).
     An argument annotated `Tensor` takes Tensors (and ndarrays, made constant Tensors);
-    `Optional[Tensor]` also takes None; `Union[Tensor, float]` also takes numbers.
+    `Optional[Tensor]` also takes None; `Union[Tensor, float]` also takes numbers. One
+    annotated as something else (a bool, a float, a callable) holds no tensor: its
+    backward answer is None, so the graph needs no node for it.
     """
     try:
         hints = typing.get_type_hints(forward)
     except Exception:  # an annotation that does not resolve: check nothing
-        return [], None
-    inputs, varargs = [], None
+        return [], None, None
+    inputs, varargs, graph = [], None, []
     parameters = list(inspect.signature(forward).parameters.values())[1:]  # after ctx
     for position, parameter in enumerate(parameters):
-        hint = hints.get(parameter.name)
+        hint = hints.get(parameter.name, Any)
         options = typing.get_args(hint) if typing.get_origin(hint) is typing.Union else (hint,)
-        if tensor.Tensor not in options:
-            continue
         if parameter.kind == parameter.VAR_POSITIONAL:
-            varargs = (parameter.name, position)
-            break
-        others = tuple(numbers.Real if option in (int, float) else option
-                       for option in options if option is not tensor.Tensor)
-        inputs.append((position, parameter.name, others))
-    return inputs, varargs
+            varargs = (parameter.name, position) if tensor.Tensor in options else None
+            return inputs, varargs, None
+        if tensor.Tensor in options or Any in options or object in options:
+            graph.append(position)
+        if tensor.Tensor in options:
+            others = tuple(numbers.Real if option in (int, float) else option
+                           for option in options if option is not tensor.Tensor)
+            inputs.append((position, parameter.name, others))
+    return inputs, varargs, tuple(graph)
 
 
 class Function:
@@ -307,12 +323,17 @@ class Function:
     _inputs: List[Tuple[int, str, tuple]] = []
     _varargs: Optional[Tuple[str, int]] = None  # (name, position) of `*args: Tensor`
     _arg_names: List[str] = []
+    _arg_count = 0  # len(_arg_names)
+    _tensor_positions: Tuple[int, ...] = ()  # the positions of `_inputs`, in order
+    _graph_positions: Optional[Tuple[int, ...]] = None  # those that may hold a tensor; None: all
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "forward" in cls.__dict__:
-            cls._inputs, cls._varargs = _tensor_inputs(cls.forward)
+            cls._inputs, cls._varargs, cls._graph_positions = _tensor_inputs(cls.forward)
             cls._arg_names = list(inspect.signature(cls.forward).parameters)[1:]
+            cls._arg_count = len(cls._arg_names)
+            cls._tensor_positions = tuple(position for position, _, _ in cls._inputs)
 
     @staticmethod
     def forward(ctx: ContextManager, *args: Any) -> "tensor.Tensor":
@@ -348,33 +369,56 @@ class Function:
     @classmethod
     def apply(cls, *args: Any) -> "tensor.Tensor":
         """Run forward and, if any input requires grad, record the op in the graph."""
-        if cls._inputs or cls._varargs:
+        Tensor = tensor.Tensor
+        if cls._varargs is not None:
             args = cls._check_inputs(args)
+        count = len(args)
         ctx = ContextManager()
-        parents = [_graph_node(arg) for arg in args] if is_grad_enabled() else []
-        records = parents.count(None) != len(parents)
-        if records:
+        # Each argument's node (None for constants and non-tensors) and, for those that
+        # need a gradient, their position, node, and the shape and dtype backward must
+        # return for them. One plain loop: this runs for every op.
+        recording = grad_mode._grad_enabled
+        parents = [None] * count
+        needs = [False] * (count if count > cls._arg_count else cls._arg_count)
+        inputs = []
+        for position in cls._graph_positions or range(count):
+            if position >= count:
+                break
+            arg = args[position]
+            if isinstance(arg, Tensor):
+                if recording and arg._requires_grad:
+                    parents[position] = node = arg.grad_fn if not arg.is_leaf else _accumulate_grad(arg)
+                    needs[position] = True
+                    data = arg.data
+                    inputs.append((position, node, data.shape, data.dtype))
+            elif position in cls._tensor_positions:
+                # Not a Tensor where one belongs: the argument rules (an ndarray becomes a
+                # constant, None or a number may be allowed, anything else is a TypeError).
+                checked = cls._check_inputs(args)
+                if checked is not args:
+                    return cls.apply(*checked)
+        if inputs:
             # One entry per forward parameter, passed or not, so an op may ask about an
             # optional argument (a bias) its caller left out.
-            ctx.needs_input_grad = tuple([parent is not None for parent in parents]
-                                         + [False] * (len(cls._arg_names) - len(parents)))
+            ctx.needs_input_grad = tuple(needs)
         output = cls.forward(ctx, *args)
-        if not isinstance(output, tensor.Tensor):
+        if not isinstance(output, Tensor):
             raise TypeError(f"{cls.__name__}.forward returned a {type(output).__name__}, "
                             "not a Tensor")
-        output = _as_new_output(output, args)
-        if records:
+        # An output that only this function holds, with an array only it holds, is new;
+        # otherwise (a view, an input's array, the input itself) _as_new_output decides.
+        if output.data.base is not None or _references(output) != _NEW_OUTPUT:
+            output = _as_new_output(output, args)
+        if inputs:
             if ctx._saved:
                 _keep_saved_output(ctx, output)
-            expected = [(index, arg.data.shape, arg.data.dtype)
-                        for index, (arg, parent) in enumerate(zip(args, parents)) if parent is not None]
             if output.data.dtype.kind == "f":
                 output._requires_grad = True
             else:
                 output.requires_grad = True  # the setter promotes integer output
             output.is_leaf = False
-            output.grad_fn = node = BackwardFunction(cls, ctx, parents, expected)
-            if is_anomaly_enabled():
+            output.grad_fn = node = BackwardFunction(cls, ctx, parents, inputs)
+            if grad_mode._anomaly_enabled:
                 node.forward_stack = _forward_call_stack()
         return output
 
@@ -395,11 +439,10 @@ def _forward_call_stack() -> List[str]:
 def _keep_saved_output(ctx: ContextManager, output: "tensor.Tensor") -> None:
     """Keep a saved output as an alias without its grad_fn (which owns ctx), so no cycle
     forms; the alias shares the output's data and version counter."""
-    for value, _ in ctx._saved:
-        if value is output:
+    for saved in ctx._saved:
+        if saved is output:
             alias = ctx.saved_output = output.detach()
-            ctx._saved = tuple([(alias if saved is output else saved, version)
-                                for saved, version in ctx._saved])
+            ctx._saved = tuple([alias if value is output else value for value in ctx._saved])
             return
 
 
@@ -432,6 +475,9 @@ def _topological_order(root: Any) -> List[Any]:
         for parent in parents:
             if parent is not None and parent not in visited:
                 visited.add(parent)
+                if not parent.next_functions:
+                    order.append(parent)  # a leaf's node: nothing to visit first
+                    continue
                 stack.append((parent, iter(parent.next_functions)))
                 break
         else:
@@ -477,43 +523,49 @@ def backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
 def _backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
     """Backpropagate `grad_of_outputs` from node `grad_fn` into the `.grad` of every leaf.
 
-    Each node runs once, after the gradients from all of its consumers have been summed
-    (reverse topological order), so the cost is linear in the size of the graph and
-    each leaf is accumulated into once. `.grad`s change only after every backward has
-    succeeded and every leaf's gradient has been checked: an exception leaves them all
-    as they were.
+    Each node runs once, after the gradients from all of its consumers have been summed:
+    nodes wait in a heap and run from the highest `sequence_nr` down, and a node's
+    consumers were all made after it (as PyTorch's engine orders them). So the cost is
+    linear in the size of the graph (times a log for the heap), there is no recursion,
+    and each leaf is accumulated into once. `.grad`s change only after every backward
+    has succeeded and every leaf's gradient has been checked: an exception leaves them
+    all as they were.
 
     Args:
         grad_fn: the node of the tensor to differentiate (BackwardFunction or AccumulateGrad).
         grad_of_outputs: dL/d(that tensor), a Tensor of its shape.
     """
-    grads = {grad_fn: grad_of_outputs}
+    grads = {grad_fn: grad_of_outputs}  # the gradient summed so far for each node reached
+    waiting = [(-grad_fn.sequence_nr, grad_fn)]
     owned = set()  # leaves whose gradient array nothing but the engine holds
     leaves, retained = [], []
-    for node in reversed(_topological_order(grad_fn)):
-        grad = grads.pop(node, None)
-        if grad is None:
-            continue  # every path from the output to this node carried no gradient
-        if isinstance(node, AccumulateGrad):
-            hooked = node.hooked(grad)
+    while waiting:
+        node = heappop(waiting)[1]
+        grad = grads.pop(node)
+        if type(node) is AccumulateGrad:
             # A hook saw a view of the array and may keep it: then the leaf copies.
-            leaves.append((node, hooked, node in owned and not node.variable._hooks))
+            hooks = node.variable._hooks
+            leaves.append((node, node.hooked(grad), False) if hooks else (node, grad, node in owned))
             continue
         if node.hooks:
             grad = run_hooks(node.hooks, grad)
         if node.retained is not None:
             retained.append((node.retained, grad))
-        taken = []  # arrays of this backward already given to a leaf as its own
-        for parent, parent_grad in zip(node.next_functions, node.apply(grad)):
-            if parent is None or parent_grad is None:
+        # A list of the engine's own: the op may keep the sequence its backward returned.
+        results = list(node.apply(grad))
+        for index, parent, _, _ in node._edges:
+            parent_grad = results[index]
+            if parent_grad is None:
                 continue
             previous = grads.get(parent)
             if previous is None:
-                grads[parent] = parent_grad
-                array = parent_grad.data
-                if type(parent) is AccumulateGrad and _made_by(node, array, grad, parent, taken):
-                    taken.append(array)
+                # The leaf may keep this array as its .grad, without a copy, when nothing
+                # but this loop holds it (see _UNSHARED).
+                if (type(parent) is AccumulateGrad and parent_grad.data.base is None
+                        and _references(parent_grad) == _UNSHARED):
                     owned.add(parent)
+                grads[parent] = parent_grad
+                heappush(waiting, (-parent.sequence_nr, parent))
             else:
                 grads[parent] = tensor.Tensor(previous.data + parent_grad.data)
                 if type(parent) is AccumulateGrad:
@@ -526,24 +578,42 @@ def _backward(grad_fn: Any, grad_of_outputs: "tensor.Tensor") -> None:
         node.accumulate(grad, unshared)
 
 
-# Below this size a copy costs less than `_made_by`'s checks (biases, small weights).
-_COPY_IS_CHEAPER_BELOW = 64 * 1024  # bytes
+def _references(grad: "tensor.Tensor") -> Tuple[int, int]:
+    """How many references hold `grad` and its array, as `sys.getrefcount` counts them."""
+    return sys.getrefcount(grad), sys.getrefcount(grad.data)
 
 
-def _made_by(node: BackwardFunction, array: np.ndarray, grad_output: "tensor.Tensor",
-             leaf: AccumulateGrad, taken: List[np.ndarray]) -> bool:
-    """Whether `node`'s backward made `array` itself, so that `leaf` may keep it as its
-    `.grad` without a copy: it owns its memory, and it is not the incoming gradient (the
-    caller's array, maybe), the leaf's own data, anything the op's context holds, or an
-    array this backward already gave to another leaf. Otherwise the leaf gets a copy.
+class _Gradient:
+    """Holds an array as a Tensor does: a stand-in to count references on."""
 
-    On the wide benchmark network the copy this saves is about 6% of a training step.
-    """
-    if array.nbytes < _COPY_IS_CHEAPER_BELOW:
-        return False
-    return (array.base is None and array is not grad_output.data
-            and array is not leaf.variable.data and not node.ctx.holds(array)
-            and not any(array is other for other in taken))
+    def __init__(self, data: np.ndarray) -> None:
+        self.data = data
+
+
+def _references_of_an_unshared_gradient() -> Tuple[int, int]:
+    """`_references` of an op's result that `backward` alone holds, counted as `backward`
+    counts them: held once in a list of results and once in a loop variable."""
+    results = [_Gradient(np.empty(1))]
+    parent_grad = results[0]
+    return _references(parent_grad)
+
+
+# A leaf keeps an op's gradient array as its .grad without a copy only when these are the
+# counts and the array owns its memory (no base). Any other holder adds a reference,
+# wherever it is: the op's context, a saved tensor, a global, the incoming gradient, a
+# leaf's data, another result of the same backward (a second Tensor on the array, or the
+# same Tensor twice), a view (whose base is the array), a hook. Whatever its size.
+_UNSHARED = _references_of_an_unshared_gradient()
+
+
+def _references_of_a_new_output() -> Tuple[int, int]:
+    """`_references` of an op's output as `Function.apply` holds it after forward returns:
+    in a local variable only, its array in the output only."""
+    output = _Gradient(np.empty(1))
+    return _references(output)
+
+
+_NEW_OUTPUT = _references_of_a_new_output()
 
 
 def _retain(variable: Optional["tensor.Tensor"], grad: "tensor.Tensor") -> None:

@@ -4,7 +4,7 @@
 share it:
 
 - `make_parser` and `parse_args`: the common options (`--data`, `--dataset`, `--epochs`,
-  `--batch-size`, `--lr`, `--seed`, `--dtype`, `--threads`, `--plot`), every value checked
+  `--batch-size`, `--lr`, `--compile`, `--seed`, `--dtype`, `--threads`, `--plot`), every value checked
   with `mytorch.checks` before any work starts, the output path included;
 - `session`: BLAS and OpenMP limited to `--threads` threads (threadpoolctl), the default
   dtype set to `--dtype` and every random draw seeded with `--seed`, all restored after;
@@ -81,7 +81,8 @@ def reports_failures(main: Callable[..., int]) -> Callable[..., int]:
 
 def make_parser(prog: Optional[str], description: str, *, plot: PathLike,
                 epochs: Optional[int] = None, batch_size: Optional[int] = None,
-                lr: Optional[float] = None, dtype: str = "float64") -> argparse.ArgumentParser:
+                lr: Optional[float] = None, dtype: str = "float64",
+                compile_option: bool = False) -> argparse.ArgumentParser:
     """A parser with the options every program shares; add a program's own to it.
 
     Args:
@@ -91,6 +92,8 @@ def make_parser(prog: Optional[str], description: str, *, plot: PathLike,
         epochs, batch_size, lr: the defaults of `--epochs`, `--batch-size` and `--lr`;
             a program that trains with fixed settings leaves them None and gets no such options.
         dtype: the default of `--dtype`.
+        compile_option: offer `--compile` (with epochs given): for a program whose training
+            step `mytorch.compile` can trace (not one that communicates, as DDP does).
     """
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--data", metavar="DIR",
@@ -106,6 +109,10 @@ def make_parser(prog: Optional[str], description: str, *, plot: PathLike,
                             help=f"samples per batch (default {batch_size})")
         parser.add_argument("--lr", type=float, default=lr, metavar="X",
                             help=f"learning rate (default {lr})")
+        if compile_option:
+            parser.add_argument("--compile", action="store_true",
+                                help="trace the training step once per batch shape and replay "
+                                     "its NumPy work (mytorch.compile): the same results, faster")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="N",
                         help=f"seed of the initial weights and the shuffles (default {DEFAULT_SEED})")
     parser.add_argument("--dtype", choices=DTYPES, default=dtype,
@@ -296,6 +303,20 @@ def save_plot(path: PathLike, save: Callable[[], Any]) -> None:
 
 # ------------------------------------------------------------ the examples' harness
 
+def training_step(model: Module, optimizer: Any, criterion: Callable[..., Any],
+                  compiled: bool = False) -> Callable[[Any, Any], Any]:
+    """One training step on a batch (zero_grad, forward, loss, backward, optimizer step),
+    returning the loss; with compiled=True, `mytorch.compile` of it (`--compile`)."""
+    def step(inputs: Any, labels: Any) -> Any:
+        optimizer.zero_grad()
+        loss = criterion(model(inputs), labels)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return mytorch.compile(step) if compiled else step
+
+
 @reports_failures
 def train_classifier(argv: Optional[Sequence[str]], *, description: str,
                      build_model: Callable[[], Module],
@@ -326,7 +347,7 @@ def train_classifier(argv: Optional[Sequence[str]], *, description: str,
         130 after Ctrl-C).
     """
     parser = make_parser(None, description, plot=plot, epochs=epochs, batch_size=batch_size,
-                         lr=lr, dtype=dtype)
+                         lr=lr, dtype=dtype, compile_option=True)
     args = parse_args(parser, argv)
     reshape = prepare if prepare is not None else (lambda images: images)
     with session(args):
@@ -357,12 +378,13 @@ def _fit(model: Module, args: argparse.Namespace, train: TensorDataset,
     """Train for `args.epochs`; per epoch (epoch, training loss, held-out loss, accuracy)."""
     criterion = CrossEntropyLoss()
     optimizer = Adam(model.parameters(), lr=args.lr)
+    step = training_step(model, optimizer, criterion, getattr(args, "compile", False))
     loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, generator=args.seed)
     history: List[Tuple[int, float, float, float]] = []
     with progress_bar(len(loader) * args.epochs) as bar:
         for epoch in range(1, args.epochs + 1):
             bar.set_description(f"epoch {epoch}/{args.epochs}")
-            loss_sum = train_epoch(model, loader, criterion, optimizer, bar)
+            loss_sum = train_epoch(model, loader, criterion, optimizer, bar, step)
             accuracy, held_out_loss = evaluate(model, *held_out, criterion=criterion)
             history.append((epoch, loss_sum / len(train), held_out_loss, accuracy))
             bar.set_postfix(loss=f"{history[-1][1]:.4f}", accuracy=f"{accuracy:.4f}")
@@ -370,17 +392,17 @@ def _fit(model: Module, args: argparse.Namespace, train: TensorDataset,
 
 
 def train_epoch(model: Module, loader: DataLoader, criterion: Module, optimizer: Any,
-                bar: tqdm) -> float:
+                bar: tqdm, step: Optional[Callable[[Any, Any], Any]] = None) -> float:
     """One pass over `loader` in training mode, one optimizer step per batch, each counted
     on `bar`. Returns the sum over the samples of their loss (each batch's mean loss
-    times its size)."""
+    times its size). `step` is `training_step`'s (compiled for `--compile`, made once for
+    every epoch); None is the eager one."""
+    if step is None:
+        step = training_step(model, optimizer, criterion)
     model.train()
     loss_sum = 0.0
     for inputs, labels in loader:
-        optimizer.zero_grad()
-        loss = criterion(model(inputs), labels)
-        loss.backward()
-        optimizer.step()
+        loss = step(inputs, labels)
         loss_sum += loss.item() * len(labels.data)
         bar.update()
     return loss_sum

@@ -1,7 +1,7 @@
 """Grad mode and anomaly mode: the two switches that change what `Function.apply` does.
 
-`no_grad` / `enable_grad` turn graph recording off and on for a block or a decorated
-function; `detect_anomaly` makes backward check every gradient for NaN and inf. Both
+`no_grad` / `enable_grad` (and PyTorch's `set_grad_enabled(mode)` and `inference_mode()`)
+turn graph recording off and on for a block or a decorated function; `detect_anomaly` makes backward check every gradient for NaN and inf. Both
 nest, and both restore the previous setting when the block ends.
 """
 import contextlib
@@ -50,6 +50,48 @@ class enable_grad(_GradMode):
     """Context manager and decorator that turns graph recording back on inside `no_grad`."""
 
     enabled = True
+
+
+class inference_mode(_GradMode):
+    """`no_grad` under PyTorch's name for inference: `with mytorch.inference_mode():`,
+    or `inference_mode(False)` to leave recording as it is.
+
+    PyTorch also marks the tensors made inside as inference tensors, which autograd
+    later refuses; here they are ordinary constant tensors.
+    """
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__()
+        if not isinstance(mode, bool):
+            raise ValueError(f"inference_mode: mode must be True or False, got {mode!r}")
+        self.mode = mode
+
+    def __enter__(self) -> "inference_mode":
+        global _grad_enabled
+        self._previous.append(_grad_enabled)
+        _grad_enabled = _grad_enabled and not self.mode
+        return self
+
+
+class set_grad_enabled:
+    """Turn graph recording on or off, as `torch.set_grad_enabled`: called as a function
+    it switches at once (`set_grad_enabled(False)`); as a context manager
+    (`with set_grad_enabled(is_train):`) it switches for the block and then restores the
+    previous setting."""
+
+    def __init__(self, mode: bool) -> None:
+        global _grad_enabled
+        if not isinstance(mode, bool):
+            raise ValueError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
+        self._previous = _grad_enabled
+        _grad_enabled = mode
+
+    def __enter__(self) -> "set_grad_enabled":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        global _grad_enabled
+        _grad_enabled = self._previous
 
 
 class detect_anomaly(contextlib.ContextDecorator):

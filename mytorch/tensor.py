@@ -1,13 +1,16 @@
 """The Tensor: an ndarray plus what autograd needs to differentiate through it."""
 import itertools
 import numbers
+import operator
+import sys
+import types
 import weakref
-from typing import Any, Callable, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterator, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from mytorch import autograd_engine, checks, hooks
-from mytorch.tensor_methods import TensorMethods, shape_arg
+from mytorch import autograd_engine, checks, devices, hooks
+from mytorch.tensor_methods import TensorMethods
 
 
 _default_dtype = np.dtype(np.float64)
@@ -29,15 +32,19 @@ def set_default_dtype(dtype: Any) -> None:
     _default_dtype = checks.float_dtype("set_default_dtype: dtype", dtype)
 
 
+_NUMERIC_KINDS = checks.NUMERIC_KINDS
+_ndarray = np.ndarray  # read by every Tensor() as a global, not an attribute of np
+
+
 def _as_array(data: Any) -> np.ndarray:
     """`data` as an ndarray, without copying an ndarray that is already numeric."""
     if isinstance(data, np.ndarray):
-        if data.dtype.kind in checks.NUMERIC_KINDS:
+        if data.dtype.kind in _NUMERIC_KINDS:
             return data
     elif isinstance(data, Tensor):
         return data.data
     array = np.asarray(data)
-    if array.dtype.kind not in checks.NUMERIC_KINDS:
+    if array.dtype.kind not in _NUMERIC_KINDS:
         raise TypeError(f"Tensor data must be numeric, got {type(data).__name__} "
                         f"of dtype {array.dtype}")
     return array
@@ -90,13 +97,17 @@ class Tensor(TensorMethods):
 
     def __init__(self, data: Any, requires_grad: bool = False, is_leaf: bool = True,
                  is_parameter: bool = False) -> None:
-        self.data = _as_array(data)
-        if requires_grad:
-            self.requires_grad = True  # the setter promotes integer data
-        if not is_leaf:
-            self.is_leaf = False
-        if is_parameter:
-            self.is_parameter = True
+        # Every op makes tensors: an ndarray of a numeric dtype, the usual data, is
+        # recognised here without a call.
+        self.data = (data if type(data) is _ndarray and data.dtype.kind in _NUMERIC_KINDS
+                     else _as_array(data))
+        if requires_grad or not is_leaf or is_parameter:  # one test for the usual constant
+            if requires_grad:
+                self.requires_grad = True  # the setter promotes integer data
+            if not is_leaf:
+                self.is_leaf = False
+            if is_parameter:
+                self.is_parameter = True
 
     @property
     def requires_grad(self) -> bool:
@@ -121,17 +132,11 @@ class Tensor(TensorMethods):
 
     # ------------------------------------------------------------------ properties
 
-    @property
-    def shape(self) -> Tuple[int, ...]:
-        return self.data.shape
-
-    @property
-    def ndim(self) -> int:
-        return self.data.ndim
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.data.dtype
+    # The array's own, read through C getters: ops read them on every call, and a Python
+    # property costs a frame each time.
+    shape = property(operator.attrgetter("data.shape"))
+    ndim = property(operator.attrgetter("data.ndim"))
+    dtype = property(operator.attrgetter("data.dtype"))
 
     @property
     def T(self) -> "Tensor":
@@ -154,6 +159,12 @@ class Tensor(TensorMethods):
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
+    def __iter__(self) -> Iterator["Tensor"]:
+        """The slices along the first axis (views), as iterating a PyTorch tensor."""
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
     def __bool__(self) -> bool:
         """The truth of a one-element tensor; ambiguous (an error) for any other size."""
         if self.data.size != 1:
@@ -162,28 +173,33 @@ class Tensor(TensorMethods):
         return bool(self.data.item())
 
     # ---------------------------------------------------------------- constructors
+    # The handout's spellings (`Tensor.zeros(2, 3)`): the factories of `creation.py`, with
+    # the Tensor constructor's rule for requires_grad (integer data becomes float).
 
     @staticmethod
-    def zeros(*shape: int, requires_grad: bool = False) -> "Tensor":
-        return Tensor(np.zeros(shape_arg(shape), _default_dtype), requires_grad=requires_grad)
+    def zeros(*shape: int, requires_grad: bool = False, **options: Any) -> "Tensor":
+        """As `mytorch.zeros`."""
+        return _handout_leaf(creation.zeros(*shape, **options), requires_grad)
 
     @staticmethod
-    def ones(*shape: int, requires_grad: bool = False) -> "Tensor":
-        return Tensor(np.ones(shape_arg(shape), _default_dtype), requires_grad=requires_grad)
+    def ones(*shape: int, requires_grad: bool = False, **options: Any) -> "Tensor":
+        """As `mytorch.ones`."""
+        return _handout_leaf(creation.ones(*shape, **options), requires_grad)
 
     @staticmethod
-    def randn(*shape: int, requires_grad: bool = False) -> "Tensor":
-        """Standard normal samples from `np.random`, so `np.random.seed` reproduces them."""
-        samples = np.random.standard_normal(shape_arg(shape)).astype(_default_dtype, copy=False)
-        return Tensor(samples, requires_grad=requires_grad)
+    def randn(*shape: int, requires_grad: bool = False, **options: Any) -> "Tensor":
+        """As `mytorch.randn`: samples from `np.random`, so `np.random.seed` reproduces them."""
+        return _handout_leaf(creation.randn(*shape, **options), requires_grad)
 
     @staticmethod
-    def arange(*args: Union[int, float], requires_grad: bool = False) -> "Tensor":
-        return Tensor(np.arange(*args), requires_grad=requires_grad)
+    def arange(*args: Union[int, float], requires_grad: bool = False, **options: Any) -> "Tensor":
+        """As `mytorch.arange`."""
+        return _handout_leaf(creation.arange(*args, **options), requires_grad)
 
     @staticmethod
-    def empty(*shape: int, requires_grad: bool = False) -> "Tensor":
-        return Tensor(np.empty(shape_arg(shape), _default_dtype), requires_grad=requires_grad)
+    def empty(*shape: int, requires_grad: bool = False, **options: Any) -> "Tensor":
+        """As `mytorch.empty`."""
+        return _handout_leaf(creation.empty(*shape, **options), requires_grad)
 
     # -------------------------------------------------------------------- autograd
 
@@ -253,33 +269,138 @@ class Tensor(TensorMethods):
         detached._version_counter = self._counter()
         return detached
 
+    def detach_(self) -> "Tensor":
+        """Make this tensor a constant leaf in place, cut from the graph that made it."""
+        self.grad_fn = None
+        self.is_leaf = True
+        self._requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set `requires_grad` in place and return self, as `torch.Tensor.requires_grad_`.
+
+        Raises:
+            RuntimeError: for a non-leaf (its requires_grad comes from its inputs), or for
+                asking an integer or bool tensor to require grad.
+        """
+        requires_grad = checks.boolean("requires_grad_: requires_grad", requires_grad)
+        if not self.is_leaf:  # it requires grad already, as every recorded output does
+            if not requires_grad:
+                raise RuntimeError("requires_grad_: a non-leaf tensor's requires_grad cannot be "
+                                   "turned off; use .detach() for a tensor outside the graph")
+            return self
+        if requires_grad and self.dtype.kind != "f":
+            raise RuntimeError(f"requires_grad_: only tensors of floating point dtype can "
+                               f"require gradients, got dtype {self.dtype}")
+        self._requires_grad = requires_grad
+        return self
+
     def copy(self) -> "Tensor":
         """A constant leaf holding a copy of this tensor's data."""
         return Tensor(self.data.copy())
 
     def item(self) -> Union[int, float, bool]:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(f"item: a tensor with {self.data.size} elements cannot be "
+                               "converted to a Python number")
         return self.data.item()
 
-    def numpy(self) -> np.ndarray:
-        """The underlying array (shared, not copied)."""
+    def tolist(self) -> Any:
+        """The values as nested Python lists of numbers (a number for a 0-d tensor)."""
+        return self.data.tolist()
+
+    def numpy(self, force: bool = False) -> np.ndarray:
+        """The underlying array, shared, not copied, as `torch.Tensor.numpy`.
+
+        Refused for a tensor that requires grad, as PyTorch refuses: changes through the
+        array would bypass autograd. `force=True` (or `.detach().numpy()`) gives it anyway.
+        """
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on a Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
         return self.data
 
+    def __array__(self, dtype: Any = None, copy: Optional[bool] = None) -> np.ndarray:
+        """`np.asarray(t)`: the values, by `numpy()`'s rule."""
+        array = self.numpy()
+        if copy:
+            return np.array(array, dtype=dtype)
+        return array if dtype is None else array.astype(dtype, copy=False)
+
+    def _scalar(self, kind: str) -> Union[int, float]:
+        if self.data.size != 1:
+            raise ValueError(f"only one-element tensors can be converted to Python {kind}s, "
+                             f"got a tensor of shape {self.shape}")
+        return self.data.item()
+
+    def __float__(self) -> float:
+        return float(self._scalar("float"))
+
+    def __int__(self) -> int:
+        return int(self._scalar("int"))
+
+    def __index__(self) -> int:
+        """A one-element integer tensor as an index (`range(t)`, `seq[t]`)."""
+        if self.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to an "
+                            f"index, got dtype {self.dtype} and shape {self.shape}")
+        return int(self.data.item())
+
+    def __format__(self, format_spec: str) -> str:
+        """`f"{t:.4f}"` formats a 0-d tensor's value, as PyTorch does; other tensors take
+        only an empty format."""
+        if self.ndim == 0:
+            return format(self.data.item(), format_spec)
+        return object.__format__(self, format_spec)
+
+    # ------------------------------------------------------------------- devices
+
+    @property
+    def device(self) -> "devices.device":
+        """Where the tensor lives: always the CPU."""
+        return devices.CPU
+
+    is_cuda = False
+
+    def cpu(self) -> "Tensor":
+        """This tensor: it is on the CPU already."""
+        return self
+
+    def cuda(self, device: Any = "cuda", non_blocking: bool = False) -> "Tensor":
+        """An error: MyTorch has no GPU backend (see `mytorch.cuda.is_available()`)."""
+        devices.as_device("cuda", device if device is not None else "cuda")
+        return self
+
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        """PyTorch's printout: floats to 4 decimals (or in scientific notation when their
+        magnitudes differ a lot), `dtype=` for a float dtype other than the default."""
+        data = self.data
+        body = np.array2string(data, separator=", ", prefix="tensor(", max_line_width=80,
+                               formatter=_float_formatter(data), threshold=1000, edgeitems=3)
+        extras = []
+        if data.size == 0 and data.ndim > 1:
+            extras.append(f"size={data.shape}")
+        if data.dtype.kind == "f" and data.dtype != _default_dtype:
+            extras.append(f"dtype={data.dtype}")
         if self.grad_fn is not None:
-            return f"tensor({body}, grad_fn={self.grad_fn!r})"
-        if self.requires_grad:
-            return f"tensor({body}, requires_grad=True)"
-        return f"tensor({body})"
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return f"tensor({', '.join([body] + extras)})"
 
     # ------------------------------------------------------------------- operators
 
     def _operand(self, other: Any) -> "Tensor":
-        """`other` as a Tensor; a Python number takes this tensor's float dtype, as in PyTorch."""
+        """`other` as a Tensor; a Python number takes this tensor's dtype where PyTorch's
+        promotion does (a float with a float tensor, an int with an integer one), else its
+        own (int64, or the default float dtype for a float with an integer tensor)."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, numbers.Number) and self.dtype.kind == "f":
-            return Tensor(np.asarray(other, dtype=self.dtype))
+        if isinstance(other, numbers.Number):
+            if self.dtype.kind == "f":
+                return Tensor(np.asarray(other, dtype=self.dtype))
+            return creation.scalar_tensor(other, self.dtype)
         return Tensor(other)
 
     def __add__(self, other: Any) -> "Tensor":
@@ -311,6 +432,20 @@ class Tensor(TensorMethods):
 
     def __rmatmul__(self, other: Any) -> "Tensor":
         return ops.MatMul.apply(self._operand(other), self)
+
+    def __floordiv__(self, other: Any) -> "Tensor":
+        """floor(self / other), as PyTorch's `//` (`div` with rounding_mode="floor")."""
+        return self.div(other, rounding_mode="floor")
+
+    def __rfloordiv__(self, other: Any) -> "Tensor":
+        return self._operand(other).div(self, rounding_mode="floor")
+
+    def __mod__(self, other: Any) -> "Tensor":
+        """self mod other with the sign of other, as Python's % and `torch.remainder`."""
+        return ops.Remainder.apply(self, self._operand(other))
+
+    def __rmod__(self, other: Any) -> "Tensor":
+        return ops.Remainder.apply(self._operand(other), self)
 
     def __neg__(self) -> "Tensor":
         return ops.Neg.apply(self)
@@ -389,6 +524,20 @@ class Tensor(TensorMethods):
         """Set every element to 0, in place."""
         return self.copy_(0)
 
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> "Tensor":
+        """Fill with samples of N(mean, std**2), in place, as `torch.Tensor.normal_`."""
+        return self.copy_(creation.normal(mean, std, self.shape, generator=generator,
+                                          dtype=checks.float_dtype("normal_: dtype", self.dtype)))
+
+    def uniform_(self, low: float = 0.0, high: float = 1.0, *, generator: Any = None) -> "Tensor":
+        """Fill with samples of U[low, high), in place, as `torch.Tensor.uniform_(from, to)`."""
+        checks.float_dtype("uniform_: dtype", self.dtype)
+        low, high = checks.number("uniform_: from", low), checks.number("uniform_: to", high)
+        if low > high:
+            raise ValueError(f"uniform_: from ({low}) must not exceed to ({high})")
+        return self.copy_(low + (high - low) * creation.rand(self.shape, generator=generator,
+                                                             dtype=np.float64).data)
+
     def __setitem__(self, index: Any, value: Any) -> None:
         """self[index] = value, in place (outside the graph, like every in-place change here)."""
         if self._records_with(value):
@@ -419,38 +568,60 @@ class Tensor(TensorMethods):
     def __itruediv__(self, other: Any) -> "Tensor":
         return self._in_place_or_rebind("/=", self.div_, self.__truediv__, other)
 
-def zeros_like(input: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Zeros of `input`'s shape and dtype (or `dtype`), as `torch.zeros_like`."""
-    array = _as_array(input)
-    dtype = array.dtype if dtype is None else checks.numeric_dtype("zeros_like: dtype", dtype)
-    return Tensor(np.zeros(array.shape, dtype), requires_grad=requires_grad)
+def _float_formatter(data: np.ndarray) -> Optional[dict]:
+    """NumPy print options that show floats as PyTorch does: whole numbers as `2.`, others
+    with 4 decimals, both switching to `1.0000e-05` notation when the largest nonzero
+    magnitude is over 1e8 or 1000 times the smallest (or, with decimals, under 1e-4);
+    every element padded to one width."""
+    if data.dtype.kind != "f" or data.size == 0:
+        return None
+    magnitudes = np.abs(data[np.isfinite(data) & (data != 0)]).astype(np.float64)
+    whole = bool(np.all(magnitudes == np.ceil(magnitudes)))
+    if magnitudes.size:
+        top, bottom = magnitudes.max(), magnitudes.min()
+        scientific = top / bottom > 1000 or top > 1e8 or (not whole and bottom < 1e-4)
+    else:
+        scientific = False
+    if scientific:
+        pattern = "{:.4e}"
+    else:
+        pattern = "{:.0f}." if whole else "{:.4f}"
+
+    def text(value: float) -> str:
+        return pattern.format(value) if np.isfinite(value) else str(value)
+
+    width = max(len(text(value)) for value in data.flat) if data.size <= 1000 else 0
+    return {"float_kind": lambda value: text(value).rjust(width)}
 
 
-def ones_like(input: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Ones of `input`'s shape and dtype (or `dtype`), as `torch.ones_like`."""
-    array = _as_array(input)
-    dtype = array.dtype if dtype is None else checks.numeric_dtype("ones_like: dtype", dtype)
-    return Tensor(np.ones(array.shape, dtype), requires_grad=requires_grad)
+def _handout_leaf(tensor: Tensor, requires_grad: bool) -> Tensor:
+    """`tensor`, requiring grad if asked by the Tensor constructor's rule: integer data
+    becomes the default float dtype (the handout's `Tensor.arange(3, requires_grad=True)`)."""
+    if requires_grad:
+        tensor.requires_grad = True
+    return tensor
 
 
-def randn_like(input: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples of `input`'s shape and float dtype (or `dtype`), as
-    `torch.randn_like`, drawn from `np.random` (see `mytorch.manual_seed`)."""
-    array = _as_array(input)
-    dtype = checks.float_dtype("randn_like: dtype", array.dtype if dtype is None else dtype)
-    samples = np.random.standard_normal(array.shape).astype(dtype, copy=False)
-    return Tensor(samples, requires_grad=requires_grad)
+_NOT_GIVEN = object()  # where()'s input and other, when only the condition is given
 
 
-def where(condition: Any, input: Any, other: Any) -> Tensor:
+def where(condition: Any, input: Any = _NOT_GIVEN, other: Any = _NOT_GIVEN) -> Any:
     """input where `condition` (a bool tensor or array) is True, else other, with
-    broadcasting, as `torch.where`. A number takes the other operand's float dtype."""
+    broadcasting, as `torch.where`. A number takes the other operand's dtype by PyTorch's
+    promotion (see `Tensor._operand`); two numbers give the default float dtype for floats.
+    `where(condition)` alone is `condition.nonzero(as_tuple=True)`, as in PyTorch."""
+    if input is _NOT_GIVEN and other is _NOT_GIVEN:
+        return autograd_engine.tensor_input("where", "condition", condition).nonzero(as_tuple=True)
+    if input is _NOT_GIVEN or other is _NOT_GIVEN:
+        raise TypeError("where: give both input and other, or neither (where(condition) gives "
+                        "the indices of the nonzero elements)")
     if isinstance(input, Tensor):
         other = input._operand(other)
     elif isinstance(other, Tensor):
         input = other._operand(input)
     else:
-        input, other = Tensor(input), Tensor(other)
+        input, other = (creation.scalar_tensor(v) if isinstance(v, numbers.Number) else Tensor(v)
+                        for v in (input, other))
     condition = condition if isinstance(condition, Tensor) else Tensor(condition)
     return ops.Where.apply(condition, input, other)
 
@@ -476,5 +647,18 @@ def _tensor_list(op: str, seq: Any) -> list:
     return list(seq)
 
 
-# Imported last: the ops import Tensor from this module.
-from mytorch import ops  # noqa: E402
+class _TensorModule(types.ModuleType):
+    """This module's type: callable, so that `mytorch.tensor(data, ...)` makes a tensor as
+    `torch.tensor` does, while `from mytorch.tensor import Tensor` (the handout's import)
+    still finds the class."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
+        """`tensor(data, dtype=None, device=None, requires_grad=False)`: a new leaf holding
+        a copy of `data`, as `torch.tensor` (see `mytorch.creation.tensor`)."""
+        return creation.tensor(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _TensorModule
+
+# Imported last: the ops and the factories import Tensor from this module.
+from mytorch import creation, ops  # noqa: E402

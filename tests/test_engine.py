@@ -360,3 +360,90 @@ def test_tensor_varargs_after_a_plain_argument_are_checked_from_their_own_positi
     np.testing.assert_array_equal(a.grad.data, 2.0)
     with pytest.raises(TypeError, match=r"_Scaled: tensors\[1\] must be a Tensor or an ndarray, got list"):
         _Scaled.apply(2.0, a, [1.0, 2.0, 3.0])
+
+
+class _Relabel(Function):
+    """Returns a Tensor on its input's own array, however the context holds things."""
+
+    @staticmethod
+    def forward(ctx, a: Tensor, mode: str) -> Tensor:
+        out = Tensor(a.data) if mode != "input itself" else a
+        if mode == "ctx keeps the array":
+            ctx.kept = out.data
+        if mode == "ctx saves the output":
+            ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output, None
+
+
+@pytest.mark.parametrize("mode", ["plain", "ctx keeps the array", "ctx saves the output", "input itself"])
+def test_an_output_on_an_inputs_array_shares_its_version_however_it_is_held(mode):
+    """Function.apply recognises a new output by reference counts and leaves anything else
+    to the full check: an output on the input's array, or the input itself, must share the
+    input's version, whatever else holds them."""
+    a = Tensor(np.ones(3))
+    out = _Relabel.apply(a, mode)
+    assert out is not a
+    a.add_(1.0)
+    assert out._version == a._version == 1
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_a_new_output_gets_a_version_of_its_own(keep):
+    class Fresh(Function):
+        @staticmethod
+        def forward(ctx, a: Tensor) -> Tensor:
+            out = Tensor(a.data * 2)
+            if keep:  # held twice: the reference counts send it through the full check
+                ctx.save_for_backward(out)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return Tensor(grad_output.data * 2)
+
+    a = Tensor(np.ones(3), requires_grad=True)
+    out = Fresh.apply(a)
+    with mytorch.no_grad():
+        a.add_(1.0)
+    assert a._version == 1 and out._version == 0
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, 2.0)
+
+
+def test_arguments_annotated_as_non_tensors_are_not_graph_inputs():
+    """Only arguments that may hold a tensor (annotated Tensor, unannotated, or Any) get a
+    node: backward answers None for the others, so a node there would never be reached."""
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, a: Tensor, factor: float, b) -> Tensor:
+            ctx.factor = factor
+            return Tensor(a.data * b.data * 2)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return Tensor(grad_output.data * 2), None, None
+
+    a, b = Tensor(np.ones(2), requires_grad=True), Tensor(np.ones(2), requires_grad=True)
+    factor = Tensor(np.ones(()), requires_grad=True)
+    out = Scale.apply(a, factor, b)
+    assert Scale._graph_positions == (0, 2) and Scale._tensor_positions == (0,)
+    assert out.grad_fn.next_functions[1] is None and out.grad_fn.next_functions[2] is not None
+    assert out.grad_fn.ctx.needs_input_grad == (True, False, True)
+
+
+def test_nodes_run_after_every_consumer_whenever_their_inputs_were_made():
+    """The backward pass runs nodes by creation order (sequence_nr): a leaf's node made for
+    an earlier graph, and a branch computed long before it is used, still run last."""
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    early = w * 2.0        # made first, used last
+    kept = w * 10.0        # another graph that keeps w's AccumulateGrad alive
+    middle = (w * 3.0).exp()
+    late = (middle * 0.0 + early * early).sum() + (w * 4.0).sum()
+    assert early.grad_fn.sequence_nr < middle.grad_fn.sequence_nr < late.grad_fn.sequence_nr
+    late.backward()
+    np.testing.assert_allclose(w.grad.data, 8.0 * w.data + 4.0)
+    assert kept.grad_fn.next_functions[0] is early.grad_fn.next_functions[0]  # one node for w

@@ -135,7 +135,7 @@ OPS = {
     "mse": lambda x=_f32(4, 3), y=_f32(4, 3, seed=1): F.mse_loss(x, y),
     "activations": lambda x=_f32(3, 4): F.gelu(x) + F.gelu(x, "tanh") + F.sigmoid(x) + F.tanh(x)
     + F.relu(x) + F.softmax(x, 0) + F.dropout(x, 0.3),
-    "reductions": lambda x=_f32(3, 4): x.sum(0) + x.mean(1, keepdims=True) + x.max(0) + x.var(0)
+    "reductions": lambda x=_f32(3, 4): x.sum(0) + x.mean(1, keepdims=True) + x.amax(0) + x.var(0)
     + x.std(dim=0),
     "elementwise": lambda x=_f32(3, 4, positive=True): x.exp() + x.log() + x.sqrt() + x.abs()
     + x.clamp(0.6, 1.0) + x.maximum(0.7) + x.minimum(x * 0.5) + x.where(x > 1.0, 0.25),

@@ -10,6 +10,7 @@ Quick and derandomized by default. For a long run:
     MYTORCH_PROPERTY_EXAMPLES=20000 python3 -m pytest tests/test_properties.py
 """
 import os
+import warnings
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mytorch import Tensor, autograd_engine
+from mytorch import Tensor
 from mytorch.gradcheck import numerical_grad
 from mytorch.nn import functional as F
 
@@ -32,16 +33,6 @@ SETTINGS = settings(max_examples=EXAMPLES, derandomize=EXAMPLES <= 500, deadline
 
 Program = List[Tuple[str, Tuple[int, ...], Dict[str, Any]]]
 
-
-@pytest.fixture(autouse=True, scope="module")
-def every_gradient_takes_the_ownership_checks():
-    """The engine copies small gradient arrays without asking who holds them; these
-    graphs are small, so let every array go through `_made_by` instead, the path whose
-    mistakes would alias a `.grad`."""
-    threshold = autograd_engine._COPY_IS_CHEAPER_BELOW
-    autograd_engine._COPY_IS_CHEAPER_BELOW = 0
-    yield
-    autograd_engine._COPY_IS_CHEAPER_BELOW = threshold
 
 # Ops of one or two tensors whose results keep shapes broadcast-compatible with the
 # others. Each maps to (mytorch, torch) callables; arguments come from the program.
@@ -61,6 +52,20 @@ UNARY: Dict[str, Tuple[Callable, Callable]] = {
     "scale": (lambda x: x * 0.5 + 1.0, lambda x: x * 0.5 + 1.0),
     "rsub": (lambda x: 1.0 - x, lambda x: 1.0 - x),
     "gelu": (F.gelu, torch.nn.functional.gelu if torch else None),
+    "sin": (lambda x: x.sin(), lambda x: x.sin()),
+    "cos": (lambda x: x.cos(), lambda x: x.cos()),
+    "expm1_tanh": (lambda x: x.tanh().expm1(), lambda x: x.tanh().expm1()),
+    "log1p": (lambda x: (x * x).log1p(), lambda x: (x * x).log1p()),
+    "reciprocal": (lambda x: (x * x + 1).reciprocal(), lambda x: (x * x + 1).reciprocal()),
+    "rsqrt": (lambda x: (x * x + 1).rsqrt(), lambda x: (x * x + 1).rsqrt()),
+    "square_clone": (lambda x: x.square().clone(), lambda x: x.square().clone()),
+    "leaky_relu": (lambda x: F.leaky_relu(x, 0.2), lambda x: torch.nn.functional.leaky_relu(x, 0.2)),
+    "elu": (F.elu, torch.nn.functional.elu if torch else None),
+    "softplus": (lambda x: F.softplus(x, 2.0), lambda x: torch.nn.functional.softplus(x, 2.0)),
+    "silu": (F.silu, torch.nn.functional.silu if torch else None),
+    "cumsum": (lambda x: x.cumsum(-1), lambda x: x.cumsum(-1)),
+    "cumprod_tanh": (lambda x: x.tanh().cumprod(0), lambda x: x.tanh().cumprod(0)),
+    "flip": (lambda x: x.flip(-1), lambda x: x.flip(-1)),
 }
 BINARY: Dict[str, Tuple[Callable, Callable]] = {
     "add": (lambda a, b: a + b, lambda a, b: a + b),
@@ -68,18 +73,31 @@ BINARY: Dict[str, Tuple[Callable, Callable]] = {
     "mul": (lambda a, b: a * b, lambda a, b: a * b),
     "div": (lambda a, b: a / (b * b + 1), lambda a, b: a / (b * b + 1)),
     "pow": (lambda a, b: (a * a + 0.5) ** F.tanh(b), lambda a, b: (a * a + 0.5) ** torch.tanh(b)),
+    "clamp_min": (lambda a, b: a.clamp(min=b), lambda a, b: a.clamp(min=b)),
+    "clamp_max": (lambda a, b: a.clamp(max=b), lambda a, b: torch.clamp(a, max=b)),
 }
 
 
+REDUCTIONS = ["sum", "mean", "max", "min", "logsumexp", "max_dim", "min_dim"]
+
+
 def _reduce(backend: str, name: str, x: Any, axis: Any, keepdims: bool) -> Any:
+    """A reduction over `axis` (None, an int or a tuple); `max_dim`/`min_dim` take the
+    values of PyTorch's max(dim)/min(dim) over the first axis listed (0 for None)."""
+    if name in ("max_dim", "min_dim"):
+        dim = 0 if axis is None else axis if isinstance(axis, int) else axis[0]
+        return getattr(x, name[:3])(dim, keepdim=keepdims).values
     if backend == "mytorch":
+        if name == "logsumexp":
+            return x.logsumexp(axis, keepdims)
         return getattr(x, name)(axis=axis, keepdims=keepdims)
     dims = tuple(range(x.dim())) if axis is None else axis
     if x.dim() == 0:
         dims = ()  # a 0-d tensor has one axis, which reducing leaves as it is
-    if name == "max":
-        return torch.amax(x, dim=dims, keepdim=keepdims) if dims != () else x
-    return getattr(torch, name)(x, dim=dims, keepdim=keepdims) if dims != () else x
+    if dims == ():
+        return x
+    function = {"max": torch.amax, "min": torch.amin}.get(name) or getattr(torch, name)
+    return function(x, dim=dims, keepdim=keepdims)
 
 
 def run(program: Program, leaves: Sequence[Any], backend: str) -> Any:
@@ -92,7 +110,7 @@ def run(program: Program, leaves: Sequence[Any], backend: str) -> Any:
             result = UNARY[op][side](xs[0])
         elif op in BINARY:
             result = BINARY[op][side](*xs)
-        elif op in ("sum", "mean", "max"):
+        elif op in REDUCTIONS:
             result = _reduce(backend, op, xs[0], params["axis"], params["keepdims"])
         elif op == "index":
             index = params["index"]
@@ -158,8 +176,10 @@ def programs(draw: Callable) -> Tuple[List[np.ndarray], Program]:
         elif kind == "reduce":
             # keepdims=True keeps the result broadcast-compatible with the other values.
             axis = draw(axis_forms(len(shape)))
-            program.append((draw(st.sampled_from(["sum", "mean", "max"])), (first,),
-                            {"axis": axis, "keepdims": True}))
+            name = draw(st.sampled_from(REDUCTIONS))
+            program.append((name, (first,), {"axis": axis, "keepdims": True}))
+            if name.endswith("_dim"):  # one axis: the first listed, 0 for None
+                axis = 0 if axis is None else np.atleast_1d(axis)[0]
             if shape:
                 reduced = range(len(shape)) if axis is None else np.atleast_1d(axis) % len(shape)
                 shape = tuple(1 if i in set(reduced) else size for i, size in enumerate(shape))
@@ -175,7 +195,7 @@ def programs(draw: Callable) -> Tuple[List[np.ndarray], Program]:
     # The output: the last value, or a final reduction with keepdims of either kind.
     if draw(st.booleans()):
         shape = value_shapes[-1]
-        program.append((draw(st.sampled_from(["sum", "mean", "max"])), (len(value_shapes) - 1,),
+        program.append((draw(st.sampled_from(REDUCTIONS)), (len(value_shapes) - 1,),
                         {"axis": draw(axis_forms(len(shape))), "keepdims": draw(st.booleans())}))
     return leaves, program
 
@@ -303,3 +323,110 @@ def test_fused_ops_match_pytorch_and_central_differences(case):
             mine = tensors[name].grad
             np.testing.assert_allclose(np.zeros(case[name].shape) if mine is None else mine.data,
                                        expected, rtol=1e-8, atol=1e-10, err_msg=name)
+
+
+# ---------------------------------------------------------------------------------
+# Where the mutants lived: variance with n <= correction, empty tensors, dtype mixes.
+
+@st.composite
+def reduction_cases(draw: Callable) -> Dict[str, Any]:
+    """A shape (empty axes and () included), a dim form, keepdim and a correction that
+    may reach or pass the count n."""
+    shape = tuple(draw(st.lists(st.integers(0, 3), min_size=0, max_size=3)))
+    ndim = max(len(shape), 1)
+    dim = draw(st.one_of(st.none(), st.integers(-ndim, ndim - 1),
+                         st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim,
+                                  unique=True).map(tuple)))
+    values = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1))).uniform(-2, 2, shape)
+    if draw(st.booleans()) and values.size:
+        values[...] = values.flat[0]  # constant slices: std 0, its gradient 0
+    return {"values": values, "dim": dim, "keepdim": draw(st.booleans()),
+            "correction": draw(st.integers(0, 4)), "op": draw(st.sampled_from(
+                ["var", "std", "sum", "mean", "logsumexp", "amax", "max_dim", "sort", "norm"]))}
+
+
+def _apply_reduction(case: Dict[str, Any], x: Any) -> Any:
+    op, dim, keepdim = case["op"], case["dim"], case["keepdim"]
+    if op in ("var", "std"):
+        return getattr(x, op)(dim=dim, correction=case["correction"], keepdim=keepdim)
+    if op in ("max_dim", "sort"):
+        axis = 0 if dim is None else dim if isinstance(dim, int) else dim[0]
+        return x.max(axis, keepdim).values if op == "max_dim" else x.sort(axis).values
+    if op == "logsumexp":
+        all_dims = tuple(range(x.dim())) if x.dim() else 0
+        return x.logsumexp(all_dims if dim is None else dim, keepdim)
+    if op == "norm":
+        return x.norm(2, dim=dim, keepdim=keepdim)
+    if dim is None:
+        return getattr(x, op)()
+    return getattr(x, op)(dim, keepdim=keepdim)
+
+
+@SETTINGS
+@given(reduction_cases())
+def test_reductions_match_pytorch_on_edge_shapes(case):
+    """Values and gradients of var/std (n <= correction: inf and nan where PyTorch has
+    them), sums, means, maxima and sorts over empty axes and 0-d tensors, as PyTorch;
+    or the same refusal."""
+    if torch is None:
+        pytest.skip("needs torch")
+    mine = Tensor(case["values"].copy(), requires_grad=True)
+    theirs = torch.tensor(case["values"], requires_grad=True)
+    outcomes = []
+    for x in (mine, theirs):
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                outcomes.append(_apply_reduction(case, x))
+        except (ValueError, IndexError, RuntimeError) as error:
+            outcomes.append(error)
+    refused = [isinstance(outcome, Exception) for outcome in outcomes]
+    assert refused[0] == refused[1], f"MyTorch: {outcomes[0]!r}; PyTorch: {outcomes[1]!r}"
+    if refused[0]:
+        return
+    out, expected = outcomes
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-8, atol=1e-10,
+                               equal_nan=True)
+    seed = np.random.default_rng(1).standard_normal(out.shape)
+    with np.errstate(all="ignore"):
+        out.backward(Tensor(seed))
+    expected.backward(torch.tensor(seed))
+    analytic = np.zeros(mine.shape) if mine.grad is None else mine.grad.data
+    np.testing.assert_allclose(analytic, theirs.grad.numpy(), rtol=1e-8, atol=1e-10, equal_nan=True)
+
+
+DTYPES = ["bool", "int32", "int64", "float32", "float64"]
+
+
+@SETTINGS
+@given(st.sampled_from(DTYPES), st.sampled_from(DTYPES), st.booleans(), st.booleans(),
+       st.sampled_from(["add", "mul", "div", "maximum", "where", "lt", "cat", "scalar_mul",
+                        "scalar_add"]),
+       st.sampled_from([np.float32, np.float64]))
+def test_dtype_mixes_promote_as_pytorch(left, right, left_0d, right_0d, op, default):
+    """The result dtype and values of a binary op on any two dtypes, 0-d or not, and
+    with Python numbers, under either default dtype, as PyTorch."""
+    if torch is None:
+        pytest.skip("needs torch")
+    import mytorch
+    a = np.asarray(1 if left_0d else [1, 0, 3]).astype(left)
+    b = np.asarray(2 if right_0d else [2, 2, 0]).astype(right)
+    saved = mytorch.get_default_dtype(), torch.get_default_dtype()
+    mytorch.set_default_dtype(default)
+    torch.set_default_dtype(getattr(torch, np.dtype(default).name))
+    try:
+        results = []
+        for m in (mytorch, torch):
+            x, y = m.tensor(a), m.tensor(b)
+            calls = {"add": lambda: x + y, "mul": lambda: x * y, "div": lambda: x / (y + 1),
+                     "maximum": lambda: m.maximum(x, y), "lt": lambda: x < y,
+                     "where": lambda: m.where(m.tensor(True), x, y),
+                     "cat": lambda: m.cat([x.reshape(-1), y.reshape(-1)]),
+                     "scalar_mul": lambda: x * 2.5, "scalar_add": lambda: y + 3}
+            results.append(calls[op]())
+    finally:
+        mytorch.set_default_dtype(saved[0])
+        torch.set_default_dtype(saved[1])
+    mine, theirs = results
+    assert mine.dtype == np.dtype(str(theirs.dtype).replace("torch.", ""))
+    np.testing.assert_allclose(mine.data.astype(np.float64), theirs.double().numpy(), rtol=1e-6)

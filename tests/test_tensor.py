@@ -110,7 +110,10 @@ def test_utilities():
     copied = b.copy()
     assert copied.grad_fn is None and copied.data is not b.data
     np.testing.assert_array_equal(copied.data, b.data)
-    assert b.numpy() is b.data
+    assert b.detach().numpy() is b.data and b.numpy(force=True) is b.data
+    with pytest.raises(RuntimeError, match=r"Can't call numpy\(\) on a Tensor that requires grad. "
+                                           r"Use tensor.detach\(\).numpy\(\) instead"):
+        b.numpy()  # PyTorch's refusal: writes through the array would bypass autograd
     assert Tensor(np.array([[5.0]])).item() == 5.0
     assert len(a) == 2
     assert repr(a) == "tensor([1., 2.], requires_grad=True)"

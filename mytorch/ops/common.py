@@ -1,5 +1,6 @@
-"""Helpers the ops share: undoing broadcasting and reductions, the float-input rule, and
-the sliding windows of convolution and pooling."""
+"""Helpers the ops share: undoing broadcasting and reductions, PyTorch's dtype promotion,
+the float-input rule, and the sliding windows of convolution and pooling."""
+import functools
 import itertools
 from typing import Iterator, Optional, Tuple
 
@@ -21,13 +22,55 @@ def unbroadcast(grad: np.ndarray, shape: Tuple[int, ...], dtype: np.dtype) -> np
         axes = tuple(range(leading)) + tuple(
             leading + i for i, size in enumerate(shape) if size == 1 and grad.shape[leading + i] != 1)
         grad = grad.sum(axis=axes, keepdims=True).reshape(shape)
-    return grad.astype(dtype, copy=False)
+    # A comparison costs less than astype's call, and every binary op's backward is here.
+    return grad if grad.dtype == dtype else grad.astype(dtype)
+
+
+def _promote_pair(a: np.dtype, b: np.dtype) -> np.dtype:
+    """PyTorch's `promote_types`: bool gives way to anything, an integer to any float
+    (int64 with float32 is float32, where NumPy makes float64); otherwise NumPy's table,
+    which agrees with PyTorch's within floats and within integers."""
+    if a == b or b.kind == "b" or (a.kind == "f" and b.kind != "f"):
+        return a
+    if a.kind == "b" or (b.kind == "f" and a.kind != "f"):
+        return b
+    return np.promote_types(a, b)
+
+
+def result_dtype(*arrays: np.ndarray) -> np.dtype:
+    """The dtype PyTorch computes `arrays` in: tensors with dimensions decide, unless a
+    0-d one is of a higher category (bool < integer < float), as in PyTorch's
+    `torch.result_type` (`x32 * tensor(2.0)` stays float32; an integer tensor with a
+    float 0-d one takes the float's dtype)."""
+    dims = [array.dtype for array in arrays if array.ndim]
+    zeros = [array.dtype for array in arrays if not array.ndim]
+    dim = functools.reduce(_promote_pair, dims) if dims else None
+    zero = functools.reduce(_promote_pair, zeros) if zeros else None
+    if dim is None or zero is None:
+        return zero if dim is None else dim
+    if dim.kind == "f" or (dim.kind != "b" and zero.kind != "f"):
+        return dim
+    return _promote_pair(dim, zero)
+
+
+def promoted(*tensors: Tensor) -> Tuple[np.ndarray, ...]:
+    """The tensors' arrays, converted to their `result_dtype` where they differ from it."""
+    arrays = [t.data for t in tensors]
+    first = arrays[0].dtype
+    if all([array.dtype == first for array in arrays]):
+        return tuple(arrays)
+    dtype = result_dtype(*arrays)
+    return tuple(array if array.dtype == dtype else array.astype(dtype) for array in arrays)
 
 
 def broadcasting(ufunc: np.ufunc, a: Tensor, b: Tensor, op: str) -> np.ndarray:
-    """ufunc(a, b) with NumPy broadcasting, failing with the op's name and both shapes."""
+    """ufunc(a, b) with NumPy broadcasting in PyTorch's result dtype (`result_dtype`),
+    failing with the op's name and both shapes."""
+    x, y = a.data, b.data
     try:
-        return ufunc(a.data, b.data)
+        if x.dtype != y.dtype:
+            x, y = promoted(a, b)
+        return ufunc(x, y)
     except ValueError:
         raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast "
                          "together") from None

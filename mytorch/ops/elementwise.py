@@ -1,16 +1,17 @@
-"""Elementwise functions: exp, log, sqrt, abs, clamp, maximum, minimum, where, and dtype casts.
+"""Elementwise functions: exp, log, sqrt, the trigonometric ones, abs, rounding, clamp,
+maximum, minimum, where, and dtype casts.
 
 Integer and bool input to the float-only ones is promoted to the default float dtype
 (see `float_data`). The binary ones broadcast, and each input's gradient is summed back
 to its own shape with `unbroadcast`.
 """
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
 from mytorch import checks
 from mytorch.autograd_engine import ContextManager, Function
-from mytorch.ops.common import broadcasting, float_data, unbroadcast
+from mytorch.ops.common import broadcasting, float_data, promoted, unbroadcast
 from mytorch.tensor import Tensor
 
 
@@ -58,6 +59,136 @@ class Sqrt(Function):
         return Tensor(grad_output.data / (2 * out.data))
 
 
+class Log1p(Function):
+    """b = log(1 + a); db/da = 1 / (1 + a)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        ctx.save_for_backward(a)
+        return Tensor(np.log1p(float_data(a)))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return Tensor(grad_output.data / (1 + a.data))
+
+
+class Expm1(Function):
+    """b = exp(a) - 1; db/da = b + 1"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        out = Tensor(np.expm1(float_data(a)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return Tensor(grad_output.data * (out.data + 1))
+
+
+class Reciprocal(Function):
+    """b = 1 / a; db/da = -b**2"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        with np.errstate(divide="ignore"):
+            out = Tensor(np.reciprocal(float_data(a)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return Tensor(-grad_output.data * out.data * out.data)
+
+
+class Rsqrt(Function):
+    """b = 1 / sqrt(a); db/da = -b**3 / 2"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = Tensor(1 / np.sqrt(float_data(a)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        b = out.data
+        return Tensor(grad_output.data * (-0.5 * b * b * b))
+
+
+class Sin(Function):
+    """b = sin(a); db/da = cos(a)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        ctx.save_for_backward(a)
+        return Tensor(np.sin(float_data(a)))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return Tensor(grad_output.data * np.cos(a.data))
+
+
+class Cos(Function):
+    """b = cos(a); db/da = -sin(a)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        ctx.save_for_backward(a)
+        return Tensor(np.cos(float_data(a)))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return Tensor(-grad_output.data * np.sin(a.data))
+
+
+class Tan(Function):
+    """b = tan(a); db/da = 1 + b**2"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        out = Tensor(np.tan(float_data(a)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return Tensor(grad_output.data * (1 + out.data * out.data))
+
+
+# Piecewise-constant functions: their derivative is 0 wherever it exists, as PyTorch takes it.
+STEPS = {"sign": np.sign, "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc, "round": np.round}
+
+
+class Step(Function):
+    """b = f(a) for a piecewise-constant f (`sign`, `floor`, `ceil`, `trunc`, `round`);
+    db/da = 0. Integers (and bools) stay as they are, except that sign maps an
+    integer to -1, 0 or 1. `decimals` applies to round only."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, function: str, decimals: int = 0) -> Tensor:
+        checks.one_of("Step: function", function, tuple(STEPS))
+        checks.integer(f"{function}: decimals", decimals)
+        data = a.data
+        if data.dtype.kind == "f" or (function == "sign" and data.dtype.kind in "iu"):
+            if function == "round":
+                return Tensor(np.round(data, decimals))
+            return Tensor(STEPS[function](data))
+        return Tensor(data.copy())
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
+        return Tensor(np.zeros_like(grad_output.data)), None, None
+
+
 class Abs(Function):
     """b = |a|; db/da = sign(a), 0 at a = 0 as in PyTorch"""
 
@@ -73,30 +204,57 @@ class Abs(Function):
 
 
 class Clamp(Function):
-    """b = min(max(a, low), high), either bound None for none; db/da = 1 where
-    low <= a <= high (the bounds included, as in PyTorch), else 0"""
+    """b = min(max(a, low), high), either bound None for none, each a number or a tensor
+    (broadcast with a), as `torch.clamp`. PyTorch's derivatives: db/da = 1 where
+    low <= a <= high (the bounds included), else 0; db/dlow = 1 where a < low < high;
+    db/dhigh = 1 where a > high, or everywhere high < low (then b = high)."""
 
     @staticmethod
-    def forward(ctx: ContextManager, a: Tensor, low: Optional[float] = None,
-                high: Optional[float] = None) -> Tensor:
+    def forward(ctx: ContextManager, a: Tensor, low: Union[Tensor, float, None] = None,
+                high: Union[Tensor, float, None] = None) -> Tensor:
         if low is None and high is None:
             raise ValueError("clamp: give min, max or both; both are None")
         for name, bound in (("min", low), ("max", high)):
-            if bound is not None:
+            if bound is not None and not isinstance(bound, Tensor):
                 checks.number(f"clamp: {name}", bound)
-        ctx.save_for_backward(a)
-        ctx.low, ctx.high = low, high
-        return Tensor(np.clip(a.data, low, high))
+        # Tensor bounds are saved after a; numbers (or None) stay on ctx.
+        ctx.tensor_bounds = tuple(isinstance(bound, Tensor) for bound in (low, high))
+        bounds = [bound for bound in (low, high) if isinstance(bound, Tensor)]
+        ctx.save_for_backward(a, *bounds)
+        ctx.low, ctx.high = (None if is_tensor else bound
+                             for is_tensor, bound in zip(ctx.tensor_bounds, (low, high)))
+        if not bounds:
+            return Tensor(np.clip(a.data, low, high))
+        arrays = iter(promoted(a, *bounds))
+        x = next(arrays)
+        try:
+            return Tensor(np.clip(x, *[next(arrays) if is_tensor else bound
+                                       for is_tensor, bound in zip(ctx.tensor_bounds, (low, high))]))
+        except ValueError:
+            raise ValueError(f"clamp: shapes {a.shape}, {getattr(low, 'shape', ())} and "
+                             f"{getattr(high, 'shape', ())} cannot be broadcast together") from None
 
     @staticmethod
-    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
-        (a,) = ctx.saved_tensors
-        inside = np.ones(a.shape, dtype=bool)
-        if ctx.low is not None:
-            inside &= a.data >= ctx.low
-        if ctx.high is not None:
-            inside &= a.data <= ctx.high
-        return Tensor(grad_output.data * inside), None, None
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        a, *saved = ctx.saved_tensors
+        tensors = iter(saved)
+        low_tensor, high_tensor = (next(tensors) if is_tensor else None for is_tensor in ctx.tensor_bounds)
+        low = low_tensor.data if low_tensor is not None else ctx.low
+        high = high_tensor.data if high_tensor is not None else ctx.high
+        x, g = a.data, grad_output.data
+        inside = np.ones(g.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        grad_low = grad_high = None
+        if low_tensor is not None and ctx.needs_input_grad[1]:
+            below = (x < low) if high is None else (x < low) & (low < high)
+            grad_low = Tensor(unbroadcast(g * below, low_tensor.shape, low_tensor.dtype))
+        if high_tensor is not None and ctx.needs_input_grad[2]:
+            above = (x > high) if low is None else (x > high) | (high < low)
+            grad_high = Tensor(unbroadcast(g * above, high_tensor.shape, high_tensor.dtype))
+        return Tensor(unbroadcast(g * inside, a.shape, a.dtype)), grad_low, grad_high
 
 
 def _select(ctx: ContextManager, a: Tensor, b: Tensor, choose: np.ufunc, op: str) -> Tensor:
@@ -149,17 +307,17 @@ class Where(Function):
             raise TypeError(f"where: condition must be a bool tensor (from a comparison such as "
                             f"x > 0), got dtype {condition.dtype}")
         try:
-            out = np.where(condition.data, x.data, y.data)
+            out = np.where(condition.data, *promoted(x, y))
         except ValueError:
             raise ValueError(f"where: shapes {condition.shape} (condition), {x.shape} and {y.shape} "
                              "cannot be broadcast together") from None
-        ctx.condition = condition.data
+        ctx.save_for_backward(condition)
         ctx.x_meta, ctx.y_meta = (x.shape, x.dtype), (y.shape, y.dtype)
         return Tensor(out)
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
-        grad, condition = grad_output.data, ctx.condition
+        grad, condition = grad_output.data, ctx.saved_tensors[0].data
         grad_x = grad_y = None
         if ctx.needs_input_grad[1]:
             grad_x = Tensor(unbroadcast(np.where(condition, grad, 0), *ctx.x_meta))

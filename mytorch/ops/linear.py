@@ -35,14 +35,24 @@ class Linear(Function):
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
             grad_x = Tensor(unbroadcast(grad @ weight.data, x.shape, x.dtype))
-        # Flatten any leading axes into one batch axis (counted: -1 is ambiguous for empty rows).
-        rows = math.prod(grad.shape[:-1])
-        grad_rows = grad.reshape(rows, grad.shape[-1])
+        # Flatten any leading axes into one batch axis (a batch of rows is one already).
+        grad_rows, x_rows = grad, x.data
+        if grad.ndim != 2:  # counted rows, not -1: a reshape cannot infer -1 for empty rows
+            rows = math.prod(grad.shape[:-1])
+            grad_rows, x_rows = grad.reshape(rows, grad.shape[-1]), x_rows.reshape(rows, x.shape[-1])
+        # (Casts, to an input of another dtype, only where needed: astype costs a call.)
         if ctx.needs_input_grad[1]:
             # (out, in), C-contiguous like the weight itself.
-            grad_weight = Tensor((grad_rows.T @ x.data.reshape(rows, x.shape[-1])).astype(weight.dtype, copy=False))
+            grad_weight = grad_rows.T @ x_rows
+            if grad_weight.dtype != weight.dtype:
+                grad_weight = grad_weight.astype(weight.dtype)
+            grad_weight = Tensor(grad_weight)
         if ctx.needs_input_grad[2]:
-            grad_bias = Tensor(grad_rows.sum(axis=0).astype(ctx.bias_dtype, copy=False))
+            # The ufunc's own reduction: ndarray.sum adds a Python call on the hot path.
+            grad_bias = np.add.reduce(grad_rows, axis=0)
+            if grad_bias.dtype != ctx.bias_dtype:
+                grad_bias = grad_bias.astype(ctx.bias_dtype)
+            grad_bias = Tensor(grad_bias)
         return grad_x, grad_weight, grad_bias
 
 

@@ -29,9 +29,9 @@ def _reduce(losses: np.ndarray, reduction: str, denominator: Optional[float] = N
         count = losses.size if denominator is None else denominator
         if not count:  # nothing to average (every target ignored, or none): NaN, as PyTorch
             return np.asarray(np.nan, dtype=losses.dtype)
-        return np.asarray(losses.sum() / count, dtype=losses.dtype)
+        return np.asarray(np.add.reduce(losses, axis=None) / count, dtype=losses.dtype)
     if reduction == "sum":
-        return np.asarray(losses.sum())
+        return np.asarray(np.add.reduce(losses, axis=None))
     return losses
 
 
@@ -149,8 +149,9 @@ class CrossEntropy(Function):
         x, batch_shape = _rows("cross_entropy", logits)
         classes = x.shape[1]
         class_weight = _class_weight("cross_entropy", weight, classes)
-        shifted = x - x.max(axis=1, keepdims=True)
-        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        # The ufuncs' own reductions: ndarray.max and sum add a Python call each.
+        shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
         ctx.log_probs, ctx.reduction, ctx.shapes = log_probs, reduction, (logits.shape, batch_shape)
         ctx.q = ctx.rows = None
         if target.shape == logits.shape:

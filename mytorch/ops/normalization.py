@@ -40,9 +40,14 @@ def _normalize_backward(g: np.ndarray, x_hat: np.ndarray, inv_std: np.ndarray,
 
 def _scale_shift(x_hat: np.ndarray, weight: Optional[Tensor], bias: Optional[Tensor],
                  shape: Tuple[int, ...]) -> np.ndarray:
-    """x_hat * weight + bias, each optional, laid out as `shape` to broadcast over x_hat."""
-    out = x_hat if weight is None else x_hat * weight.data.reshape(shape)
-    return out if bias is None else out + bias.data.reshape(shape)
+    """x_hat * weight + bias, each optional, laid out as `shape` to broadcast over x_hat
+    (as they are when `shape` is already theirs)."""
+    if weight is None:
+        return x_hat if bias is None else x_hat + bias.data.reshape(shape)
+    out = x_hat * (weight.data if weight.shape == shape else weight.data.reshape(shape))
+    if bias is not None:
+        out += bias.data if bias.shape == shape else bias.data.reshape(shape)
+    return out
 
 
 def _save_weight(ctx: ContextManager, weight: Optional[Tensor]) -> None:
@@ -125,15 +130,16 @@ class BatchNorm(Function):
         channels = x.shape[1]
         if not training and (running_mean is None or running_var is None):
             raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")
-        # Reduce over every axis but the channels; per-channel values broadcast along them.
-        if x.ndim == 2:  # the MLP's case, on the hot path
-            axes, shape = (0,), (channels,)
-        else:
-            axes, shape = (0,) + tuple(range(2, x.ndim)), (channels,) + (1,) * (x.ndim - 2)
+        # Reduce over every axis but the channels; per-channel values broadcast along them
+        # as they are for (N, C) input, the MLP's case on the hot path, else as (C, 1, ...).
+        axes = (0,) + tuple(range(2, x.ndim))
+        per_channel = (channels,) + (1,) * (x.ndim - 2)
         data = float_data(x)
         if training:
-            count = x.numel() // channels if channels else 0
-            sums = data.sum(axis=axes)
+            count = data.size // channels if channels else 0
+            # The ufuncs' own reductions: ndarray.sum's Python wrapper costs more than these
+            # small ones; / count rather than mean, likewise.
+            sums = np.add.reduce(data, axis=axes)
             if group_sum is not None:
                 totals = group_sum(np.append(sums, count))
                 sums, count = totals[:-1], int(totals[-1])
@@ -141,36 +147,39 @@ class BatchNorm(Function):
                 raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                                  f"training, got input of shape {x.shape}"
                                  + (f" ({count} over all ranks)" if group_sum is not None else ""))
-            # sum / count: ndarray.mean's Python wrapper costs more than these small reductions.
             mean = sums / count
-            centered = data - mean.reshape(shape)
-            squares = (centered * centered).sum(axis=axes)
+            centered = data - (mean if x.ndim == 2 else mean.reshape(per_channel))
+            squares = np.add.reduce(centered * centered, axis=axes)
             var = (squares if group_sum is None else group_sum(squares)) / count
             if running_mean is not None:
                 running_mean.data *= 1 - momentum
                 running_mean.data += momentum * mean
             if running_var is not None:
                 running_var.data *= 1 - momentum
-                running_var.data += momentum * var * (count / (count - 1))
+                running_var.data += var * (momentum * count / (count - 1))
         else:
             count = None
             mean = running_mean.data.astype(data.dtype, copy=False)
             var = running_var.data.astype(data.dtype, copy=False)
-            centered = data - mean.reshape(shape)
-        inv_std = (1.0 / np.sqrt(var + eps)).reshape(shape)
-        x_hat = centered * inv_std
+            centered = data - (mean if x.ndim == 2 else mean.reshape(per_channel))
+        inv_std = 1.0 / np.sqrt(var + eps)
+        if x.ndim > 2:
+            inv_std = inv_std.reshape(per_channel)
+        x_hat = centered  # a new array: normalised in place
+        x_hat *= inv_std
         ctx.x_hat, ctx.inv_std, ctx.count, ctx.axes = x_hat, inv_std, count, axes
         ctx.group_sum = group_sum
         _save_weight(ctx, weight)
         ctx.bias_dtype = None if bias is None else bias.dtype
-        return Tensor(_scale_shift(x_hat, weight, bias, shape).astype(data.dtype, copy=False))
+        out = _scale_shift(x_hat, weight, bias, per_channel)
+        return Tensor(out if out.dtype == data.dtype else out.astype(data.dtype))
 
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
         weight = _saved_weight(ctx)
         grad, x_hat, axes, inv_std = grad_output.data, ctx.x_hat, ctx.axes, ctx.inv_std
-        grad_gamma = (grad * x_hat).sum(axis=axes)
-        grad_beta = grad.sum(axis=axes)
+        grad_gamma = np.add.reduce(grad * x_hat, axis=axes)
+        grad_beta = np.add.reduce(grad, axis=axes)
         grad_x = None
         if ctx.needs_input_grad[0]:
             shape = inv_std.shape
@@ -181,9 +190,12 @@ class BatchNorm(Function):
                 sum_beta, sum_gamma = grad_beta, grad_gamma
                 if ctx.group_sum is not None:
                     sum_beta, sum_gamma = np.split(ctx.group_sum(np.concatenate([grad_beta, grad_gamma])), 2)
-                grad_x = scale * (grad - sum_beta.reshape(shape) / ctx.count
-                                  - x_hat * (sum_gamma.reshape(shape) / ctx.count))
-            grad_x = Tensor(grad_x.astype(x_hat.dtype, copy=False))
+                # scale * (grad - sum_beta / count - x_hat * sum_gamma / count), in one buffer
+                grad_x = x_hat * (sum_gamma.reshape(shape) / ctx.count)
+                grad_x += sum_beta.reshape(shape) / ctx.count
+                np.subtract(grad, grad_x, out=grad_x)
+                grad_x *= scale
+            grad_x = Tensor(grad_x if grad_x.dtype == x_hat.dtype else grad_x.astype(x_hat.dtype))
         grad_weight = grad_bias = None
         if weight is not None and ctx.needs_input_grad[3]:
             grad_weight = Tensor(grad_gamma.astype(weight.dtype, copy=False))

@@ -1,0 +1,72 @@
+"""bench/run.py times the same computation in every contender: the hand-written NumPy
+steps train as MyTorch and PyTorch do, step after step, so the baselines are honest; and
+`python3 -m bench` says what it runs and reports min and median for each contender."""
+import numpy as np
+import pytest
+
+from bench import run, timing
+
+
+@pytest.mark.parametrize("network", list(run.NETWORKS))
+def test_the_hand_written_steps_train_as_mytorch_and_pytorch_do(network):
+    sizes, batch_norm = run.NETWORKS[network]
+    rng = np.random.default_rng(3)
+    params = [p.astype(np.float64) for p in run._init(sizes, rng)]
+    # NumPy, MyTorch eager and compiled (where mytorch.compile exists), PyTorch (if installed)
+    steppers = [step for step in run.steppers(sizes, batch_norm, params).values() if step is not None]
+    for x, labels in run.batches(sizes, 4, rng, np.dtype(np.float64)):
+        losses = [step(x, labels) for step in steppers]
+        np.testing.assert_allclose(losses, losses[0], rtol=1e-12)
+
+
+def test_float32_steps_agree_to_float32_precision():
+    assert run.largest_loss_difference(*run.NETWORKS["handout"], np.dtype(np.float32)) < 1e-5
+
+
+def test_the_hand_written_cross_entropy_matches_its_definition():
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((5, 4))
+    labels = np.array([0, 3, 1, 1, 2])
+    log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    expected_grad = np.exp(log_probs)
+    expected_grad[np.arange(5), labels] -= 1
+    loss, grad = run.cross_entropy_and_grad(logits.copy(), labels)
+    np.testing.assert_allclose(loss, -log_probs[np.arange(5), labels].mean(), rtol=1e-14)
+    np.testing.assert_allclose(grad, expected_grad / 5, rtol=1e-13, atol=1e-16)
+
+
+def test_help_names_the_program_and_what_it_times(capsys):
+    with pytest.raises(SystemExit):
+        run.main(["--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python3 -m bench")
+    for word in ("MyTorch", "PyTorch", "NumPy", "handout", "wide", "deep", "cnn", "gru", "median"):
+        assert word in out
+
+
+def test_unknown_network_and_bad_counts_are_rejected(capsys):
+    for argv in (["lstm"], ["--repeats", "0"], ["--steps", "-1"]):
+        with pytest.raises(SystemExit):
+            run.main(argv)
+    err = capsys.readouterr().err
+    assert "unknown network 'lstm'" in err and "must be positive" in err
+
+
+def test_a_run_prints_min_and_median_for_every_contender(capsys):
+    run.main(["handout", "--repeats", "2", "--steps", "2"])
+    out = capsys.readouterr().out
+    table = out[out.index("| step |"):].splitlines()
+    rows = [line for line in table if line.startswith("| handout")]
+    assert [row.split(" | ")[0] for row in rows] == ["| handout 784-20(BatchNorm1d)-10 float64",
+                                                      "| handout 784-20(BatchNorm1d)-10 float32"]
+    for row in rows:
+        cells = row.strip("| ").split(" | ")[1:]
+        assert cells[0].endswith(" us") and " / " in cells[0]  # NumPy: min / median time
+        assert all(cell.count("x") == 2 and " / " in cell for cell in cells[1:])  # ratios
+
+
+def test_results_read_as_the_old_dict_of_medians():
+    result = timing.Result("step", "us", {"numpy": [1.0, 2.0, 4.0], "mytorch": [2.0, 3.0, 4.0]})
+    assert dict(result) == {"numpy_us": 2.0, "mytorch_us": 3.0, "mytorch_ratio": 1.5}
+    assert result.ratios("mytorch") == (2.0, 1.5)  # fastest rounds' ratio, median per-round ratio
+    assert result.cell("numpy") == "1.0 / 2.0 us" and result.cell("torch") == "-"
