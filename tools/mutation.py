@@ -43,7 +43,7 @@ from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tu
 REPO = Path(__file__).resolve().parent.parent
 EQUIVALENTS = Path(__file__).with_name("mutation_equivalents.txt")
 CORE = ["mytorch/autograd_engine.py", "mytorch/tensor.py", "mytorch/tensor_methods.py",
-        "mytorch/ops/*.py", "mytorch/optim/*.py", "mytorch/nn/module.py",
+        "mytorch/creation.py", "mytorch/ops/*.py", "mytorch/optim/*.py", "mytorch/nn/module.py",
         "mytorch/serialization.py"]
 # Python without .pyc files: a mutant of the same size written in the same second as the
 # original would otherwise run the original's cached bytecode.
@@ -407,8 +407,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         description="Mutation testing of MyTorch's core: make one-line bugs, run the tests "
                     "that execute the changed line, and report the share caught per file.")
     parser.add_argument("paths", nargs="*", help="files to mutate, relative to the repository "
-                        "(globs allowed); default: the core (engine, tensor, ops, optimizers, "
-                        "module, serialization)")
+                        "(globs allowed); default: the core (engine, tensor and its factories, "
+                        "ops, optimizers, module, serialization)")
     parser.add_argument("--sample", type=int, default=10, metavar="N",
                         help="mutants per file, drawn with --seed (0: every mutant); default 10")
     parser.add_argument("--seed", type=int, default=0, help="which sample to draw; default 0")
