@@ -104,6 +104,7 @@ def project(tmp_path, monkeypatch):
 def test_a_run_catches_mutants_and_leaves_listed_equivalents_out(project, tmp_path, capsys):
     """`x >= 10` for `x > 10` survives (clamp(10) is 10 either way): listed as equivalent,
     it is left out of the score; the three other mutants are caught."""
+    pytest.importorskip("coverage")
     mutation.EQUIVALENTS.write_text("calc.py | if x > 10: | > -> >= | clamp(10) is 10 either way\n")
     report = tmp_path / "report.json"
     score = mutation.run(["calc.py"], sample=0, seed=0, timeout=60, jobs=2, report=report)
@@ -178,6 +179,7 @@ def test_pytest_names_the_tests_that_failed(project):
 
 
 def test_a_suite_that_fails_without_a_mutant_stops_the_run(project):
+    pytest.importorskip("coverage")
     (project / "tests" / "test_calc.py").write_text(TEST_CALC + "\n\ndef test_broken():\n    assert False\n")
     with pytest.raises(SystemExit, match="the suite fails without any mutant; fix that first:\n"
                                          "FAILED tests/test_calc.py::test_broken"):

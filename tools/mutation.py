@@ -252,6 +252,10 @@ def _cached_coverage_map(workdir: Path, paths: Sequence[str]) -> Dict[str, Dict[
 
 def _coverage_map(workdir: Path, paths: Sequence[str]) -> Dict[str, Dict[int, List[str]]]:
     """path -> line -> the pytest node ids of the tests that run that line."""
+    try:
+        import coverage  # only this tool needs it
+    except ImportError:
+        raise SystemExit("mutation: maps lines to tests with coverage: pip install -e '.[mutation]'") from None
     rc = workdir / ".coveragerc-mutation"
     rc.write_text("[run]\ndynamic_context = test_function\n"
                   f"include =\n" + "".join(f"    */{p}\n" for p in paths))
@@ -262,7 +266,6 @@ def _coverage_map(workdir: Path, paths: Sequence[str]) -> Dict[str, Dict[int, Li
         failed = [line for line in result.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
         raise SystemExit("mutation: the suite fails without any mutant; fix that first:\n"
                          + "\n".join(failed or result.stdout.splitlines()[-5:]))
-    import coverage  # only this tool needs it
     data = coverage.CoverageData(basename=str(workdir / ".coverage-mutation"))
     data.read()
     test_files = {p.stem: p.relative_to(workdir).as_posix()
