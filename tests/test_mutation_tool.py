@@ -128,12 +128,13 @@ def test_survivors_are_listed_in_the_form_of_the_equivalents_file(project, capsy
 def test_the_line_map_is_reused_until_a_file_changes(project, monkeypatch):
     made = []
     monkeypatch.setattr(mutation, "_coverage_map",
-                        lambda workdir, paths: made.append(paths) or {"calc.py": {2: [str(len(made))]}})
+                        lambda workdir, paths: made.append(paths) or mutation.LineMap(
+                            {"calc.py": {2: [str(len(made))]}}, []))
     first = mutation._cached_coverage_map(project, ["calc.py"])
     mutation.EQUIVALENTS.write_text("# edited\n")  # not a reason to map again
-    assert mutation._cached_coverage_map(project, ["calc.py"]) == first == {"calc.py": {2: ["1"]}}
+    assert mutation._cached_coverage_map(project, ["calc.py"]) == first == ({"calc.py": {2: ["1"]}}, [])
     (project / "tests" / "test_calc.py").write_text(TEST_CALC + "\n")
-    assert mutation._cached_coverage_map(project, ["calc.py"]) == {"calc.py": {2: ["2"]}}
+    assert mutation._cached_coverage_map(project, ["calc.py"]).lines == {"calc.py": {2: ["2"]}}
     assert made == [["calc.py"], ["calc.py"]]
 
 
@@ -178,9 +179,21 @@ def test_pytest_names_the_tests_that_failed(project):
     assert outcome == "failed" and failed == ["tests/test_calc.py::test_broken"]
 
 
-def test_a_suite_that_fails_without_a_mutant_stops_the_run(project):
+def test_tests_that_fail_without_a_mutant_are_left_out(project, capsys, monkeypatch):
     pytest.importorskip("coverage")
-    (project / "tests" / "test_calc.py").write_text(TEST_CALC + "\n\ndef test_broken():\n    assert False\n")
-    with pytest.raises(SystemExit, match="the suite fails without any mutant; fix that first:\n"
-                                         "FAILED tests/test_calc.py::test_broken"):
+    (project / "tests" / "test_calc.py").write_text(
+        TEST_CALC + "\n\ndef test_broken():\n    assert clamp(3) == 4\n")
+    mapping = mutation._coverage_map(project, ["calc.py"])
+    assert mapping.failing == ["tests/test_calc.py::test_broken"]
+    assert mapping.lines["calc.py"][2] == ["tests/test_calc.py::test_clamp"]
+    ran = []
+    monkeypatch.setattr(mutation, "_pytest", lambda workdir, tests, timeout: ran.append(tests) or ("passed", 0, []))
+    mutation._caught(project, mutation.mutants("calc.py")[0], [], 60, left_out=mapping.failing)
+    assert ran == [["tests", "--deselect=tests/test_calc.py::test_broken"]]
+
+
+def test_a_suite_that_does_not_run_stops_the_run(project):
+    pytest.importorskip("coverage")
+    (project / "tests" / "test_calc.py").unlink()  # pytest: "no tests ran"
+    with pytest.raises(SystemExit, match="the suite does not run without any mutant"):
         mutation._coverage_map(project, ["calc.py"])

@@ -15,7 +15,8 @@ Only the tests that run the mutated line are run against it: one run of the suit
 coverage (`coverage` from PyPI) maps each line to the tests that execute it. A mutant
 that survives them is run against the whole suite before it counts as a survivor, since
 some tests run the library in a subprocess, out of coverage's sight; a test that fails
-there must then fail on its own as well, so a flaky test catches nothing. The map is kept in
+there must then fail on its own as well, so a flaky test catches nothing. Tests that fail
+in the mapping run, without any mutant, are named and left out. The map is kept in
 the temporary folder, keyed by a digest of the repository's files, so a second run of an
 unchanged tree (another --seed, another file) starts at once. `--jobs N` runs N mutants
 at a time, each in its own scratch copy.
@@ -72,6 +73,11 @@ class Mutant(NamedTuple):
         """An identity that survives edits elsewhere in the file: path, the original
         line's text and the change."""
         return f"{self.path} | {self.original} | {self.description}"
+
+
+class LineMap(NamedTuple):
+    lines: Dict[str, Dict[int, List[str]]]  # path -> line -> node ids of the tests that run it
+    failing: List[str]  # tests that failed in the mapping run, without any mutant
 
 
 def _skipped(tree: ast.Module) -> Set[int]:
@@ -225,12 +231,10 @@ def _pytest(workdir: Path, tests: Sequence[str], timeout: float) -> Tuple[str, f
                                 timeout=timeout)
     except subprocess.TimeoutExpired:
         return "timeout", time.perf_counter() - start, []
-    failed = [line.split(" ", 1)[1].split(" - ")[0] for line in result.stdout.splitlines()
-              if line.startswith(("FAILED ", "ERROR "))]
-    return ("passed" if result.returncode == 0 else "failed"), time.perf_counter() - start, failed
+    return ("passed" if result.returncode == 0 else "failed"), time.perf_counter() - start, _failed(result.stdout)
 
 
-def _cached_coverage_map(workdir: Path, paths: Sequence[str]) -> Dict[str, Dict[int, List[str]]]:
+def _cached_coverage_map(workdir: Path, paths: Sequence[str]) -> LineMap:
     """`_coverage_map` of `paths` and the core, kept in the temporary folder under a digest
     of the repository's files but the list of equivalents: any other edit makes a new map,
     and a run over one file reuses the map of a run over the core."""
@@ -242,16 +246,21 @@ def _cached_coverage_map(workdir: Path, paths: Sequence[str]) -> Dict[str, Dict[
     if cache.exists():
         print(f"lines mapped to tests: reusing {cache}", flush=True)
         stored = json.loads(cache.read_text())
-        return {path: {int(line): tests for line, tests in lines.items()}
-                for path, lines in stored.items()}
-    print("mapping lines to tests (one run of the suite under coverage) ...", flush=True)
-    mapping = _coverage_map(workdir, paths)
-    cache.write_text(json.dumps(mapping))
+        mapping = LineMap({path: {int(line): tests for line, tests in lines.items()}
+                           for path, lines in stored["lines"].items()}, stored["failing"])
+    else:
+        print("mapping lines to tests (one run of the suite under coverage) ...", flush=True)
+        mapping = _coverage_map(workdir, paths)
+        cache.write_text(json.dumps(mapping._asdict()))
+    if mapping.failing:
+        print(f"{len(mapping.failing)} test(s) failed without any mutant (flaky, or broken); "
+              "every run leaves them out:\n  " + "\n  ".join(mapping.failing), flush=True)
     return mapping
 
 
-def _coverage_map(workdir: Path, paths: Sequence[str]) -> Dict[str, Dict[int, List[str]]]:
-    """path -> line -> the pytest node ids of the tests that run that line."""
+def _coverage_map(workdir: Path, paths: Sequence[str]) -> LineMap:
+    """Which tests run each line of `paths`, from one run of the suite under coverage,
+    less the tests that failed in that run: with them, every mutant would seem caught."""
     try:
         import coverage  # only this tool needs it
     except ImportError:
@@ -262,10 +271,11 @@ def _coverage_map(workdir: Path, paths: Sequence[str]) -> Dict[str, Dict[int, Li
     result = subprocess.run([sys.executable, "-m", "coverage", "run", f"--rcfile={rc}",
                              "--data-file=.coverage-mutation", "-m", "pytest", "-q", "-p",
                              "no:cacheprovider"], cwd=workdir, env=ENV, capture_output=True, text=True)
-    if result.returncode != 0:  # every mutant would seem caught
-        failed = [line for line in result.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
-        raise SystemExit("mutation: the suite fails without any mutant; fix that first:\n"
-                         + "\n".join(failed or result.stdout.splitlines()[-5:]))
+    failing = sorted(set(_failed(result.stdout)))
+    if result.returncode != 0 and not failing:  # no test ran, or pytest itself failed
+        raise SystemExit("mutation: the suite does not run without any mutant:\n"
+                         + "\n".join(result.stdout.splitlines()[-5:]))
+    left_out = {test.split("[")[0] for test in failing}  # the map names tests, not their cases
     data = coverage.CoverageData(basename=str(workdir / ".coverage-mutation"))
     data.read()
     test_files = {p.stem: p.relative_to(workdir).as_posix()
@@ -280,10 +290,16 @@ def _coverage_map(workdir: Path, paths: Sequence[str]) -> Dict[str, Dict[int, Li
                 module, _, rest = context.partition(".")
                 if module in test_files and rest:
                     ids.add(test_files[module] + "::" + rest.replace(".", "::"))
-            if ids:
-                lines[line] = sorted(ids)
+            if ids - left_out:
+                lines[line] = sorted(ids - left_out)
         mapping[relative] = lines
-    return mapping
+    return LineMap(mapping, failing)
+
+
+def _failed(output: str) -> List[str]:
+    """The node ids of the failed tests in pytest's summary."""
+    return [line.split(" ", 1)[1].split(" - ")[0] for line in output.splitlines()
+            if line.startswith(("FAILED ", "ERROR "))]
 
 
 def _read_equivalents() -> Dict[str, str]:
@@ -320,15 +336,15 @@ def run(paths: Sequence[str], sample: int, seed: int, timeout: float, jobs: int,
             workdir = Path(scratch) / str(index)
             _copy_repo(workdir)
             workdirs.put(workdir)
-        mapping = {} if only else _cached_coverage_map(Path(scratch) / "0", paths)
+        mapping = LineMap({}, []) if only else _cached_coverage_map(Path(scratch) / "0", paths)
 
         def attempt(mutant: Mutant) -> Tuple[bool, int, float]:
             workdir = workdirs.get()  # a copy no other mutant is using
             try:
                 if only:
                     return _caught(workdir, mutant, list(only), timeout, rerun=False)
-                return _caught(workdir, mutant, _tests_for(mutant, mapping.get(mutant.path, {})),
-                               timeout)
+                return _caught(workdir, mutant, _tests_for(mutant, mapping.lines.get(mutant.path, {})),
+                               timeout, left_out=mapping.failing)
             finally:
                 workdirs.put(workdir)
 
@@ -344,10 +360,10 @@ def run(paths: Sequence[str], sample: int, seed: int, timeout: float, jobs: int,
 
 
 def _caught(workdir: Path, mutant: Mutant, tests: List[str], timeout: float,
-            rerun: bool = True) -> Tuple[bool, int, float]:
+            rerun: bool = True, left_out: Sequence[str] = ()) -> Tuple[bool, int, float]:
     """Whether the suite in `workdir` fails with `mutant` in place: first `tests` (those that
-    run its line), then, if they pass (or there are none) and `rerun`, the whole suite.
-    Also how many tests there were, and the seconds it took."""
+    run its line), then, if they pass (or there are none) and `rerun`, the whole suite but
+    `left_out`. Also how many tests there were, and the seconds it took."""
     target = workdir / mutant.path
     original = target.read_text()
     target.write_text(mutant.source)
@@ -356,7 +372,8 @@ def _caught(workdir: Path, mutant: Mutant, tests: List[str], timeout: float,
         if tests:
             outcome, seconds, _ = _pytest(workdir, tests, timeout)
         if rerun and (outcome == "passed" or not tests):
-            outcome, rerun_seconds, failed = _pytest(workdir, ["tests"], timeout * 4)
+            suite = ["tests"] + [f"--deselect={test}" for test in left_out]
+            outcome, rerun_seconds, failed = _pytest(workdir, suite, timeout * 4)
             if outcome == "failed" and failed:
                 # A test that fails only among all the others (a flaky one, or one that
                 # shares a resource with another run on the machine) catches nothing:
