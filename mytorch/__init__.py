@@ -21,17 +21,20 @@ from mytorch.devices import device
 from mytorch.dtypes import (bool, double, dtype, float, float16, float32, float64,  # noqa: A004
                             half, int, int8, int16, int32, int64, long, short, uint8)
 from mytorch.functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin,  # noqa: A004
-                               argsort, bmm, ceil, chunk, clamp, clip, clone, cos, div, divide, dot,
-                               eq, equal, exp, expm1, flatten, floor, gather, ge, gt, is_floating_point,
-                               is_tensor, isclose, le, log, log1p, log_softmax, logsumexp, lt,
-                               masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul,
-                               multiply, narrow, ne, neg, negative, norm, numel, permute, pow,
-                               reciprocal, relu, remainder, reshape, round, rsqrt, select, sigmoid, sign, sin,
-                               softmax, sort, split, sqrt, square, squeeze, std, sub, subtract, sum,
-                               t, tan, tanh, topk, transpose, true_divide, trunc, unbind, unsqueeze,
-                               var)
+                               argsort, bincount, bmm, ceil, chunk, clamp, clip, clone, cos, cumprod,
+                               cumsum, div, divide, dot, eq, equal, exp, expm1, flatten, flip, floor,
+                               gather, ge, gt, index_select, is_floating_point, is_tensor, isclose, isfinite,
+                               isinf, isnan,
+                               le, log, log1p, log_softmax, logsumexp, lt, masked_fill, matmul, max,
+                               maximum, mean, min, minimum, mm, mul, multiply, narrow, ne, neg, nonzero,
+                               negative, norm, numel, permute, pow, prod, reciprocal, relu,
+                               remainder, reshape, round, rsqrt, scatter, scatter_add, select,
+                               sigmoid, sign, sin, softmax, sort, split, sqrt, square, squeeze, std,
+                               sub, subtract, sum, t, tan, tanh, topk, transpose, tril, triu,
+                               true_divide, trunc, unbind, unsqueeze, var)
 from mytorch.random import Generator, manual_seed
 from mytorch.serialization import load, save
+from mytorch.threads import get_num_threads, set_num_threads
 from mytorch.jit import compile  # noqa: A001  (torch.compile's name, as torch has it)
 
 __all__ = [
@@ -42,7 +45,7 @@ __all__ = [
     "randint_like", "get_default_dtype", "set_default_dtype",
     # grad modes and randomness
     "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled", "inference_mode",
-    "manual_seed", "Generator",
+    "manual_seed", "Generator", "set_num_threads", "get_num_threads",
     # dtypes and devices
     "device", "dtype", "float32", "float", "float64", "double", "float16", "half", "int64",
     "long", "int32", "int", "int16", "short", "int8", "uint8", "bool",
@@ -50,12 +53,12 @@ __all__ = [
     "abs", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh",
     "sigmoid", "relu", "neg", "negative", "reciprocal", "square", "sign", "floor", "ceil",
     "trunc", "round", "clamp", "clip", "maximum", "minimum", "softmax", "log_softmax",
-    "masked_fill", "pow", "add", "sub", "subtract", "mul", "multiply", "div", "divide",
+    "masked_fill", "tril", "triu", "pow", "add", "sub", "subtract", "mul", "multiply", "div", "divide",
     "true_divide", "remainder", "matmul", "mm", "bmm", "dot", "sum", "mean", "var", "std", "max", "min",
     "amax", "amin", "argmax", "argmin", "logsumexp", "norm", "all", "any", "sort", "argsort",
-    "topk", "flatten", "reshape", "transpose", "t", "permute", "squeeze", "unsqueeze",
-    "narrow", "select", "unbind", "split", "chunk", "gather", "clone", "cat", "stack", "where",
-    "eq", "ne", "lt", "le", "gt", "ge", "equal", "isclose", "allclose", "numel", "is_tensor",
+    "topk", "prod", "cumsum", "cumprod", "bincount", "flatten", "reshape", "transpose", "t", "permute", "squeeze", "unsqueeze",
+    "narrow", "select", "unbind", "split", "chunk", "gather", "index_select", "scatter", "scatter_add", "flip", "clone", "cat", "stack", "where",
+    "isnan", "isinf", "isfinite", "nonzero", "eq", "ne", "lt", "le", "gt", "ge", "equal", "isclose", "allclose", "numel", "is_tensor",
     "is_floating_point",
     # modules
     "save", "load", "autograd", "backends", "nn", "optim", "return_types", "viz", "cuda", "utils",

@@ -255,7 +255,9 @@ def randint(*args: Any, generator: random.Source = None, dtype: Any = None, devi
     """Integers drawn uniformly from [low, high), as `torch.randint`: `randint(high, size)`
     or `randint(low, high, size)` (each also by keyword); int64 unless `dtype` says."""
     names = ("low", "high", "size")
-    given = dict(zip(names[1:] if len(args) == 2 else names, args))
+    # Three arguments in all (by position or keyword) are (low, high, size); two, (high, size).
+    count = len(args) + sum([name in options for name in names])
+    given = dict(zip(names if count == 3 else names[1:], args))
     for name in names:
         if name in options:
             if name in given:

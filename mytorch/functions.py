@@ -50,6 +50,8 @@ minimum = _method("minimum")
 softmax = _method("softmax")
 log_softmax = _method("log_softmax")
 masked_fill = _method("masked_fill")
+tril = _method("tril")
+triu = _method("triu")
 
 # Arithmetic.
 add = _method("add")
@@ -80,6 +82,10 @@ any = _method("any")  # noqa: A001
 sort = _method("sort")
 argsort = _method("argsort")
 topk = _method("topk")
+prod = _method("prod")
+cumsum = _method("cumsum")
+cumprod = _method("cumprod")
+bincount = _method("bincount")
 
 # Shapes.
 flatten = _method("flatten")
@@ -95,9 +101,17 @@ unbind = _method("unbind")
 split = _method("split")
 chunk = _method("chunk")
 gather = _method("gather")
+index_select = _method("index_select")
+scatter = _method("scatter")
+scatter_add = _method("scatter_add")
+flip = _method("flip")
 clone = _method("clone")
 
-# Comparisons.
+# Comparisons and tests.
+isnan = _method("isnan")
+isinf = _method("isinf")
+isfinite = _method("isfinite")
+nonzero = _method("nonzero")
 eq = _method("eq")
 ne = _method("ne")
 lt = _method("lt")

@@ -9,7 +9,8 @@ from mytorch import tensor
 
 
 class RemovableHandle:
-    """Returned by `Tensor.register_hook`; `remove()` unregisters the hook."""
+    """Returned by `Tensor.register_hook` and `Module.register_forward_hook`; `remove()`
+    unregisters the hook."""
 
     def __init__(self, hooks: Dict[int, Callable], key: int) -> None:
         self._hooks, self._key = hooks, key

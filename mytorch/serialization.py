@@ -19,10 +19,11 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, BinaryIO, Dict, List, Set, Tuple
+from typing import Any, BinaryIO, Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
+from mytorch import checks, devices
 from mytorch.files import PathLike, write_atomically
 from mytorch.tensor import Tensor
 
@@ -78,12 +79,16 @@ def save(obj: Any, path: PathLike) -> None:
     write_atomically(path, lambda file: _write_npz(file, arrays))
 
 
-def load(path: PathLike) -> Any:
+def load(path: PathLike, map_location: Any = None, *, weights_only: Optional[bool] = None) -> Any:
     """Read back what `save` wrote, without unpickling anything.
 
     Arrays come back as ndarrays, Tensors as Tensors, NumPy scalars as NumPy scalars,
     tuples as tuples, and dict keys with their types (so an optimizer's integer keys stay
     integers).
+
+    `map_location` and `weights_only` are PyTorch's: the location must be the CPU (a
+    device, "cpu", or None), and a checkpoint here holds data only, whatever
+    `weights_only` says (PyTorch's weights_only=True reads the same kind of file).
 
     Raises:
         FileNotFoundError: there is no file at `path`.
@@ -92,6 +97,9 @@ def load(path: PathLike) -> Any:
             changed, an entry of Python objects, a size or a nesting depth that does not
             fit the file.
     """
+    devices.as_device("load: map_location", map_location)
+    if weights_only is not None:
+        checks.boolean("load: weights_only", weights_only)
     name = str(path)
     if not Path(path).is_file():
         raise FileNotFoundError(f"load: no such file: {name!r}")

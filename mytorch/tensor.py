@@ -602,10 +602,19 @@ def _handout_leaf(tensor: Tensor, requires_grad: bool) -> Tensor:
     return tensor
 
 
-def where(condition: Any, input: Any, other: Any) -> Tensor:
+_NOT_GIVEN = object()  # where()'s input and other, when only the condition is given
+
+
+def where(condition: Any, input: Any = _NOT_GIVEN, other: Any = _NOT_GIVEN) -> Any:
     """input where `condition` (a bool tensor or array) is True, else other, with
     broadcasting, as `torch.where`. A number takes the other operand's dtype by PyTorch's
-    promotion (see `Tensor._operand`); two numbers give the default float dtype for floats."""
+    promotion (see `Tensor._operand`); two numbers give the default float dtype for floats.
+    `where(condition)` alone is `condition.nonzero(as_tuple=True)`, as in PyTorch."""
+    if input is _NOT_GIVEN and other is _NOT_GIVEN:
+        return autograd_engine.tensor_input("where", "condition", condition).nonzero(as_tuple=True)
+    if input is _NOT_GIVEN or other is _NOT_GIVEN:
+        raise TypeError("where: give both input and other, or neither (where(condition) gives "
+                        "the indices of the nonzero elements)")
     if isinstance(input, Tensor):
         other = input._operand(other)
     elif isinstance(other, Tensor):

@@ -77,6 +77,46 @@ class TensorMethods:
     # PyTorch's method names for the comparisons.
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
 
+    # Bitwise and logical ops: on bool tensors (masks) and integers, outside the graph.
+
+    def _bitwise(self, ufunc: np.ufunc, symbol: str, other: Any) -> "Tensor":
+        other = self._operand(other) if not isinstance(other, bool) else mytorch.tensor.Tensor(np.asarray(other))
+        for value in (self, other):
+            if value.dtype.kind not in "biu":
+                raise TypeError(f"{symbol}: expects bool or integer tensors, got dtype {value.dtype}")
+        return mytorch.tensor.Tensor(mytorch.ops.common.broadcasting(ufunc, self, other, symbol))
+
+    def __and__(self, other: Any) -> "Tensor":
+        return self._bitwise(np.bitwise_and, "&", other)
+
+    def __or__(self, other: Any) -> "Tensor":
+        return self._bitwise(np.bitwise_or, "|", other)
+
+    def __xor__(self, other: Any) -> "Tensor":
+        return self._bitwise(np.bitwise_xor, "^", other)
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __invert__(self) -> "Tensor":
+        """~t: logical not of a bool tensor, bitwise not of an integer one."""
+        if self.dtype.kind not in "biu":
+            raise TypeError(f"~: expects a bool or integer tensor, got dtype {self.dtype}")
+        return mytorch.tensor.Tensor(np.invert(self.data))
+
+    def logical_not(self) -> "Tensor":
+        """Whether each element is zero: a bool tensor, as `torch.logical_not`."""
+        return mytorch.tensor.Tensor(np.logical_not(self.data))
+
+    def logical_and(self, other: Any) -> "Tensor":
+        """Whether both are nonzero, with broadcasting: a bool tensor."""
+        return mytorch.tensor.Tensor(mytorch.ops.common.broadcasting(
+            np.logical_and, self, self._operand(other), "logical_and"))
+
+    def logical_or(self, other: Any) -> "Tensor":
+        """Whether either is nonzero, with broadcasting: a bool tensor."""
+        return mytorch.tensor.Tensor(mytorch.ops.common.broadcasting(
+            np.logical_or, self, self._operand(other), "logical_or"))
+
     def equal(self, other: "Tensor") -> bool:
         """Whether other has the same shape and the same values, as `torch.equal`."""
         other = _tensor_argument("equal", other)
@@ -220,9 +260,81 @@ class TensorMethods:
         size = self.shape[checks.dim("chunk", dim, self.shape)]
         return self.split(max(math.ceil(size / count), 1), dim)
 
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> "Tensor":
+        """Axis `dim` split into axes of `sizes` (one may be -1), as `torch.Tensor.unflatten`."""
+        axis = checks.dim("unflatten", dim, self.shape)
+        if self.ndim == 0 or not isinstance(sizes, (tuple, list)) or not sizes:
+            raise ValueError(f"unflatten: sizes must be a non-empty list or tuple of sizes for "
+                             f"dim {dim} of a tensor of shape {self.shape}, got {sizes!r}")
+        return self.reshape(self.shape[:axis] + tuple(sizes) + self.shape[axis + 1:])
+
+    def repeat(self, *repeats: int) -> "Tensor":
+        """The tensor tiled `repeats[i]` times along axis i (more repeats than axes add
+        leading axes), as `torch.Tensor.repeat`."""
+        return mytorch.ops.Repeat.apply(self, shape_arg(repeats))
+
+    def flip(self, *dims: int) -> "Tensor":
+        """The elements in reverse order along each of `dims` (a copy), as `torch.flip`."""
+        return mytorch.ops.Flip.apply(self, shape_arg(dims))
+
+    def tril(self, diagonal: int = 0) -> "Tensor":
+        """The lower triangle of the last two axes (from the `diagonal`-th diagonal down),
+        the rest 0, as `torch.tril`."""
+        return mytorch.ops.Triangle.apply(self, diagonal, False)
+
+    def triu(self, diagonal: int = 0) -> "Tensor":
+        """The upper triangle of the last two axes (from the `diagonal`-th diagonal up),
+        the rest 0, as `torch.triu`."""
+        return mytorch.ops.Triangle.apply(self, diagonal, True)
+
+    def index_select(self, dim: int, index: Any) -> "Tensor":
+        """The slices at the 1-d (or 0-d) integer `index` along `dim`, as `torch.index_select`
+        (a copy; the gradient adds up over repeated picks)."""
+        axis = checks.dim("index_select", dim, self.shape)
+        index = mytorch.autograd_engine.tensor_input("index_select", "index", index)
+        if index.dtype.kind not in "iu" or index.ndim > 1:
+            raise TypeError(f"index_select: index must be a 0-d or 1-d integer tensor, got dtype "
+                            f"{index.dtype} and shape {index.shape}")
+        if self.ndim == 0:  # one axis of size 1, as in PyTorch; the result stays 0-d
+            if index.numel() != 1:
+                raise IndexError(f"index_select: a 0-d tensor takes an index of one value, got "
+                                 f"{index.numel()}")
+            return self.reshape(1).index_select(0, index).reshape(())
+        return self[(slice(None),) * axis + (index.data.reshape(-1),)]
+
     def gather(self, dim: int, index: "Tensor") -> "Tensor":
         """Values picked along `dim` by `index`, as `torch.gather`."""
         return mytorch.ops.Gather.apply(self, dim, index)
+
+    def scatter(self, dim: int, index: "Tensor", src: Any = None, *, value: Any = None) -> "Tensor":
+        """A copy with `src`'s values (or the number `value`) written at `index` along
+        `dim`, as `torch.scatter`: for dim 1, out[i, index[i, j]] = src[i, j]."""
+        return mytorch.ops.Scatter.apply(self, dim, index, _scatter_source(src, value), False)
+
+    def scatter_add(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        """A copy with `src`'s values added at `index` along `dim` (repeated indices add
+        up), as `torch.scatter_add`."""
+        return mytorch.ops.Scatter.apply(self, dim, index, _tensor_argument("scatter_add", src), True)
+
+    def scatter_(self, dim: int, index: "Tensor", src: Any = None, *, value: Any = None) -> "Tensor":
+        """`scatter`, in place."""
+        return self._assign("scatter_", lambda: self.scatter(dim, index, src, value=value), src)
+
+    def scatter_add_(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        """`scatter_add`, in place."""
+        return self._assign("scatter_add_", lambda: self.scatter_add(dim, index, src), src)
+
+    def _assign(self, op: str, compute: Callable[[], "Tensor"], *sources: Any) -> "Tensor":
+        """Write `compute()`, the out-of-place result, into self: an in-place op, by the
+        rules of `__setitem__` (outside a recorded graph only)."""
+        if any([self._records_with(source) for source in sources]) or self._records_with(None):
+            self._check_in_place(op)
+            raise RuntimeError(f"{op}: writing a tensor that requires grad into another tensor "
+                               f"in place is not supported; use the out-of-place {op[:-1]}")
+        with mytorch.no_grad():
+            result = compute()
+        return self._update(op, lambda data, new, out: np.copyto(out, new, casting="same_kind"),
+                            result)
 
     def clone(self) -> "Tensor":
         """A copy that stays in the graph (the gradient flows through), as `torch.clone`."""
@@ -375,6 +487,37 @@ class TensorMethods:
         indices = order.narrow(axis, 0, count).clone() if self.ndim else order
         return return_types.topk(self.gather(axis, indices), indices)
 
+    def prod(self, dim: Optional[int] = None, keepdim: bool = False, *, dtype: Any = None) -> "Tensor":
+        """The product of the elements (along one `dim`), as `torch.prod`; integers give int64."""
+        source = self if dtype is None else self.to(dtype)
+        return mytorch.ops.Prod.apply(source, dim, checks.boolean("prod: keepdim", keepdim))
+
+    def cumsum(self, dim: int, *, dtype: Any = None) -> "Tensor":
+        """Running sums along `dim`, as `torch.cumsum`; integers give int64."""
+        return mytorch.ops.Cumsum.apply(self if dtype is None else self.to(dtype), dim)
+
+    def cumprod(self, dim: int, *, dtype: Any = None) -> "Tensor":
+        """Running products along `dim`, as `torch.cumprod`; integers give int64."""
+        return mytorch.ops.Cumprod.apply(self if dtype is None else self.to(dtype), dim)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> "Tensor":
+        """How often each value 0, 1, ... occurs in this 1-d tensor of non-negative integers
+        (int64), or the sums of `weights` per value (in the weights' float dtype), at least
+        `minlength` of them, as `torch.bincount`. Outside the graph."""
+        if self.ndim != 1 or self.dtype.kind not in "iu":
+            raise TypeError(f"bincount: expects a 1-d integer tensor, got dtype {self.dtype} and "
+                            f"shape {self.shape}")
+        if self.data.size and self.data.min() < 0:
+            raise ValueError(f"bincount: values must be non-negative, got {self.data.min()}")
+        minlength = checks.non_negative_int("bincount: minlength", minlength)
+        if weights is None:
+            return mytorch.tensor.Tensor(np.bincount(self.data, minlength=minlength).astype(np.int64))
+        weights = _tensor_argument("bincount", weights)
+        if weights.shape != self.shape:
+            raise ValueError(f"bincount: weights of shape {weights.shape} for input of shape {self.shape}")
+        dtype = weights.dtype if weights.dtype.kind == "f" else np.dtype(np.float64)
+        return mytorch.tensor.Tensor(np.bincount(self.data, weights.data, minlength).astype(dtype))
+
     def logsumexp(self, dim: Axis, keepdim: bool = False) -> "Tensor":
         """log(sum(exp(x), dim)), computed without overflow, as `torch.logsumexp`."""
         return mytorch.ops.LogSumExp.apply(self, *_reduction_args("logsumexp", dim, keepdim, None, None))
@@ -398,6 +541,27 @@ class TensorMethods:
     def any(self, dim: Axis = None, keepdim: bool = False) -> "Tensor":
         """Whether some element (along `dim`) is nonzero: a bool tensor, as `torch.any`."""
         return self._logical("any", np.any, dim, keepdim)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """The indices of the nonzero elements, as `torch.nonzero`: an int64 tensor of shape
+        (count, ndim), one row per element in C order; with `as_tuple`, one 1-d tensor of
+        indices per axis (a 0-d tensor counts as having one axis), ready for indexing."""
+        if checks.boolean("nonzero: as_tuple", as_tuple):
+            return tuple(mytorch.tensor.Tensor(index.astype(np.int64))
+                         for index in np.nonzero(np.atleast_1d(self.data)))
+        return mytorch.tensor.Tensor(np.argwhere(self.data).astype(np.int64))
+
+    def isnan(self) -> "Tensor":
+        """Whether each element is NaN: a bool tensor, as `torch.isnan`."""
+        return mytorch.tensor.Tensor(np.isnan(self.data))
+
+    def isinf(self) -> "Tensor":
+        """Whether each element is +inf or -inf: a bool tensor, as `torch.isinf`."""
+        return mytorch.tensor.Tensor(np.isinf(self.data))
+
+    def isfinite(self) -> "Tensor":
+        """Whether each element is neither NaN nor infinite: a bool tensor, as `torch.isfinite`."""
+        return mytorch.tensor.Tensor(np.isfinite(self.data))
 
     def _logical(self, op: str, function: Callable, dim: Axis, keepdim: bool) -> "Tensor":
         axis, keepdim = _reduction_args(op, dim, keepdim, None, None)
@@ -483,11 +647,23 @@ class TensorMethods:
         """Round half to even, to `decimals` places, as `torch.round` (gradient 0)."""
         return mytorch.ops.Step.apply(self, "round", decimals)
 
-    def clamp(self, min: Optional[float] = None, max: Optional[float] = None) -> "Tensor":
-        """Limit every element to [min, max], as `torch.clamp`; either bound may be None."""
+    def clamp(self, min: Any = None, max: Any = None) -> "Tensor":
+        """Limit every element to [min, max], as `torch.clamp`: each bound a number, a
+        tensor (broadcast with self; it gets a gradient too) or None."""
+        for name, bound in (("min", min), ("max", max)):
+            if not (bound is None or isinstance(bound, (mytorch.tensor.Tensor, np.ndarray))):
+                checks.number(f"clamp: {name}", bound)
         return mytorch.ops.Clamp.apply(self, min, max)
 
     clip = clamp
+
+    def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
+        """`clamp`, in place."""
+        return self._assign("clamp_", lambda: self.clamp(min, max), min, max)
+
+    def masked_fill_(self, mask: Any, value: Any) -> "Tensor":
+        """`masked_fill`, in place."""
+        return self._assign("masked_fill_", lambda: self.masked_fill(mask, value), value)
 
     def maximum(self, other: Any) -> "Tensor":
         """Elementwise larger of self and other, with broadcasting, as `torch.maximum`."""
@@ -583,6 +759,28 @@ class TensorMethods:
     # Last in the class: `float`, `int`, `bool` and `type` would shadow the built-ins
     # in any annotation written after them.
 
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False) -> "Tensor":
+        """`mytorch.tensor(data)` in this tensor's dtype (unless `dtype` is given)."""
+        return mytorch.tensor(data, dtype=self.dtype if dtype is None else dtype, device=device,
+                              requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, **options: Any) -> "Tensor":
+        """`mytorch.zeros(size)` in this tensor's dtype (unless `dtype` is given)."""
+        return mytorch.zeros(*size, dtype=self.dtype if dtype is None else dtype, **options)
+
+    def new_ones(self, *size: Any, dtype: Any = None, **options: Any) -> "Tensor":
+        """`mytorch.ones(size)` in this tensor's dtype (unless `dtype` is given)."""
+        return mytorch.ones(*size, dtype=self.dtype if dtype is None else dtype, **options)
+
+    def new_empty(self, *size: Any, dtype: Any = None, **options: Any) -> "Tensor":
+        """`mytorch.empty(size)` in this tensor's dtype (unless `dtype` is given)."""
+        return mytorch.empty(*size, dtype=self.dtype if dtype is None else dtype, **options)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, **options: Any) -> "Tensor":
+        """`mytorch.full(size, fill_value)` in this tensor's dtype (unless `dtype` is given)."""
+        return mytorch.full(size, fill_value, dtype=self.dtype if dtype is None else dtype, **options)
+
     def to(self, *args: Any, **kwargs: Any) -> "Tensor":
         """This tensor in another dtype or on a device, as `torch.Tensor.to`: `to(dtype)`,
         `to("cpu")`, `to(device, dtype)`, `to(other)` (other's dtype), or by keyword.
@@ -644,9 +842,40 @@ class TensorMethods:
         return self.to(np.bool_)
 
 
+def _in_place(name: str) -> Callable[..., "Tensor"]:
+    """The method `name_(*args)`: `name(*args)` written into the tensor (see `_assign`)."""
+
+    def method(self: "Tensor", *args: Any, **kwargs: Any) -> "Tensor":
+        return self._assign(f"{name}_", lambda: getattr(self, name)(*args, **kwargs), *args,
+                            *kwargs.values())
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = f"`{name}`, in place."
+    return method
+
+
+# PyTorch's in-place forms of the elementwise methods (`x.relu_()`, `w.pow_(2)`): each
+# computes out of place and writes the result into the tensor, by the in-place rules.
+for _name in ("relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "neg", "reciprocal",
+              "sin", "cos", "floor", "ceil", "round", "trunc", "sign", "pow", "square"):
+    setattr(TensorMethods, f"{_name}_", _in_place(_name))
+
+
 def _tensor_argument(op: str, value: Any) -> "Tensor":
     """A Tensor argument of a method (an ndarray is taken as a constant), else a TypeError."""
     return mytorch.autograd_engine.tensor_input(op, "other", value)
+
+
+def _scatter_source(src: Any, value: Any) -> Any:
+    """The values `scatter` writes: `src` (a tensor or a number) or the keyword `value`."""
+    if (src is None) == (value is None):
+        raise TypeError(f"scatter: give src or value, one of them (got src={src!r}, value={value!r})")
+    source = value if src is None else src
+    if isinstance(source, np.ndarray):
+        return mytorch.tensor.Tensor(source)
+    if not isinstance(source, (mytorch.tensor.Tensor, numbers.Real)) or isinstance(source, bool):
+        raise TypeError(f"scatter: src must be a Tensor or a number, got {type(source).__name__}")
+    return source
 
 
 def _reduction_args(op: str, dim: Axis, keepdim: Optional[bool], axis: Axis,

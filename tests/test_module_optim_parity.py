@@ -235,6 +235,10 @@ OPTIONS = [
     ("adam_amsgrad_wd_maximize", "Adam", dict(lr=0.02, amsgrad=True, weight_decay=0.1, maximize=True)),
     ("adam_decoupled", "Adam", dict(lr=0.02, weight_decay=0.1, decoupled_weight_decay=True)),
     ("adamw_amsgrad", "AdamW", dict(lr=0.03, amsgrad=True, betas=(0.8, 0.95))),
+    ("rmsprop", "RMSprop", dict(lr=0.01)),
+    ("rmsprop_centered_momentum_wd", "RMSprop", dict(lr=0.01, alpha=0.9, momentum=0.5, centered=True,
+                                                     weight_decay=0.1)),
+    ("rmsprop_maximize", "RMSprop", dict(lr=0.005, eps=1e-6, maximize=True)),
 ]
 
 
@@ -345,6 +349,7 @@ def test_zero_grad_set_to_none_and_step_with_closure():
 
 @pytest.mark.parametrize("make", [lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.5),
                                   lambda p: optim.Adam(p, amsgrad=True, maximize=True),
+                                  lambda p: optim.RMSprop(p, momentum=0.9, centered=True),
                                   lambda p: optim.AdamW([{"params": p[:1]}, {"params": p[1:], "lr": 0.5}])])
 def test_a_bad_gradient_leaves_every_parameter_and_all_state_unchanged(make):
     params = [Tensor(np.ones((2, 2)), requires_grad=True), Tensor(np.ones(3), requires_grad=True)]
@@ -410,6 +415,8 @@ def test_optimizer_checkpoint_with_groups_and_a_scheduler_round_trips(tmp_path):
      "Nesterov momentum needs momentum > 0 and dampening 0"),
     (lambda p: optim.SGD(p, maximize="yes"), ValueError, "SGD: maximize must be True or False"),
     (lambda p: optim.Adam(p, amsgrad=1), ValueError, "Adam: amsgrad must be True or False, got 1"),
+    (lambda p: optim.RMSprop(p, alpha=-0.5), ValueError, "RMSprop: alpha must be"),
+    (lambda p: optim.RMSprop(p, centered="yes"), ValueError, "RMSprop: centered must be True or False"),
     (lambda p: optim.Adam([{"params": p, "betas": (0.9, 1.0)}]), ValueError, r"betas\[1\] must be a number in"),
 ])
 def test_bad_groups_and_options(make, error, match):

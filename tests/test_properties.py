@@ -59,6 +59,13 @@ UNARY: Dict[str, Tuple[Callable, Callable]] = {
     "reciprocal": (lambda x: (x * x + 1).reciprocal(), lambda x: (x * x + 1).reciprocal()),
     "rsqrt": (lambda x: (x * x + 1).rsqrt(), lambda x: (x * x + 1).rsqrt()),
     "square_clone": (lambda x: x.square().clone(), lambda x: x.square().clone()),
+    "leaky_relu": (lambda x: F.leaky_relu(x, 0.2), lambda x: torch.nn.functional.leaky_relu(x, 0.2)),
+    "elu": (F.elu, torch.nn.functional.elu if torch else None),
+    "softplus": (lambda x: F.softplus(x, 2.0), lambda x: torch.nn.functional.softplus(x, 2.0)),
+    "silu": (F.silu, torch.nn.functional.silu if torch else None),
+    "cumsum": (lambda x: x.cumsum(-1), lambda x: x.cumsum(-1)),
+    "cumprod_tanh": (lambda x: x.tanh().cumprod(0), lambda x: x.tanh().cumprod(0)),
+    "flip": (lambda x: x.flip(-1), lambda x: x.flip(-1)),
 }
 BINARY: Dict[str, Tuple[Callable, Callable]] = {
     "add": (lambda a, b: a + b, lambda a, b: a + b),
@@ -66,6 +73,8 @@ BINARY: Dict[str, Tuple[Callable, Callable]] = {
     "mul": (lambda a, b: a * b, lambda a, b: a * b),
     "div": (lambda a, b: a / (b * b + 1), lambda a, b: a / (b * b + 1)),
     "pow": (lambda a, b: (a * a + 0.5) ** F.tanh(b), lambda a, b: (a * a + 0.5) ** torch.tanh(b)),
+    "clamp_min": (lambda a, b: a.clamp(min=b), lambda a, b: a.clamp(min=b)),
+    "clamp_max": (lambda a, b: a.clamp(max=b), lambda a, b: torch.clamp(a, max=b)),
 }
 
 

@@ -1,6 +1,6 @@
 """DataLoader: batches of a Dataset, in order or shuffled, as `torch.utils.data.DataLoader`."""
 import math
-from typing import Any, Iterable, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -33,6 +33,10 @@ class DataLoader:
             `mytorch.manual_seed`).
         sampler: the indices of a pass, in order (anything iterable with `__len__`),
             instead of all of them; not with `shuffle=True`, as in PyTorch.
+        collate_fn: makes a batch of the list of samples instead of `collate`, as in
+            PyTorch (e.g. to pad sequences of different lengths).
+        num_workers, pin_memory: accepted for PyTorch's sake: batches are made in this
+            process, in the same order and with the same values as with worker processes.
 
     Raises:
         ValueError: naming the argument and the value, for a batch size that is not a
@@ -44,7 +48,9 @@ class DataLoader:
 
     def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
                  drop_last: bool = False, generator: Generator = None,
-                 sampler: Optional[Iterable[int]] = None) -> None:
+                 sampler: Optional[Iterable[int]] = None,
+                 collate_fn: Optional[Callable[[List[Any]], Any]] = None, num_workers: int = 0,
+                 pin_memory: bool = False) -> None:
         if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
             raise TypeError(f"DataLoader: dataset must have __getitem__ and __len__, got "
                             f"{type(dataset).__name__}")
@@ -63,6 +69,11 @@ class DataLoader:
             if self.shuffle:
                 raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         self.sampler = sampler
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
+        self.collate_fn = collate_fn
+        self.num_workers = checks.non_negative_int("DataLoader: num_workers", num_workers)
+        self.pin_memory = checks.boolean("DataLoader: pin_memory", pin_memory)
 
     def __len__(self) -> int:
         count = len(self.dataset) if self.sampler is None else len(self.sampler)
@@ -83,6 +94,8 @@ class DataLoader:
             yield self._fetch(order[start:start + self.batch_size])
 
     def _fetch(self, indices: np.ndarray) -> Any:
+        if self.collate_fn is not None:
+            return self.collate_fn([self.dataset[int(index)] for index in indices])
         getitems = getattr(self.dataset, "__getitems__", None)
         if getitems is not None:
             return getitems(indices)

@@ -1,10 +1,11 @@
 """Layers, losses and the functional ops they are built from."""
 from mytorch.nn import functional, init, parallel, util, utils
-from mytorch.nn.activations import GELU, Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from mytorch.nn.activations import (ELU, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU,
+                                    Softmax, Softplus, Tanh)
 from mytorch.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from mytorch.nn.container import ModuleDict, ModuleList
-from mytorch.nn.conv import Conv1d, Conv2d, Flatten
-from mytorch.nn.dropout import Dropout
+from mytorch.nn.conv import Conv1d, Conv2d, Flatten, Unflatten
+from mytorch.nn.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from mytorch.nn.embedding import Embedding
 from mytorch.nn.gru import GRUUnit
 from mytorch.nn.linear import Linear
@@ -23,8 +24,10 @@ from mytorch.nn.sequential import Sequential
 __all__ = [
     "functional", "init", "parallel", "util", "utils",
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
-    "Linear", "BatchNorm1d", "SyncBatchNorm", "Dropout", "Embedding", "Flatten",
-    "Identity", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax",
+    "Linear", "BatchNorm1d", "SyncBatchNorm", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
+    "Embedding", "Flatten", "Unflatten",
+    "Identity", "ReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax", "LeakyReLU", "ELU",
+    "Softplus", "SiLU",
     "MSELoss", "NLLLoss", "CrossEntropyLoss", "SoftmaxCrossEntropy",
     "BatchNorm2d", "LayerNorm", "GroupNorm",
     "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",

@@ -32,6 +32,86 @@ class ReLU(Module):
         return "inplace=True" if self.inplace else ""
 
 
+class LeakyReLU(Module):
+    """y = x where x > 0, else negative_slope * x, as `torch.nn.LeakyReLU`.
+
+    Args:
+        negative_slope: the slope for negative input.
+        inplace: accepted as `ReLU`'s: the output is always a new tensor.
+    """
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__()
+        self.negative_slope = checks.number("LeakyReLU: negative_slope", negative_slope)
+        self.inplace = checks.boolean("LeakyReLU: inplace", inplace)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class ELU(Module):
+    """y = x where x > 0, else alpha * (exp(x) - 1), as `torch.nn.ELU`.
+
+    Args:
+        alpha: the value y approaches for very negative x, negated.
+        inplace: accepted as `ReLU`'s: the output is always a new tensor.
+    """
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = checks.number("ELU: alpha", alpha)
+        self.inplace = checks.boolean("ELU: inplace", inplace)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class Softplus(Module):
+    """y = log(1 + exp(beta * x)) / beta, a smooth ReLU, as `torch.nn.Softplus`.
+
+    Args:
+        beta: the sharpness (nonzero).
+        threshold: where beta * x exceeds it, y = x (for numerical stability).
+    """
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta = checks.number("Softplus: beta", beta)
+        if self.beta == 0:
+            raise ValueError("Softplus: beta must be nonzero, got 0")
+        self.threshold = checks.number("Softplus: threshold", threshold)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class SiLU(Module):
+    """y = x * sigmoid(x) (swish), as `torch.nn.SiLU`.
+
+    Args:
+        inplace: accepted as `ReLU`'s: the output is always a new tensor.
+    """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = checks.boolean("SiLU: inplace", inplace)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.silu(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
 class Sigmoid(Module):
     """y = 1 / (1 + exp(-x)), elementwise; finite for any input."""
 

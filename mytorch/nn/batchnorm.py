@@ -6,7 +6,7 @@ import numpy as np
 
 from mytorch import checks
 from mytorch.nn import functional as F
-from mytorch.nn.module import Module
+from mytorch.nn.module import Module, factory_keywords
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor, get_default_dtype
 
@@ -109,6 +109,7 @@ class _BatchNorm(Module):
                 f"bias={self.has_bias}, track_running_stats={self.track_running_stats}")
 
 
+@factory_keywords
 class BatchNorm1d(_BatchNorm):
     """Batch normalisation of (N, C) or (N, C, L) input, over N (and L), as
     `torch.nn.BatchNorm1d`; arguments as `_BatchNorm`'s. The Fall 2020 handout's layer:
@@ -118,6 +119,7 @@ class BatchNorm1d(_BatchNorm):
     _layout = "(N, {C}) or (N, {C}, L)"
 
 
+@factory_keywords
 class BatchNorm2d(_BatchNorm):
     """Batch normalisation of (N, C, H, W) input over N, H and W, as `torch.nn.BatchNorm2d`;
     arguments as `_BatchNorm`'s."""

@@ -1,17 +1,18 @@
-"""Convolution layers and Flatten, the layers of the course's HW2 and its bonus."""
+"""Convolution layers, Flatten and Unflatten: the layers of the course's HW2 and its bonus."""
 import math
 from typing import Union
 
 import numpy as np
 
 from mytorch import checks
+from mytorch.autograd_engine import tensor_input
 from mytorch.nn import functional as F
 from mytorch.nn import init
-from mytorch.nn.module import Module
+from mytorch.nn.module import Module, factory_keywords
 from mytorch.tensor import Tensor, get_default_dtype
 
 # The handout's autograder star-imports this module.
-__all__ = ["Conv1d", "Conv2d", "Flatten"]
+__all__ = ["Conv1d", "Conv2d", "Flatten", "Unflatten"]
 
 
 class _ConvNd(Module):
@@ -84,6 +85,7 @@ class _ConvNd(Module):
         return text + ("" if self.bias is not None else ", bias=False")
 
 
+@factory_keywords
 class Conv1d(_ConvNd):
     """1-d convolution over x (B, in_channels, W) (or one sample (in_channels, W)), giving
     (B, out_channels, W_out) with W_out = (W + 2 * padding - dilation * (kernel_size - 1) -
@@ -113,6 +115,7 @@ class Conv1d(_ConvNd):
                         self.groups)
 
 
+@factory_keywords
 class Conv2d(_ConvNd):
     """2-d convolution over x (B, in_channels, H, W) (or one sample (in_channels, H, W)),
     giving (B, out_channels, H_out, W_out) with H_out = (H + 2 * padding_h - dilation_h *
@@ -144,10 +147,50 @@ class Conv2d(_ConvNd):
 
 
 class Flatten(Module):
-    """(B, ...) -> (B, -1): keeps the batch axis and merges the rest, in C order."""
+    """(B, ...) -> (B, -1): keeps the batch axis and merges the rest, in C order.
+
+    Args:
+        start_dim, end_dim: the axes merged, as `torch.nn.Flatten` (by default 1 to the
+            last, the handout's layer, which also takes a 1-d input as (B, 1)).
+    """
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim = checks.integer("Flatten: start_dim", start_dim)
+        self.end_dim = checks.integer("Flatten: end_dim", end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
+        if (self.start_dim, self.end_dim) != (1, -1):
+            return tensor_input("Flatten", "input", x).flatten(self.start_dim, self.end_dim)
         shape = x.shape if isinstance(x, (Tensor, np.ndarray)) else None  # Reshape names a bad type
         if shape == ():
             raise ValueError("Flatten: expected an input with a batch axis, got a 0-d tensor")
         return F.Reshape.apply(x, (shape[0] if shape else 0, -1))
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split axis `dim` into axes of `unflattened_size`, as `torch.nn.Unflatten`: the
+    inverse of Flatten (`Unflatten(1, (C, H, W))` turns (B, C*H*W) into (B, C, H, W)).
+
+    Args:
+        dim: the axis to split.
+        unflattened_size: the new axes' sizes (one may be -1), whose product is its size.
+    """
+
+    def __init__(self, dim: int, unflattened_size: Union[tuple, list]) -> None:
+        super().__init__()
+        self.dim = checks.integer("Unflatten: dim", dim)
+        if not isinstance(unflattened_size, (tuple, list)) or not unflattened_size:
+            raise TypeError(f"Unflatten: unflattened_size must be a non-empty tuple or list of "
+                            f"sizes, got {unflattened_size!r}")
+        self.unflattened_size = tuple(checks.integer("Unflatten: size", size)
+                                      for size in unflattened_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return tensor_input("Unflatten", "input", x).unflatten(self.dim, self.unflattened_size)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -20,11 +20,41 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        self.p = checks.probability("Dropout: p", p)
-        self.inplace = checks.boolean("Dropout: inplace", inplace)
+        self.p = checks.probability(f"{type(self).__name__}: p", p)
+        self.inplace = checks.boolean(f"{type(self).__name__}: inplace", inplace)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class _ChannelDropout(Dropout):
+    """Dropout of whole channels (see `functional.dropout2d`); `spatial` trailing axes share a draw."""
+
+    spatial = 0
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F._channel_dropout(type(self).__name__, self.spatial, x, self.p, self.training)
+
+
+class Dropout1d(_ChannelDropout):
+    """In training mode, zero each channel of (N, C, L) or (C, L) input with probability p
+    and scale the kept ones by 1/(1-p), as `torch.nn.Dropout1d`; the identity in eval mode."""
+
+    spatial = 1
+
+
+class Dropout2d(_ChannelDropout):
+    """In training mode, zero each channel (a whole feature map) of (N, C, H, W) or
+    (C, H, W) input with probability p and scale the kept ones by 1/(1-p), as
+    `torch.nn.Dropout2d`; the identity in eval mode. Its mask comes from `np.random`."""
+
+    spatial = 2
+
+
+class Dropout3d(_ChannelDropout):
+    """`Dropout2d` for (N, C, D, H, W) or (C, D, H, W) input, as `torch.nn.Dropout3d`."""
+
+    spatial = 3

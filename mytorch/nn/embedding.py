@@ -5,11 +5,12 @@ import numpy as np
 
 from mytorch import checks
 from mytorch.nn import functional as F
-from mytorch.nn.module import Module
+from mytorch.nn.module import Module, factory_keywords
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor, get_default_dtype
 
 
+@factory_keywords
 class Embedding(Module):
     """out[...] = weight[indices[...]], as `torch.nn.Embedding`.
 

@@ -11,13 +11,13 @@ import numpy as np
 from mytorch import checks
 from mytorch.autograd_engine import tensor_input
 from mytorch.ops import *  # noqa: F401,F403  (the handout's names for the ops)
-from mytorch.ops import (GELU, L1, NLL, MSE, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
+from mytorch.ops import (ELU, GELU, L1, NLL, MSE, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
                          AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, BatchNorm,
                          BinaryCrossEntropy, BinaryCrossEntropyWithLogits, Conv1d, Conv2d,
                          CrossEntropy, Dropout, Embedding, GroupNorm, GRUCell, GRUSequence, Huber,
-                         LayerNorm, Linear, LogSoftmax, LSTMCell, LSTMSequence, MaxPool1d,
-                         MaxPool2d, ReLU, RNNCell, RNNSequence, Sigmoid, Softmax, Squeeze, Tanh,
-                         Unsqueeze)
+                         LayerNorm, LeakyReLU, Linear, LogSoftmax, LSTMCell, LSTMSequence, MaxPool1d,
+                         MaxPool2d, Pad, ReLU, RNNCell, RNNSequence, Sigmoid, SiLU, Softmax,
+                         Softplus, Squeeze, Tanh, Unsqueeze)
 from mytorch.ops.pooling import adaptive_max_pool_indices, max_pool_indices
 from mytorch.tensor import Tensor, cat, get_default_dtype
 
@@ -34,9 +34,35 @@ def _as_tensor(value: Any) -> Tensor:
     return Tensor(array.astype(get_default_dtype()) if array.dtype.kind == "f" else array)
 
 
-def relu(x: Tensor) -> Tensor:
-    """max(x, 0), elementwise."""
+def relu(x: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0), elementwise. `inplace` is accepted for PyTorch's sake (see `nn.ReLU`):
+    the result is always a new tensor."""
+    checks.boolean("relu: inplace", inplace)
     return ReLU.apply(x)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else negative_slope * x, as `torch.nn.functional.leaky_relu`."""
+    checks.boolean("leaky_relu: inplace", inplace)
+    return LeakyReLU.apply(x, negative_slope)
+
+
+def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else alpha * (exp(x) - 1), as `torch.nn.functional.elu`."""
+    checks.boolean("elu: inplace", inplace)
+    return ELU.apply(x, alpha)
+
+
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta, linear where beta * x > threshold, as
+    `torch.nn.functional.softplus`."""
+    return Softplus.apply(x, beta, threshold)
+
+
+def silu(x: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x), as `torch.nn.functional.silu`."""
+    checks.boolean("silu: inplace", inplace)
+    return SiLU.apply(x)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
@@ -218,21 +244,81 @@ def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     return LogSoftmax.apply(x, dim)
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: zero each element with probability p and scale the rest by 1/(1-p).
 
     Args:
         x: the input.
         p: drop probability, in [0, 1].
         training: when False (or p == 0), return `x` itself.
+        inplace: accepted for PyTorch's sake (see `nn.ReLU`): the result is a new tensor.
     Returns:
         A Tensor of x's shape. The mask comes from `np.random`, so `np.random.seed`
         reproduces it.
     """
     checks.probability("dropout: p", p)
+    checks.boolean("dropout: inplace", inplace)
     if not training or p == 0:
         return x
     return Dropout.apply(x, p, True)
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Optional[float] = None) -> Tensor:
+    """`input` with `value` (0 by default) added around its last axes, as
+    `torch.nn.functional.pad`: `pad` = (left, right) for the last axis, then (top, bottom)
+    for the one before, ...; negative amounts crop. Only mode 'constant' is written."""
+    checks.one_of("pad: mode", mode, ("constant",))
+    return Pad.apply(input, pad, 0.0 if value is None else value)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """input / max(||input||_p along dim, eps), as `torch.nn.functional.normalize` (p = 2,
+    1 or inf, as `Tensor.norm`)."""
+    input = tensor_input("normalize", "input", input)
+    return input / input.norm(p, dim, keepdim=True).clamp(min=checks.non_negative("normalize: eps", eps))
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum(x1 * x2, dim) / (||x1|| ||x2||) along `dim`, with broadcasting, as
+    `torch.nn.functional.cosine_similarity`: as PyTorch computes it, each input is divided
+    by its 2-norm (at least `eps`) before the product is summed."""
+    x1, x2 = tensor_input("cosine_similarity", "x1", x1), tensor_input("cosine_similarity", "x2", x2)
+    eps = checks.non_negative("cosine_similarity: eps", eps)
+    return (normalize(x1, 2.0, dim, eps) * normalize(x2, 2.0, dim, eps)).sum(dim)
+
+
+def _channel_dropout(op: str, spatial: int, x: Tensor, p: float, training: bool) -> Tensor:
+    """Dropout of whole channels: every element of one (sample, channel) pair is kept or
+    dropped together, the spatial axes (the last `spatial`) sharing one draw."""
+    checks.probability(f"{op}: p", p)
+    x = tensor_input(op, "input", x)
+    if x.ndim not in (spatial + 1, spatial + 2):
+        raise ValueError(f"{op}: expected input of {spatial + 1} or {spatial + 2} dimensions "
+                         f"((N,) C and {spatial} spatial), got shape {x.shape}")
+    if not checks.boolean(f"{op}: training", training) or p == 0:
+        return x
+    return Dropout.apply(x, p, True, spatial)
+
+
+def dropout1d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, L) or (C, L) input with probability p, scaling the
+    rest by 1/(1-p), as `torch.nn.functional.dropout1d` (`inplace` as in `dropout`)."""
+    checks.boolean("dropout1d: inplace", inplace)
+    return _channel_dropout("dropout1d", 1, x, p, training)
+
+
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, H, W) or (C, H, W) input with probability p, scaling
+    the rest by 1/(1-p), as `torch.nn.functional.dropout2d` (`inplace` as in `dropout`)."""
+    checks.boolean("dropout2d: inplace", inplace)
+    return _channel_dropout("dropout2d", 2, x, p, training)
+
+
+def dropout3d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input, as
+    `torch.nn.functional.dropout3d` (`inplace` as in `dropout`)."""
+    checks.boolean("dropout3d: inplace", inplace)
+    return _channel_dropout("dropout3d", 3, x, p, training)
 
 
 # ------------------------------------------------------------- convolutional networks

@@ -3,10 +3,11 @@ import numpy as np
 
 from mytorch import checks
 from mytorch.nn import functional as F
-from mytorch.nn.module import Module
+from mytorch.nn.module import Module, factory_keywords
 from mytorch.tensor import Tensor, get_default_dtype
 
 
+@factory_keywords
 class Linear(Module):
     """y = x @ weight.T + bias.
 

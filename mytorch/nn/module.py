@@ -1,4 +1,7 @@
 """Module: the base class of layers, which registers parameters, buffers and submodules."""
+import functools
+import inspect
+import itertools
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Set, Tuple
 
@@ -6,11 +9,13 @@ import numpy as np
 
 from mytorch import checks
 from mytorch.devices import as_device, device
+from mytorch.hooks import RemovableHandle
 from mytorch.nn.parameter import zero_grads
 from mytorch.tensor import Tensor
 
 # What `load_state_dict` returns, as in PyTorch: the keys it did not find, and those it did not use.
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+_hook_keys = itertools.count()  # a forward hook's key in its module's registry, for its handle
 
 
 class Module:
@@ -29,6 +34,8 @@ class Module:
     """
 
     training: bool
+    # (forward pre-hooks, forward hooks) by key, made when the first hook is registered.
+    _forward_hooks: Optional[Tuple[Dict[int, Callable], Dict[int, Callable]]] = None
 
     def __init__(self) -> None:
         # PyTorch's registries, by name in registration order.
@@ -396,7 +403,56 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        """`forward(*args, **kwargs)`, with the forward hooks around it (see
+        `register_forward_hook`)."""
+        if self._forward_hooks is None:  # no hook was ever registered: the usual case, kept fast
+            return self.forward(*args, **kwargs)
+        pre_hooks, hooks = self._forward_hooks
+        for hook in list(pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(hooks.values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook: Callable[["Module", Tuple[Any, ...]], Any]
+                                  ) -> RemovableHandle:
+        """Call `hook(module, args)` before every forward, as PyTorch does: it may return
+        new positional arguments (a tuple, or one value) for forward, or None to keep them.
+
+        Returns:
+            A handle whose `remove()` unregisters the hook.
+        """
+        return self._add_hook("register_forward_pre_hook", 0, hook)
+
+    def register_forward_hook(self, hook: Callable[["Module", Tuple[Any, ...], Any], Any]
+                              ) -> RemovableHandle:
+        """Call `hook(module, args, output)` after every forward, as PyTorch does (to keep
+        activations, say): it may return a new output, or None to keep the output.
+
+        Returns:
+            A handle whose `remove()` unregisters the hook.
+        """
+        return self._add_hook("register_forward_hook", 1, hook)
+
+    def _add_hook(self, method: str, which: int, hook: Callable[..., Any]) -> RemovableHandle:
+        """Register `hook` in the forward pre-hooks (`which` 0) or forward hooks (1)."""
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}.{method}: the hook must be callable, got "
+                            f"{type(hook).__name__}")
+        if "_parameters" not in self.__dict__:
+            raise RuntimeError(f"cannot register a hook before Module.__init__() is called: "
+                               f"call super().__init__() first in {type(self).__name__}.__init__")
+        if self._forward_hooks is None:
+            object.__setattr__(self, "_forward_hooks", (OrderedDict(), OrderedDict()))
+        hooks = self._forward_hooks[which]
+        key = next(_hook_keys)
+        hooks[key] = hook
+        return RemovableHandle(hooks, key)
 
     def extra_repr(self) -> str:
         """The arguments shown in this module's repr, e.g. `in_features=784, out_features=20`."""
@@ -416,6 +472,32 @@ class Module:
             return f"{type(self).__name__}({extra})"
         body = "\n  ".join(extra_lines + child_lines)
         return f"{type(self).__name__}(\n  {body}\n)"
+
+
+def factory_keywords(cls: type) -> type:
+    """Give a layer class PyTorch's factory keywords, `Layer(..., device=None, dtype=None)`:
+    the device must be the CPU ("cpu", a `mytorch.device` or None), and a float dtype
+    makes the new layer's parameters and float buffers that dtype, as `layer.to(dtype)`
+    would. Both are checked before the layer is built."""
+    init = cls.__init__
+
+    @functools.wraps(init)
+    def __init__(self: Module, *args: Any, device: Any = None, dtype: Any = None, **kwargs: Any) -> None:
+        name = type(self).__name__
+        as_device(f"{name}: device", device)
+        dtype = None if dtype is None else checks.float_dtype(f"{name}: dtype", dtype)
+        init(self, *args, **kwargs)
+        if dtype is not None:
+            self.to(dtype)
+
+    signature = inspect.signature(init)
+    parameters = list(signature.parameters.values())
+    at = len(parameters) - (parameters[-1].kind == inspect.Parameter.VAR_KEYWORD)  # before **kwargs
+    parameters[at:at] = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
+                         for name in ("device", "dtype") if name not in signature.parameters]
+    __init__.__signature__ = signature.replace(parameters=parameters)
+    cls.__init__ = __init__
+    return cls
 
 
 def _indent(text: str) -> str:

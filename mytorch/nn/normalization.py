@@ -5,7 +5,7 @@ import numpy as np
 
 from mytorch import checks
 from mytorch.nn import functional as F
-from mytorch.nn.module import Module
+from mytorch.nn.module import Module, factory_keywords
 from mytorch.nn.parameter import Parameter
 from mytorch.tensor import Tensor, get_default_dtype
 
@@ -17,6 +17,7 @@ def _affine(module: Module, shape: tuple, weight: bool, bias: bool) -> None:
         module.register_parameter(name, Parameter(fill(shape, dtype)) if wanted else None)
 
 
+@factory_keywords
 class LayerNorm(Module):
     """y = (x - mean) / sqrt(var + eps) * weight + bias over the last axes, as
     `torch.nn.LayerNorm`: each sample (each position of a sequence) is normalised on its
@@ -46,6 +47,7 @@ class LayerNorm(Module):
                 f"bias={self.has_bias}")
 
 
+@factory_keywords
 class GroupNorm(Module):
     """Group normalisation of x (N, C, *), as `torch.nn.GroupNorm`: the C channels form
     `num_groups` groups of consecutive channels, and each sample's group is normalised

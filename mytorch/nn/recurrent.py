@@ -20,7 +20,7 @@ import numpy as np
 from mytorch import checks
 from mytorch.autograd_engine import tensor_input
 from mytorch.nn import functional as F
-from mytorch.nn.module import Module
+from mytorch.nn.module import Module, factory_keywords
 from mytorch.nn.rnn import RecurrentUnit, recurrent_parameter
 from mytorch.nn.util import PackedSequence
 from mytorch.tensor import Tensor, cat, stack
@@ -114,7 +114,7 @@ class RNNBase(Module):
             data, batch_sizes, sorted_indices = x.reshape(steps * batch, self.input_size), \
                 np.full(steps, batch), None
         states = self._initial_states(hx, batch, batched)
-        self._check_dtypes(data, [s for layer_states in states for s in layer_states])
+        data, states = self._widened(data, states)
         finals: List[Tuple[Tensor, ...]] = []
         for layer in range(self.num_layers):
             outputs = []
@@ -171,14 +171,24 @@ class RNNBase(Module):
             states.append(value if batched else value.unsqueeze(1))
         return [tuple(state[index] for state in states) for index in range(count)]
 
-    def _check_dtypes(self, data: Tensor, states: List[Optional[Tensor]]) -> None:
-        """Input and states of the weights' dtype, as PyTorch requires (no silent casting)."""
+    def _widened(self, data: Tensor, states: List[Tuple[Optional[Tensor], ...]]
+                 ) -> Tuple[Tensor, List[Tuple[Optional[Tensor], ...]]]:
+        """Input and states in the weights' dtype: a narrower float (float32 into the default
+        float64 layer) is widened in the graph, as `Linear` and the cells compute in the wider
+        dtype; any other mismatch (float64 input into a float32 layer) is an error, as in
+        PyTorch, rather than a silent loss of precision."""
         dtype = self.weight_ih_l0.dtype
-        for what, value in [("input", data)] + [("hx", s) for s in states if s is not None]:
-            if value.dtype != dtype:
-                raise ValueError(f"{type(self).__name__}: {what} dtype {value.dtype} does not match "
-                                 f"the weights' dtype {dtype}; convert the {what} with "
-                                 f".to({dtype.name}) or the layer with .to({value.dtype.name})")
+
+        def widened(what: str, value: Optional[Tensor]) -> Optional[Tensor]:
+            if value is None or value.dtype == dtype:
+                return value
+            if value.dtype.kind == "f" and np.promote_types(value.dtype, dtype) == dtype:
+                return value.to(dtype)
+            raise ValueError(f"{type(self).__name__}: {what} dtype {value.dtype} does not match "
+                             f"the weights' dtype {dtype}; convert the {what} with "
+                             f".to({dtype.name}) or the layer with .to({value.dtype.name})")
+
+        return widened("input", data), [tuple(widened("hx", s) for s in layer) for layer in states]
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -189,6 +199,7 @@ class RNNBase(Module):
         return text
 
 
+@factory_keywords
 class RNN(RNNBase):
     """An Elman RNN, as `torch.nn.RNN`: h_t = act(x_t W_ih.T + b_ih + h_{t-1} W_hh.T + b_hh).
 
@@ -206,6 +217,7 @@ class RNN(RNNBase):
         self.nonlinearity = nonlinearity
 
 
+@factory_keywords
 class GRU(RNNBase):
     """A gated recurrent unit layer, as `torch.nn.GRU` (gates r, z, n; see `GRUCell`).
 
@@ -219,6 +231,7 @@ class GRU(RNNBase):
                          bidirectional)
 
 
+@factory_keywords
 class LSTM(RNNBase):
     """A long short-term memory layer, as `torch.nn.LSTM` (gates i, f, g, o; see `LSTMCell`).
 
@@ -267,6 +280,7 @@ class RNNCellBase(RecurrentUnit):
         return text if self.nonlinearity == "tanh" else f"{text}, nonlinearity={self.nonlinearity!r}"
 
 
+@factory_keywords
 class RNNCell(RNNCellBase):
     """h' = act(x W_ih.T + b_ih + h W_hh.T + b_hh), as `torch.nn.RNNCell`.
 
@@ -277,6 +291,7 @@ class RNNCell(RNNCellBase):
     nonlinearities = ("tanh", "relu")
 
 
+@factory_keywords
 class GRUCell(RNNCellBase):
     """One GRU step, as `torch.nn.GRUCell`, gates stacked (r, z, n):
 
@@ -293,6 +308,7 @@ class GRUCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias)
 
 
+@factory_keywords
 class LSTMCell(RNNCellBase):
     """One LSTM step, as `torch.nn.LSTMCell`, gates stacked (i, f, g, o):
 

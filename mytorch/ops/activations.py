@@ -1,4 +1,5 @@
-"""Activation functions: ReLU, Sigmoid, Tanh, GELU, Softmax and LogSoftmax.
+"""Activation functions: ReLU, LeakyReLU, ELU, Softplus, SiLU, Sigmoid, Tanh, GELU, Softmax
+and LogSoftmax.
 
 Those that save their output use it for the derivative, which is cheaper from it
 (sigmoid' = s (1 - s), tanh' = 1 - t**2). Integer and bool input to the float-only
@@ -31,16 +32,96 @@ class ReLU(Function):
         return Tensor(grad_output.data * ctx.positive)
 
 
+class LeakyReLU(Function):
+    """b = a where a > 0, else negative_slope * a; db/da = 1 where a > 0, else
+    negative_slope (at 0 too, as PyTorch)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, negative_slope: float = 0.01) -> Tensor:
+        ctx.slope = checks.number("leaky_relu: negative_slope", negative_slope)
+        x = float_data(a)
+        ctx.positive = x > 0
+        return Tensor(np.where(ctx.positive, x, x * x.dtype.type(ctx.slope)))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        g = grad_output.data
+        return Tensor(np.where(ctx.positive, g, g * g.dtype.type(ctx.slope))), None
+
+
+class ELU(Function):
+    """b = a where a > 0, else alpha (exp(a) - 1); db/da = 1 where a > 0, else alpha exp(a)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, alpha: float = 1.0) -> Tensor:
+        ctx.alpha = checks.number("elu: alpha", alpha)
+        x = float_data(a)
+        ctx.positive = x > 0
+        # expm1 of min(x, 0): the branch not taken never overflows.
+        ctx.scaled_exp = x.dtype.type(ctx.alpha) * np.exp(np.minimum(x, 0))
+        return Tensor(np.where(ctx.positive, x, x.dtype.type(ctx.alpha) * np.expm1(np.minimum(x, 0))))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        g = grad_output.data
+        return Tensor(np.where(ctx.positive, g, g * ctx.scaled_exp)), None
+
+
+class Softplus(Function):
+    """b = log(1 + exp(beta a)) / beta, or a where beta a > threshold (linear there, as
+    PyTorch); db/da = sigmoid(beta a), or 1 past the threshold"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+        beta = checks.number("softplus: beta", beta)
+        if beta == 0:
+            raise ValueError("softplus: beta must be nonzero, got 0")
+        threshold = checks.number("softplus: threshold", threshold)
+        x = float_data(a)
+        z = x * x.dtype.type(beta)
+        ctx.linear = z > threshold
+        # log(1 + e^z) = max(z, 0) + log1p(e^-|z|): never overflows.
+        soft = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / x.dtype.type(beta)
+        ctx.save_for_backward(a)
+        ctx.beta = beta
+        return Tensor(np.where(ctx.linear, x, soft))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
+        x = float_data(ctx.saved_tensors[0])
+        g = grad_output.data
+        return Tensor(np.where(ctx.linear, g, g * _sigmoid(x * x.dtype.type(ctx.beta)))), None, None
+
+
+class SiLU(Function):
+    """b = a sigmoid(a) (also called swish); db/da = s (1 + a (1 - s)), s = sigmoid(a)"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor) -> Tensor:
+        x = float_data(a)
+        ctx.save_for_backward(a)
+        return Tensor(x * _sigmoid(x))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tensor:
+        x = float_data(ctx.saved_tensors[0])
+        s = _sigmoid(x)
+        return Tensor(grad_output.data * s * (1 + x * (1 - s)))
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)), without overflow: for x < 0 it is e^x / (1 + e^x)."""
+    e = np.exp(-np.abs(x))
+    s = 1 / (1 + e)
+    return np.where(x >= 0, s, e * s)
+
+
 class Sigmoid(Function):
     """b = 1 / (1 + exp(-a)); db/da = b (1 - b)"""
 
     @staticmethod
     def forward(ctx: ContextManager, a: Tensor) -> Tensor:
-        x = float_data(a)
-        # exp(-|a|) <= 1 never overflows; for a < 0, sigmoid(a) = e^a / (1 + e^a).
-        e = np.exp(-np.abs(x))
-        s = 1 / (1 + e)
-        out = Tensor(np.where(x >= 0, s, e * s))
+        out = Tensor(_sigmoid(float_data(a)))
         ctx.save_for_backward(out)
         return out
 

@@ -5,7 +5,7 @@ Integer and bool input to the float-only ones is promoted to the default float d
 (see `float_data`). The binary ones broadcast, and each input's gradient is summed back
 to its own shape with `unbroadcast`.
 """
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
@@ -204,30 +204,57 @@ class Abs(Function):
 
 
 class Clamp(Function):
-    """b = min(max(a, low), high), either bound None for none; db/da = 1 where
-    low <= a <= high (the bounds included, as in PyTorch), else 0"""
+    """b = min(max(a, low), high), either bound None for none, each a number or a tensor
+    (broadcast with a), as `torch.clamp`. PyTorch's derivatives: db/da = 1 where
+    low <= a <= high (the bounds included), else 0; db/dlow = 1 where a < low < high;
+    db/dhigh = 1 where a > high, or everywhere high < low (then b = high)."""
 
     @staticmethod
-    def forward(ctx: ContextManager, a: Tensor, low: Optional[float] = None,
-                high: Optional[float] = None) -> Tensor:
+    def forward(ctx: ContextManager, a: Tensor, low: Union[Tensor, float, None] = None,
+                high: Union[Tensor, float, None] = None) -> Tensor:
         if low is None and high is None:
             raise ValueError("clamp: give min, max or both; both are None")
         for name, bound in (("min", low), ("max", high)):
-            if bound is not None:
+            if bound is not None and not isinstance(bound, Tensor):
                 checks.number(f"clamp: {name}", bound)
-        ctx.save_for_backward(a)
-        ctx.low, ctx.high = low, high
-        return Tensor(np.clip(a.data, low, high))
+        # Tensor bounds are saved after a; numbers (or None) stay on ctx.
+        ctx.tensor_bounds = tuple(isinstance(bound, Tensor) for bound in (low, high))
+        bounds = [bound for bound in (low, high) if isinstance(bound, Tensor)]
+        ctx.save_for_backward(a, *bounds)
+        ctx.low, ctx.high = (None if is_tensor else bound
+                             for is_tensor, bound in zip(ctx.tensor_bounds, (low, high)))
+        if not bounds:
+            return Tensor(np.clip(a.data, low, high))
+        arrays = iter(promoted(a, *bounds))
+        x = next(arrays)
+        try:
+            return Tensor(np.clip(x, *[next(arrays) if is_tensor else bound
+                                       for is_tensor, bound in zip(ctx.tensor_bounds, (low, high))]))
+        except ValueError:
+            raise ValueError(f"clamp: shapes {a.shape}, {getattr(low, 'shape', ())} and "
+                             f"{getattr(high, 'shape', ())} cannot be broadcast together") from None
 
     @staticmethod
-    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
-        (a,) = ctx.saved_tensors
-        inside = np.ones(a.shape, dtype=bool)
-        if ctx.low is not None:
-            inside &= a.data >= ctx.low
-        if ctx.high is not None:
-            inside &= a.data <= ctx.high
-        return Tensor(grad_output.data * inside), None, None
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        a, *saved = ctx.saved_tensors
+        tensors = iter(saved)
+        low_tensor, high_tensor = (next(tensors) if is_tensor else None for is_tensor in ctx.tensor_bounds)
+        low = low_tensor.data if low_tensor is not None else ctx.low
+        high = high_tensor.data if high_tensor is not None else ctx.high
+        x, g = a.data, grad_output.data
+        inside = np.ones(g.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        grad_low = grad_high = None
+        if low_tensor is not None and ctx.needs_input_grad[1]:
+            below = (x < low) if high is None else (x < low) & (low < high)
+            grad_low = Tensor(unbroadcast(g * below, low_tensor.shape, low_tensor.dtype))
+        if high_tensor is not None and ctx.needs_input_grad[2]:
+            above = (x > high) if low is None else (x > high) | (high < low)
+            grad_high = Tensor(unbroadcast(g * above, high_tensor.shape, high_tensor.dtype))
+        return Tensor(unbroadcast(g * inside, a.shape, a.dtype)), grad_low, grad_high
 
 
 def _select(ctx: ContextManager, a: Tensor, b: Tensor, choose: np.ufunc, op: str) -> Tensor:

@@ -1,4 +1,5 @@
-"""Reductions over axes: sum, mean, max, min, var, std, logsumexp and the 2-norm.
+"""Reductions over axes: sum, mean, max, min, var, std, logsumexp, the 2-norm and the product;
+and the running sums and products along one axis (cumsum, cumprod).
 
 `axis` is None (every axis), an int or a sequence of ints; negative axes count from
 the end. A 0-d tensor has one axis (0 or -1), as in PyTorch, and reducing it changes
@@ -226,3 +227,88 @@ class Norm(Function):
         grad = unreduce(grad_output.data, a.shape, ctx.axes, ctx.keepdims)
         with np.errstate(divide="ignore", invalid="ignore"):
             return Tensor(np.where(norm == 0, 0, grad * a.data / norm).astype(a.dtype)), None, None
+
+
+def _exclusive_products(x: np.ndarray, axis: int, suffix: bool = False) -> np.ndarray:
+    """p_i = the product of x_j for j < i along `axis` (for j > i with `suffix`), 1 for
+    none: computed without dividing, so zeros in x are exact."""
+    if suffix:
+        return np.flip(_exclusive_products(np.flip(x, axis), axis), axis)
+    shifted = np.ones_like(x)
+    if x.shape[axis] > 1:
+        inner = [slice(None)] * x.ndim
+        inner[axis] = slice(1, None)
+        head = [slice(None)] * x.ndim
+        head[axis] = slice(0, -1)
+        shifted[tuple(inner)] = np.cumprod(x[tuple(head)], axis=axis)
+    return shifted
+
+
+class Prod(Function):
+    """b = the product of a's elements along `axis` (every element for None), as
+    `torch.prod`; da_i = db * prod_{j != i} a_j, computed without dividing, so it is
+    exact where a holds zeros."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, axis: Optional[int] = None,
+                keepdims: bool = False) -> Tensor:
+        if axis is not None:
+            checks.integer("prod: dim", axis)
+        axes = _reduction(ctx, "prod", a, axis, keepdims)
+        ctx.save_for_backward(a)
+        return Tensor(np.asarray(np.prod(a.data, axis=axes, keepdims=keepdims)))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
+        (a,) = ctx.saved_tensors
+        x = a.data.reshape(-1) if ctx.axes is None else a.data
+        axis = 0 if ctx.axes is None else ctx.axes[0]
+        others = _exclusive_products(x, axis) * _exclusive_products(x, axis, suffix=True)
+        grad = unreduce(grad_output.data, a.shape, ctx.axes, ctx.keepdims)
+        return Tensor((grad * others.reshape(a.shape)).astype(a.dtype, copy=False)), None, None
+
+
+def _scan_axis(op: str, a: Tensor, dim: int) -> Tuple[np.ndarray, int]:
+    """a's data with at least one axis (a 0-d tensor has one, as in PyTorch), and `dim` checked."""
+    return np.atleast_1d(a.data), checks.dim(op, dim, a.shape)
+
+
+class Cumsum(Function):
+    """b_i = sum_{j <= i} a_j along `dim`, as `torch.cumsum`; da_j = sum_{i >= j} db_i"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, dim: int) -> Tensor:
+        data, ctx.axis = _scan_axis("cumsum", a, dim)
+        ctx.shape = a.shape
+        return Tensor(np.cumsum(data, axis=ctx.axis).reshape(a.shape))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        grad = np.flip(np.cumsum(np.flip(np.atleast_1d(grad_output.data), ctx.axis), ctx.axis), ctx.axis)
+        return Tensor(grad.reshape(ctx.shape)), None
+
+
+class Cumprod(Function):
+    """b_i = prod_{j <= i} a_j along `dim`, as `torch.cumprod`.
+
+    da_j = sum_{i >= j} db_i prod_{k <= i, k != j} a_k = p_j s_j, with p_j the product of
+    the a_k before j and s_j = db_j + a_{j+1} s_{j+1} (one pass from the end), so no
+    division: exact where a holds zeros.
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, dim: int) -> Tensor:
+        data, ctx.axis = _scan_axis("cumprod", a, dim)
+        ctx.save_for_backward(a)
+        return Tensor(np.cumprod(data, axis=ctx.axis).reshape(a.shape))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        (a,) = ctx.saved_tensors
+        x = np.moveaxis(np.atleast_1d(a.data), ctx.axis, 0)
+        grad = np.moveaxis(np.atleast_1d(grad_output.data), ctx.axis, 0)
+        running = np.empty_like(grad)
+        for i in reversed(range(len(grad))):
+            running[i] = grad[i] if i == len(grad) - 1 else grad[i] + x[i + 1] * running[i + 1]
+        result = _exclusive_products(x, 0) * running
+        return Tensor(np.moveaxis(result, 0, ctx.axis).reshape(a.shape).astype(a.dtype, copy=False)), None

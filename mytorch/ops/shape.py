@@ -4,7 +4,7 @@ gathering, copying, concatenation, stacking and adding or removing axes of size 
 Where NumPy gives a view of the input (transpose, reshape when the layout allows, view,
 expand, basic indexing, unsqueeze, squeeze), so do these ops: the output shares the
 input's memory and, through `Function.apply`, its version counter, as in PyTorch."""
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -145,6 +145,25 @@ def _is_basic(index: Any) -> bool:
     return True
 
 
+def _index_along(op: str, a: Tensor, dim: int, index: Tensor) -> Tuple[int, np.ndarray, np.ndarray]:
+    """(axis, a's data, index's data) for an op that picks along `dim` by `index` (gather,
+    scatter), each with at least one axis (a 0-d tensor has one, as in PyTorch), after the
+    rules both follow: an integer index with a's number of axes, no larger than a outside
+    `dim`, and every value in range for `dim`."""
+    axis = checks.dim(op, dim, a.shape)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor, got dtype {index.dtype}")
+    data, picks = np.atleast_1d(a.data), np.atleast_1d(index.data)
+    if picks.ndim != data.ndim or any(n > size for d, (n, size) in
+                                      enumerate(zip(picks.shape, data.shape)) if d != axis):
+        raise ValueError(f"{op}: index of shape {index.shape} must have the dimensions of "
+                         f"the input of shape {a.shape}, none larger outside dim {dim}")
+    if picks.size and not (0 <= picks.min() and picks.max() < data.shape[axis]):
+        raise IndexError(f"{op}: index {picks.min() if picks.min() < 0 else picks.max()} is "
+                         f"out of range for dim {dim} of size {data.shape[axis]}")
+    return axis, data, picks
+
+
 class Gather(Function):
     """`b[i, j, k] = a[i, index[i, j, k], k]` (for dim 1), as `torch.gather`: index has a's
     number of axes, no larger than a's outside `dim`, and picks along `dim`; the gradient
@@ -152,17 +171,7 @@ class Gather(Function):
 
     @staticmethod
     def forward(ctx: ContextManager, a: Tensor, dim: int, index: Tensor) -> Tensor:
-        axis = checks.dim("gather", dim, a.shape)
-        if index.dtype.kind not in "iu":
-            raise TypeError(f"gather: index must be an integer tensor, got dtype {index.dtype}")
-        data, picks = np.atleast_1d(a.data), np.atleast_1d(index.data)  # 0-d: one axis
-        if picks.ndim != data.ndim or any(n > size for d, (n, size) in
-                                          enumerate(zip(picks.shape, data.shape)) if d != axis):
-            raise ValueError(f"gather: index of shape {index.shape} must have the dimensions of "
-                             f"the input of shape {a.shape}, none larger outside dim {dim}")
-        if picks.size and not (0 <= picks.min() and picks.max() < data.shape[axis]):
-            raise IndexError(f"gather: index {picks.min() if picks.min() < 0 else picks.max()} is "
-                             f"out of range for dim {dim} of size {data.shape[axis]}")
+        axis, data, picks = _index_along("gather", a, dim, index)
         block = tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(picks.shape))
         ctx.axis, ctx.shape, ctx.dtype = axis, a.shape, a.dtype
         ctx.save_for_backward(index)
@@ -298,3 +307,150 @@ class Squeeze(Function):
     @staticmethod
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
         return Tensor(grad_output.data.reshape(ctx.shape)), None
+
+
+class Repeat(Function):
+    """b = a tiled `repeats[i]` times along axis i, as `torch.Tensor.repeat` (NumPy's `tile`;
+    extra leading repeats add axes); da = db summed over the copies"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, repeats: Sequence[int]) -> Tensor:
+        repeats = tuple(checks.non_negative_int("repeat: repeats", r) for r in repeats)
+        if len(repeats) < a.ndim:
+            raise ValueError(f"repeat: {len(repeats)} repeats {repeats} for a tensor of shape "
+                             f"{a.shape}; give at least one per dimension")
+        ctx.shape, ctx.repeats = a.shape, repeats
+        ctx.padded = (1,) * (len(repeats) - a.ndim) + a.shape
+        return Tensor(np.tile(a.data.reshape(ctx.padded), repeats))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        # Output axis i holds repeats[i] copies of the input's axis: split it in two, sum the copies.
+        split = [size for pair in zip(ctx.repeats, ctx.padded) for size in pair]
+        grad = grad_output.data.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        return Tensor(grad.reshape(ctx.shape)), None
+
+
+class Flip(Function):
+    """b = a reversed along each axis in `dims` (a copy, as `torch.flip`); da = db reversed back"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, dims: Sequence[int]) -> Tensor:
+        ctx.axes = checks.axes("flip", dims, a.shape)
+        if ctx.axes is None:  # a 0-d tensor: nothing to reverse
+            return Tensor(a.data.copy())
+        return Tensor(np.flip(a.data, ctx.axes).copy())
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None]:
+        if ctx.axes is None:
+            return Tensor(grad_output.data), None
+        return Tensor(np.flip(grad_output.data, ctx.axes).copy()), None
+
+
+class Triangle(Function):
+    """b = a with the elements above the `diagonal`-th diagonal of its last two axes set to
+    0 (`torch.tril`), or those below it with `upper` (`torch.triu`); da = db masked alike"""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, diagonal: int = 0, upper: bool = False) -> Tensor:
+        ctx.name = "triu" if checks.boolean("Triangle: upper", upper) else "tril"
+        if a.ndim < 2:
+            raise ValueError(f"{ctx.name}: input must have at least 2 dimensions, got shape {a.shape}")
+        ctx.diagonal = checks.integer(f"{ctx.name}: diagonal", diagonal)
+        return Tensor(getattr(np, ctx.name)(a.data, ctx.diagonal))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
+        return Tensor(getattr(np, ctx.name)(grad_output.data, ctx.diagonal)), None, None
+
+
+class Scatter(Function):
+    """b = a with src's values written into it at `index` along `dim`, as `torch.scatter`
+    (for dim 1: b[i, index[i, j]] = src[i, j]), or added there with `add`
+    (`torch.scatter_add`, which sums repeated indices). src is a tensor of a's dtype (only
+    its block of index's shape is read) or a number.
+
+    da = db, except at the places a write replaced (0 there, without `add`);
+    dsrc = db gathered at index (for every pick, as PyTorch).
+    """
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, dim: int, index: Tensor,
+                src: Union[Tensor, float], add: bool = False) -> Tensor:
+        op = "scatter_add" if checks.boolean("scatter: add", add) else "scatter"
+        axis, data, picks = _index_along(op, a, dim, index)
+        if isinstance(src, Tensor):
+            if src.dtype != a.dtype:
+                raise TypeError(f"{op}: src dtype {src.dtype} differs from the input's dtype "
+                                f"{a.dtype}; convert one with .to()")
+            values = np.atleast_1d(src.data)
+            if values.ndim != picks.ndim or any(n > size for n, size in zip(picks.shape, values.shape)):
+                raise ValueError(f"{op}: index of shape {index.shape} must have the dimensions of "
+                                 f"src of shape {src.shape}, none larger")
+            values = values[tuple(slice(0, n) for n in picks.shape)]
+        else:
+            values = checks.number(f"{op}: value", src)
+        where = list(np.indices(picks.shape, sparse=True))
+        where[axis] = picks
+        out = data.copy()
+        if add:
+            np.add.at(out, tuple(where), values)
+        else:
+            out[tuple(where)] = values
+        ctx.where, ctx.add, ctx.shape = tuple(where), add, a.shape
+        ctx.src = (src.shape, src.dtype) if isinstance(src, Tensor) else None
+        return Tensor(out.reshape(a.shape))
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
+        grad = np.atleast_1d(grad_output.data)
+        grad_a = grad_src = None
+        if ctx.needs_input_grad[0]:
+            grad_a = grad if ctx.add else grad.copy()
+            if not ctx.add:
+                grad_a[ctx.where] = 0
+            grad_a = Tensor(grad_a.reshape(ctx.shape))
+        if ctx.src is not None and ctx.needs_input_grad[3]:
+            shape, dtype = ctx.src
+            picked = grad[ctx.where]
+            full = np.zeros(shape or (1,), dtype)  # a 0-d src has one axis, as a's
+            full[tuple(slice(0, n) for n in picked.shape)] = picked
+            grad_src = Tensor(full.reshape(shape))
+        return grad_a, None, None, grad_src, None
+
+
+class Pad(Function):
+    """b = a with `value` added around its last axes, as `torch.nn.functional.pad` in
+    'constant' mode: `pad` = (before, after) for the last axis, then for the one before it,
+    ...; a negative amount crops instead. da = db without the padding (0 where cropped)."""
+
+    @staticmethod
+    def forward(ctx: ContextManager, a: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
+        if not isinstance(pad, (tuple, list)) or len(pad) % 2 or len(pad) // 2 > a.ndim:
+            raise ValueError(f"pad: expected an even number of pad sizes, two per axis, for at most "
+                             f"the {a.ndim} axes of a tensor of shape {a.shape}; got {pad!r}")
+        amounts = [checks.integer("pad: size", size) for size in pad]
+        value = checks.number("pad: value", value)
+        lead = a.ndim - len(amounts) // 2
+        pairs = [(0, 0)] * lead + [(amounts[2 * i], amounts[2 * i + 1])
+                                   for i in reversed(range(len(amounts) // 2))]
+        shape = tuple(size + before + after for size, (before, after) in zip(a.shape, pairs))
+        if any(size < 0 for size in shape):
+            raise ValueError(f"pad: padding {tuple(pad)} crops a tensor of shape {a.shape} to "
+                             f"a negative size {shape}")
+        # The part of a that is kept, and where it lands in the output.
+        ctx.kept = tuple(slice(max(-before, 0), size - max(-after, 0))
+                         for size, (before, after) in zip(a.shape, pairs))
+        ctx.placed = tuple(slice(max(before, 0), max(before, 0) + len(range(size)[kept]))
+                           for size, (before, _), kept in zip(a.shape, pairs, ctx.kept))
+        ctx.shape = a.shape
+        out = np.full(shape, value, dtype=a.dtype)
+        out[ctx.placed] = a.data[ctx.kept]
+        return Tensor(out)
+
+    @staticmethod
+    def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Tensor, None, None]:
+        grad = np.zeros(ctx.shape, dtype=grad_output.dtype)
+        grad[ctx.kept] = grad_output.data[ctx.placed]
+        return Tensor(grad), None, None

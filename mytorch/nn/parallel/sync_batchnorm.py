@@ -13,13 +13,14 @@ from typing import Callable, Optional
 import numpy as np
 
 from mytorch.nn.batchnorm import BatchNorm1d
-from mytorch.nn.module import Module
+from mytorch.nn.module import Module, factory_keywords
 from mytorch.ops.normalization import BatchNorm
 from mytorch.tensor import Tensor
 
 GroupSum = Callable[[np.ndarray], np.ndarray]  # an array -> its sum over every rank
 
 
+@factory_keywords
 class SyncBatchNorm(BatchNorm1d):
     """BatchNorm1d whose training statistics are those of the batch over every rank.
 
