@@ -3,6 +3,7 @@
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import numpy as np
+from scipy.linalg import blas
 
 from mytorch import checks
 from mytorch.autograd_engine import enable_grad
@@ -10,6 +11,8 @@ from mytorch.nn.parameter import zero_grads
 from mytorch.tensor import Tensor
 
 State = Dict[str, Any]
+# BLAS's y += a * x for each float dtype (see Optimizer._add_scaled).
+_AXPY = {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}
 
 
 class Optimizer:
@@ -198,6 +201,28 @@ class Optimizer:
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Dict[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not define _update()")
+
+    @staticmethod
+    def _add_scaled(target: np.ndarray, alpha: float, update: np.ndarray) -> np.ndarray:
+        """target += alpha * update, in place (as `torch.Tensor.add_(update, alpha=alpha)`);
+        returns target.
+
+        One pass over memory with BLAS's axpy where it applies, as PyTorch's optimizers
+        fuse the update: `target -= lr * update` in NumPy writes and reads a temporary
+        first, and took twice as long. It applies to C-contiguous float32 or float64 arrays
+        of one shape and dtype that share no memory; NumPy does the rest. (The choice
+        depends only on what the arrays are, so a `mytorch.compile` replay, which records
+        the call as one op that writes `target`, makes it as eager did.)
+        """
+        axpy = _AXPY.get(target.dtype)
+        if (axpy is not None and update.dtype == target.dtype and update.shape == target.shape
+                and target.flags.c_contiguous and update.flags.c_contiguous
+                and not np.may_share_memory(target, update)):
+            flat = target.ravel()
+            if axpy(update.ravel(), flat, a=alpha) is flat:  # else BLAS wrote into a copy
+                return target
+        target += alpha * update
+        return target
 
     # ------------------------------------------------------------------- checkpoints
 
