@@ -1,9 +1,9 @@
 """Optimizer: the base class that holds parameter groups and per-parameter state, as
 `torch.optim.Optimizer`."""
+import functools
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import numpy as np
-from scipy.linalg import blas
 
 from mytorch import checks
 from mytorch.autograd_engine import enable_grad
@@ -11,8 +11,14 @@ from mytorch.nn.parameter import zero_grads
 from mytorch.tensor import Tensor
 
 State = Dict[str, Any]
-# BLAS's y += a * x for each float dtype (see Optimizer._add_scaled).
-_AXPY = {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}
+
+
+@functools.lru_cache(maxsize=None)
+def _axpy(dtype: np.dtype) -> Optional[Callable[..., np.ndarray]]:
+    """BLAS's y += a * x for float32 or float64 (see Optimizer._add_scaled), else None."""
+    # SciPy loads at the first update, not at `import mytorch`, which needs NumPy alone.
+    from scipy.linalg import blas
+    return {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}.get(dtype)
 
 
 class Optimizer:
@@ -214,7 +220,7 @@ class Optimizer:
         depends only on what the arrays are, so a `mytorch.compile` replay, which records
         the call as one op that writes `target`, makes it as eager did.)
         """
-        axpy = _AXPY.get(target.dtype)
+        axpy = _axpy(target.dtype)
         if (axpy is not None and update.dtype == target.dtype and update.shape == target.shape
                 and target.flags.c_contiguous and update.flags.c_contiguous
                 and not np.may_share_memory(target, update)):
