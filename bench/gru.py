@@ -1,6 +1,6 @@
-"""The GRU training step of examples/mnist_gru.py, three ways: the same forward and backward
-through time hand-written in NumPy, MyTorch, and PyTorch's CPU eager `torch.nn.GRU`; and
-the memory a long sequence keeps for backward.
+"""The GRU training step of examples/mnist_gru.py, four ways: the same forward and backward
+through time hand-written in NumPy, MyTorch eager and compiled, and PyTorch's CPU eager
+`torch.nn.GRU`; and the memory a long sequence keeps for backward.
 
     python3 -m bench.gru [--repeats 15] [--steps 10]     # time, batch 1 and 100, f32 and f64
     python3 -m bench.gru --memory [--length 10000]        # peak memory of one long sequence
@@ -120,12 +120,15 @@ class GRUClassifier(nn.Module):
         return self.fc(h_n[-1])
 
 
-def mytorch_stepper(params: List[np.ndarray]) -> timing.Step:
+def mytorch_stepper(params: List[np.ndarray], compiled: bool = False) -> Optional[timing.Step]:
+    """MyTorch's step, eager or through `mytorch.compile` (None in a MyTorch without it),
+    training a model and optimizer of its own from `params`."""
     model = GRUClassifier().to(params[0].dtype)
     state = dict(zip(["gru.weight_ih_l0", "gru.weight_hh_l0", "gru.bias_ih_l0", "gru.bias_hh_l0",
                       "fc.weight", "fc.bias"], params))
     model.load_state_dict({name: value.copy() for name, value in state.items()})
-    return timing.mytorch_stepper(model, optim.SGD(model.parameters(), lr=LR))
+    optimizer = optim.SGD(model.parameters(), lr=LR)
+    return (timing.compiled_stepper if compiled else timing.mytorch_stepper)(model, optimizer)
 
 
 def torch_stepper(params: List[np.ndarray]) -> Optional[timing.Step]:
@@ -145,14 +148,15 @@ def torch_stepper(params: List[np.ndarray]) -> Optional[timing.Step]:
 
 
 def measure_case(batch: int, dtype: np.dtype, repeats: int, steps: int):
-    """Alternate the three steppers `repeats` rounds of `steps` steps; timing.compare's result."""
+    """Alternate the steppers `repeats` rounds of `steps` steps; timing.compare's result."""
     rng = np.random.default_rng(0)
     params = init_params(rng, dtype)
     batches = [(rng.standard_normal((batch, STEPS, FEATURES)).astype(dtype),
                 rng.integers(0, CLASSES, batch)) for _ in range(steps)]
     numpy_params = [p.copy() for p in params]
     steppers = {"numpy": lambda x, y: numpy_gru_step(numpy_params, x, y),
-                "mytorch": mytorch_stepper(params), "torch": torch_stepper(params)}
+                "mytorch": mytorch_stepper(params),
+                "compiled": mytorch_stepper(params, compiled=True), "torch": torch_stepper(params)}
     return timing.compare(f"GRU(28, 64) + Linear(64, 10), 28 steps, batch {batch}, {dtype.name}",
                           steppers, batches, repeats)
 

@@ -17,6 +17,11 @@ round. Each line and the table at the end give the baseline's fastest and median
 step, and each other contender's ratio to it: the ratio of the fastest rounds, and the
 median of the per-round ratios (the number to quote: the machine is noisy).
 
+MyTorch compiled is the eager step under `mytorch.compile`, with a model and optimizer of
+its own: its first calls (the warm-up round, at least timing.WARM_UP calls) trace the
+step and check the first replay against eager bit for bit; the timed calls replay. The
+table's last column is its ratio to PyTorch's eager mode.
+
 Two settings apply to every side alike. BLAS and PyTorch run one thread (bench/timing.py):
 on two cores, threads that spin between these small matrix products made every timing
 depend on what else the machine ran. And glibc is asked to keep freed memory

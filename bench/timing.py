@@ -26,6 +26,9 @@ from mytorch import Tensor, nn, optim
 
 Step = Callable[[np.ndarray, np.ndarray], float]  # (inputs, labels) -> the loss, after one update
 UNITS = {"us": (1e6, ".1f"), "ms": (1e3, ".2f")}  # per-step unit: (per second, format)
+# Calls of each stepper before the timed rounds: a compiled step traces (twice, when its
+# optimizer makes state on its first step) and checks its first replay against eager.
+WARM_UP = 4
 # The contenders, in the table's order. The first one a comparison has is its baseline.
 CONTENDERS = {"numpy": "NumPy by hand", "mytorch": "MyTorch eager",
               "compiled": "MyTorch compiled", "torch": "PyTorch eager"}
@@ -76,12 +79,18 @@ def mytorch_stepper(model: nn.Module, optimizer: optim.Optimizer) -> Step:
 
 def compiled_stepper(model: nn.Module, optimizer: optim.Optimizer) -> Optional[Step]:
     """The same step through `mytorch.compile`, or None in a MyTorch without it. Give it a
-    model and optimizer of its own: it trains them as the eager stepper trains its own."""
+    model and optimizer of its own: it trains them as the eager stepper trains its own.
+    Its first calls trace and check the replay against eager (see `compare`'s warm-up)."""
     compile_step = getattr(mytorch, "compile", None)
     if compile_step is None:
         return None
     step = compile_step(train_step(model, optimizer))
-    return lambda x, labels: step(Tensor(x), Tensor(labels)).item()
+
+    def stepper(x: np.ndarray, labels: np.ndarray) -> float:
+        return step(Tensor(x), Tensor(labels)).item()
+
+    stepper.compiled = step  # its CompiledFunction, for explain()
+    return stepper
 
 
 def torch_stepper(torch: Any, model: Callable[[Any], Any], optimizer: Any) -> Step:
@@ -135,22 +144,23 @@ class Result(Mapping):
     def median(self, key: str) -> float:
         return statistics.median(self.times[key])
 
-    def ratios(self, key: str) -> Tuple[float, float]:
-        """`key` against the baseline: (the ratio of their fastest rounds, the median of the
-        per-round ratios). Per round, because the contenders of one round share whatever
-        else the machine was doing then."""
-        baseline = self.times[self.baseline]
+    def ratios(self, key: str, against: Optional[str] = None) -> Tuple[float, float]:
+        """`key` against the baseline (or contender `against`): (the ratio of their fastest
+        rounds, the median of the per-round ratios). Per round, because the contenders of
+        one round share whatever else the machine was doing then."""
+        baseline = self.times[against or self.baseline]
         return (self.fastest(key) / min(baseline),
                 statistics.median(t / b for t, b in zip(self.times[key], baseline)))
 
-    def cell(self, key: str) -> str:
-        """'min / median' of `key`: times for the baseline, ratios to it for the others."""
-        if key not in self.times:
+    def cell(self, key: str, against: Optional[str] = None) -> str:
+        """'min / median' of `key`: times for the baseline, ratios to it (or to `against`)
+        for the others."""
+        if key not in self.times or (against is not None and against not in self.times):
             return "-"
-        if key == self.baseline:
+        if key == self.baseline and against is None:
             number_format = UNITS[self.unit][1]
             return f"{self.fastest(key):{number_format}} / {self.median(key):{number_format}} {self.unit}"
-        fastest, median = self.ratios(key)
+        fastest, median = self.ratios(key, against)
         return f"{fastest:.2f}x / {median:.2f}x"
 
     def line(self) -> str:
@@ -161,17 +171,19 @@ def compare(name: str, steppers: Dict[str, Optional[Step]],
             batches: Sequence[Tuple[np.ndarray, np.ndarray]], repeats: int,
             unit: str = "us") -> Result:
     """Alternate the steppers (None ones left out) over `batches`, `repeats` timed rounds
-    after one warm-up round; print the fastest and median time per step of the first
-    one and each other's ratios to it (min / median), and return them all."""
+    after a warm-up round (at least WARM_UP calls of each); print the fastest and median
+    time per step of the first one and each other's ratios to it (min / median), and
+    return them all."""
     steppers = {key: step for key, step in steppers.items() if step is not None}
     per_second = UNITS[unit][0]
     result = Result(name, unit, {key: [] for key in steppers})
+    warm_up = list(batches) * -(-WARM_UP // len(batches))
     for round_index in range(repeats + 1):
         for key, step in steppers.items():
             start = time.perf_counter()
-            for x, labels in batches:
+            for x, labels in batches if round_index else warm_up:
                 step(x, labels)
-            if round_index:  # the first round warms caches and allocators up
+            if round_index:  # the first round warms caches, allocators and traces up
                 result.times[key].append((time.perf_counter() - start) / len(batches) * per_second)
     print(result.line(), flush=True)
     return result
@@ -186,10 +198,16 @@ def flatten(results: Any) -> List[Result]:
 
 
 def table(results: Sequence[Result]) -> str:
-    """A Markdown table: one row per comparison, one column per contender (min / median)."""
+    """A Markdown table: one row per comparison, one column per contender (min / median),
+    and, where both ran, compiled MyTorch's ratio to PyTorch's eager mode."""
     keys = [key for key in CONTENDERS if any(key in result.times for result in results)]
-    lines = ["| step | " + " | ".join(CONTENDERS[key] for key in keys) + " |",
-             "| --- |" + " --- |" * len(keys)]
-    lines += ["| " + result.name + " | " + " | ".join(result.cell(key) for key in keys) + " |"
+    columns = [(key, None) for key in keys]
+    if "compiled" in keys and "torch" in keys:
+        columns.append(("compiled", "torch"))
+    names = [CONTENDERS[key] if against is None else f"{CONTENDERS[key]} / {CONTENDERS[against]}"
+             for key, against in columns]
+    lines = ["| step | " + " | ".join(names) + " |", "| --- |" + " --- |" * len(columns)]
+    lines += ["| " + result.name + " | "
+              + " | ".join(result.cell(key, against) for key, against in columns) + " |"
               for result in results]
     return "\n".join(lines)

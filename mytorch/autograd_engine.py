@@ -60,12 +60,16 @@ class ContextManager:
         """Keep tensors (inputs or the output) for backward, with their current versions.
 
         An in-place change to one of them before backward makes the backward pass raise,
-        instead of letting backward compute with the new values.
+        instead of letting backward compute with the new values. None may be saved too (an
+        optional bias left out, as in PyTorch), and comes back as None.
         """
         versions = []
         for value in tensors:
+            if value is None:
+                versions.append(0)
+                continue
             if not isinstance(value, tensor.Tensor):
-                raise TypeError(f"save_for_backward takes Tensors, got {type(value).__name__}")
+                raise TypeError(f"save_for_backward takes Tensors or None, got {type(value).__name__}")
             counter = value._version_counter  # None until the tensor is first changed
             versions.append(0 if counter is None else counter.value)
         self._saved += tensors
@@ -182,6 +186,8 @@ class BackwardFunction:
         """
         ctx = self.ctx
         for saved, version in zip(ctx._saved, ctx._versions):
+            if saved is None:
+                continue
             counter = saved._version_counter  # None until the tensor is first changed
             if counter is not None and counter.value != version:
                 self._raise_modified(saved, version)

@@ -240,6 +240,23 @@ def permutation(op: str, dims: Sequence[Any], shape: Tuple[int, ...]) -> Tuple[i
     return normalised
 
 
+# Each signed integer dtype's unsigned twin, of the same size (see `all_classes`).
+_UNSIGNED = {np.dtype(code): np.dtype(code.upper()) for code in "bhilq"}
+
+
+def all_classes(labels: np.ndarray, classes: int) -> bool:
+    """Whether every one of the integer `labels` is in [0, classes), in one pass over them:
+    read as unsigned, a negative label is larger than any class count. (The ufunc's own
+    reduction: ndarray.max adds a Python wrapper on the hot path.)"""
+    if not labels.size:
+        return True
+    unsigned = _UNSIGNED.get(labels.dtype)
+    if unsigned is not None:
+        return bool(np.maximum.reduce(labels.view(unsigned), axis=None) < classes)
+    return bool(np.minimum.reduce(labels, axis=None) >= 0
+                and np.maximum.reduce(labels, axis=None) < classes)
+
+
 def class_indices(op: str, labels: np.ndarray, classes: int, name: str = "target") -> np.ndarray:
     """Integer class indices, each in [0, classes).
 
@@ -248,9 +265,7 @@ def class_indices(op: str, labels: np.ndarray, classes: int, name: str = "target
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise ValueError(f"{op}: {name} must hold integer class indices, got dtype {labels.dtype}")
-    # The ufuncs' own reductions: ndarray.min/max add a Python wrapper on the hot path.
-    if labels.size and (np.minimum.reduce(labels, axis=None) < 0
-                        or np.maximum.reduce(labels, axis=None) >= classes):
+    if not all_classes(labels, classes):
         position = np.argwhere((labels < 0) | (labels >= classes))[0]
         where = int(position[0]) if len(position) == 1 else tuple(int(p) for p in position)
         raise ValueError(f"{op}: {name} {labels[tuple(position)]} at index {where} is out of "

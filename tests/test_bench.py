@@ -70,3 +70,37 @@ def test_results_read_as_the_old_dict_of_medians():
     assert dict(result) == {"numpy_us": 2.0, "mytorch_us": 3.0, "mytorch_ratio": 1.5}
     assert result.ratios("mytorch") == (2.0, 1.5)  # fastest rounds' ratio, median per-round ratio
     assert result.cell("numpy") == "1.0 / 2.0 us" and result.cell("torch") == "-"
+
+
+def test_every_stepper_is_warmed_up_before_the_timed_rounds(capsys):
+    """A compiled step traces on its first calls (twice when the optimizer makes state on
+    its first step) and checks its first replay: WARM_UP calls before any round is timed."""
+    calls = {"numpy": 0, "compiled": 0}
+
+    def counting(key):
+        def step(x, labels):
+            calls[key] += 1
+            return 0.0
+        return step
+
+    result = timing.compare("fake", {key: counting(key) for key in calls}, [(None, None)], 2)
+    assert calls == {"numpy": timing.WARM_UP + 2, "compiled": timing.WARM_UP + 2}
+    assert len(result.times["compiled"]) == 2
+    assert "fake: numpy" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("network", ["cnn", "gru"])
+def test_the_cnn_and_gru_have_a_compiled_column_beside_pytorch(network, capsys):
+    from bench import cnn, gru
+    if network == "cnn":
+        result = cnn.measure(1, 1, np.dtype(np.float32), batch=2)
+    else:
+        result = gru.measure_case(1, np.dtype(np.float64), 1, 1)
+    assert {"numpy", "mytorch", "compiled"} <= set(result.times)
+    row = timing.table([result]).splitlines()[-1]
+    cells = row.strip("| ").split(" | ")
+    assert all(cell.count("x") == 2 for cell in cells[2:])  # no "-": every column has a ratio
+    if "torch" in result.times:
+        assert timing.table([result]).splitlines()[0].endswith("MyTorch compiled / PyTorch eager |")
+        assert result.cell("compiled", "torch") == "{:.2f}x / {:.2f}x".format(
+            *result.ratios("compiled", "torch"))

@@ -281,13 +281,42 @@ def test_forward_returning_its_input_does_not_relabel_the_input():
     np.testing.assert_array_equal(a.grad.data, [2, 2, 2])
 
 
-def test_context_manager_saves_tensors_only():
+def test_context_manager_saves_tensors_and_none_only():
     ctx = ContextManager()
     a = Tensor.ones(2)
-    ctx.save_for_backward(a)
-    assert ctx.saved_tensors == (a,)
-    with pytest.raises(TypeError, match="save_for_backward takes Tensors"):
+    ctx.save_for_backward(a, None)
+    assert ctx.saved_tensors == (a, None)
+    with pytest.raises(TypeError, match="save_for_backward takes Tensors or None, got ndarray"):
         ctx.save_for_backward(np.ones(2))
+
+
+class _LinearFunction(Function):
+    """PyTorch's custom-Function tutorial: y = x @ w.T + b, with the bias optional and
+    saved even when it is None."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight, bias)
+        out = x.data @ weight.data.T
+        return Tensor(out if bias is None else out + bias.data)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, weight, bias = ctx.saved_tensors
+        grad_bias = None if bias is None else Tensor(grad_output.data.sum(0))
+        return Tensor(grad_output.data @ weight.data), Tensor(grad_output.data.T @ x.data), grad_bias
+
+
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_a_function_may_save_none_for_an_optional_input(with_bias):
+    rng = np.random.default_rng(0)
+    x, w, b = (Tensor(rng.standard_normal(shape), requires_grad=True) for shape in ((4, 3), (2, 3), (2,)))
+    out = _LinearFunction.apply(x, w, b) if with_bias else _LinearFunction.apply(x, w)
+    (out * out).sum().backward()
+    expected_w = 2 * (out.data.T @ x.data)
+    np.testing.assert_allclose(w.grad.data, expected_w)
+    np.testing.assert_allclose(x.grad.data, 2 * out.data @ w.data)
+    assert (b.grad is not None) == with_bias
 
 
 def test_direct_engine_call():

@@ -1,6 +1,7 @@
 """The process group: which rank this process is, among how many, and ending them together."""
 import os
 import sys
+import time
 import traceback
 import types
 from typing import Callable, NoReturn, Optional, Type
@@ -10,6 +11,7 @@ from mpi4py import MPI
 from mytorch import checks
 
 BACKENDS = ("mpi",)
+_OUTPUT_GRACE = 0.5  # seconds a failing rank waits for its output to be forwarded
 
 
 class ProcessGroup:
@@ -113,6 +115,10 @@ def abort(errorcode: int = 1) -> NoReturn:
     """
     sys.stdout.flush()
     sys.stderr.flush()
+    # mpiexec passes each rank's output on through a proxy process; an Abort sent at once
+    # could end the job before the proxy has forwarded the error just written (seen under
+    # load: the job ended with empty output). A moment's wait lets it through.
+    time.sleep(_OUTPUT_GRACE)
     MPI.COMM_WORLD.Abort(errorcode)
     # MPICH's Abort can return before mpiexec ends this process: it must not go on.
     os._exit(errorcode)

@@ -12,8 +12,8 @@ the tracer sees everything the step does:
   it steps, and a step that changes Python-level state (Adam's step counts) becomes a
   region the replay runs by calling `step` itself;
 - NumPy's creation and conversion functions (`np.zeros`, `np.asarray`, ...),
-  `np.lib.stride_tricks.as_strided` and `np.errstate`, which do not dispatch through
-  `__array_function__`; `mytorch.random`'s draw observer; `Tensor.register_hook` and
+  `np.lib.stride_tricks.as_strided`, `np.errstate` and the optimizers' in-place kernel
+  (`Optimizer._add_scaled`), which do not dispatch through `__array_function__`; `mytorch.random`'s draw observer; `Tensor.register_hook` and
   `detect_anomaly`, which cannot be replayed.
 
 Tracing is not thread-safe: the hooks are process-wide while they are installed.
@@ -464,6 +464,7 @@ def _patches(capture: _Capture) -> List[Tuple[Any, str, Any]]:
     patches += [(np, name, _creation(getattr(np, name))) for name in _CREATION if hasattr(np, name)]
     stride_tricks = np.lib.stride_tricks
     patches.append((stride_tricks, "as_strided", _as_strided(stride_tricks.as_strided)))
+    patches.append((Optimizer, "_add_scaled", staticmethod(_in_place(Optimizer._add_scaled))))
     original_errstate = np.errstate
     patches.append((np, "errstate", lambda **kwargs: _ErrState(original_errstate, **kwargs)))
     patches.append((mytorch_random, "_observer", capture.tracer.draw))
@@ -482,6 +483,19 @@ def _as_strided(original: Callable) -> Callable:
             return original(x, shape, strides, subok, writeable)
         return tracer.create(original, (x, shape, strides, subok, writeable), {})
     return as_strided
+
+
+def _in_place(original: Callable) -> Callable:
+    """The library's own kernel that writes its first argument in place and returns it
+    (`Optimizer._add_scaled`, BLAS's axpy, which NumPy's dispatch does not see), recorded
+    as one op that writes that argument."""
+    def kernel(*args: Any) -> Any:
+        tracer = tracing.active()
+        if tracer is None or not any(isinstance(arg, TracedArray) for arg in args):
+            return original(*args)
+        return tracer.function(original, args, {})
+    kernel.__name__ = original.__name__
+    return kernel
 
 
 # ------------------------------------------------------------------ capture

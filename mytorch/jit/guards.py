@@ -16,7 +16,7 @@ computed by `signature`. Everything else the trace depended on is checked by a g
 - the step function's globals and closure variables are the same objects (numbers by value).
 """
 import functools
-import operator
+import keyword
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -86,11 +86,11 @@ class Guard:
 
     Each item is (how, holder, key, expected, what): `holder[key]` (or `getattr(holder,
     key)` for "attr" items) must be `expected` ("is"), equal it ("eq"), or be falsy
-    ("falsy"); "len" items check `len(holder)`. `check()` evaluates each kind for every
-    item at once with `map`, so its cost is a few C loops, not one Python test per item.
+    ("falsy"); "len" items check `len(holder)`. `check()` is one generated boolean
+    expression, a test per item written out (`H0.data is V0 and H1['lr'] == V1 and ...`):
+    the interpreter specialises each attribute read and subscript in place, which made
+    it twice as fast as testing the items in C loops of `map`.
     """
-
-    _KINDS = ("is", "eq", "attr is", "attr eq", "attr falsy", "len")
 
     def __init__(self) -> None:
         self.items: List[Tuple[str, Any, Any, Any, str]] = []
@@ -122,31 +122,28 @@ class Guard:
                     self.value(value, item_key, item, f"{what}[{_label(item_key)}]", depth + 1)
 
     def compile(self) -> None:
-        groups: Dict[str, Tuple[list, list, list]] = {kind: ([], [], []) for kind in self._KINDS}
-        for how, holder, key, expected, _ in self.items:
-            holders, keys, values = groups[how]
-            holders.append(holder)
-            keys.append(key)
-            values.append(expected)
-        tests = {
-            "is": "_all(_map(_is, _map(_getitem, H0, K0), V0))",
-            "eq": "tuple(_map(_getitem, H1, K1)) == V1",
-            "attr is": "_all(_map(_is, _map(getattr, H2, K2), V2))",
-            "attr eq": "tuple(_map(getattr, H3, K3)) == V3",
-            "attr falsy": "not _any(_map(getattr, H4, K4))",
-            "len": "tuple(_map(len, H5)) == V5",
-        }
-        namespace: Dict[str, Any] = {"_all": all, "_any": any, "_map": map,
-                                     "_is": operator.is_, "_getitem": operator.getitem}
-        body = []
-        for index, kind in enumerate(self._KINDS):
-            holders, keys, values = groups[kind]
-            if holders:
-                namespace.update({f"H{index}": tuple(holders), f"K{index}": tuple(keys),
-                                  f"V{index}": tuple(values)})
-                body.append(tests[kind])
-        expression = " and ".join(f"({test})" for test in body) or "True"
-        source = (f"def check():\n    try:\n        return {expression}\n"
+        namespace: Dict[str, Any] = {}
+        tests = []
+        for index, (how, holder, key, expected, _) in enumerate(self.items):
+            holder_name, value_name = f"H{index}", f"V{index}"
+            namespace[holder_name], namespace[value_name] = holder, expected
+            if how == "len":
+                tests.append(f"len({holder_name}) == {value_name}")
+                continue
+            if how.startswith("attr"):
+                read = (f"{holder_name}.{key}" if key.isidentifier() and not keyword.iskeyword(key)
+                        else f"getattr({holder_name}, {key!r})")
+            elif type(key) in (str, int):
+                read = f"{holder_name}[{key!r}]"
+            else:
+                namespace[f"K{index}"] = key
+                read = f"{holder_name}[K{index}]"
+            if how.endswith("eq"):  # identity first, as tuple comparison does (a NaN equals itself)
+                tests.append(f"({read} is {value_name} or {read} == {value_name})")
+            else:
+                tests.append(f"not {read}" if how.endswith("falsy") else f"{read} is {value_name}")
+        expression = "\n            and ".join(tests) or "True"
+        source = (f"def check():\n    try:\n        return bool({expression})\n"
                   f"    except Exception:\n        return False\n")
         exec(compile(source, "<mytorch.compile guard>", "exec"), namespace)
         self.check = namespace["check"]

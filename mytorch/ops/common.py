@@ -2,12 +2,17 @@
 the float-input rule, and the sliding windows of convolution and pooling."""
 import functools
 import itertools
-from typing import Iterator, Optional, Tuple
+from typing import Dict, Iterator, Optional, Tuple
 
 import numpy as np
 
 from mytorch import tensor
 from mytorch.tensor import Tensor
+
+# The float dtypes BLAS computes in (see column_sums).
+_BLAS_FLOATS = frozenset([np.dtype(np.float32), np.dtype(np.float64)])
+# Read-only arrays of ones by (shape, dtype), for column_sums and row_sums; cleared when large.
+_ONES: Dict[Tuple[Tuple[int, ...], np.dtype], np.ndarray] = {}
 
 
 def unbroadcast(grad: np.ndarray, shape: Tuple[int, ...], dtype: np.dtype) -> np.ndarray:
@@ -24,6 +29,40 @@ def unbroadcast(grad: np.ndarray, shape: Tuple[int, ...], dtype: np.dtype) -> np
         grad = grad.sum(axis=axes, keepdims=True).reshape(shape)
     # A comparison costs less than astype's call, and every binary op's backward is here.
     return grad if grad.dtype == dtype else grad.astype(dtype)
+
+
+def column_sums(x: np.ndarray) -> np.ndarray:
+    """x.sum(axis=0) of a 2-D array x (N, C): ones(N) @ x for float32 and float64, which
+    BLAS computes 1.5x to 7x faster than NumPy's reduction over the leading axis (most for
+    few columns: the gradient of a bias, a batch's mean per channel), to the same value
+    up to rounding; NumPy's reduction for anything else."""
+    if x.ndim == 2 and x.dtype in _BLAS_FLOATS:
+        return np.matmul(_ones((x.shape[0],), x.dtype), x)
+    return np.add.reduce(x, axis=0)
+
+
+def row_sums(x: np.ndarray) -> np.ndarray:
+    """x.sum(axis=1, keepdims=True) of a 2-D array x (N, C), as x @ ones(C, 1) for float32
+    and float64 (see column_sums: NumPy's reduction over a few columns per row is slower
+    still)."""
+    if x.dtype in _BLAS_FLOATS:
+        return np.matmul(x, _ones((x.shape[1], 1), x.dtype))
+    return np.add.reduce(x, axis=1, keepdims=True)
+
+
+def _ones(shape: Tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """A read-only array of ones, made once per shape and dtype. (Filled in place, not made
+    by np.ones, which a `mytorch.compile` trace records: the cache would keep the trace's
+    array. To the trace it is an array it did not make, read as a constant.)"""
+    key = (shape, dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) >= 64:  # many batch sizes: start again rather than grow
+            _ONES.clear()
+        ones = _ONES[key] = np.ndarray(shape, dtype)
+        ones.fill(1)
+        ones.flags.writeable = False
+    return ones
 
 
 def _promote_pair(a: np.dtype, b: np.dtype) -> np.dtype:

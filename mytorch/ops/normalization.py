@@ -16,7 +16,7 @@ import numpy as np
 
 from mytorch import checks
 from mytorch.autograd_engine import ContextManager, Function
-from mytorch.ops.common import float_data
+from mytorch.ops.common import column_sums, float_data
 from mytorch.tensor import Tensor
 
 
@@ -80,6 +80,21 @@ def _affine_grads(ctx: ContextManager, grad: np.ndarray, x_hat: np.ndarray,
     return tuple(grads)
 
 
+def _channel_sums(values: np.ndarray, axes: Tuple[int, ...]) -> np.ndarray:
+    """`values` (N, C, ...) summed over `axes`, every axis but the channels' (axis 1)."""
+    return column_sums(values) if values.ndim == 2 else np.add.reduce(values, axis=axes)
+
+
+def _as_shape(values: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
+    """`values` reshaped to `shape`; a comparison costs less than reshape's call."""
+    return values if values.shape == shape else values.reshape(shape)
+
+
+def _as_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`values` converted to `dtype` where it differs; a comparison costs less than astype's call."""
+    return values if values.dtype == dtype else values.astype(dtype)
+
+
 def _check_affine(op: str, name: str, value: Optional[Tensor], shape: Tuple[int, ...]) -> None:
     if value is not None and value.shape != shape:
         raise ValueError(f"{op}: expected {name} of shape {shape}, got {value.shape}")
@@ -137,9 +152,8 @@ class BatchNorm(Function):
         data = float_data(x)
         if training:
             count = data.size // channels if channels else 0
-            # The ufuncs' own reductions: ndarray.sum's Python wrapper costs more than these
-            # small ones; / count rather than mean, likewise.
-            sums = np.add.reduce(data, axis=axes)
+            # / count rather than mean: np.mean's Python wrapper costs more than these small ones.
+            sums = _channel_sums(data, axes)
             if group_sum is not None:
                 totals = group_sum(np.append(sums, count))
                 sums, count = totals[:-1], int(totals[-1])
@@ -149,7 +163,7 @@ class BatchNorm(Function):
                                  + (f" ({count} over all ranks)" if group_sum is not None else ""))
             mean = sums / count
             centered = data - (mean if x.ndim == 2 else mean.reshape(per_channel))
-            squares = np.add.reduce(centered * centered, axis=axes)
+            squares = _channel_sums(centered * centered, axes)
             var = (squares if group_sum is None else group_sum(squares)) / count
             if running_mean is not None:
                 running_mean.data *= 1 - momentum
@@ -178,12 +192,12 @@ class BatchNorm(Function):
     def backward(ctx: ContextManager, grad_output: Tensor) -> Tuple[Optional[Tensor], ...]:
         weight = _saved_weight(ctx)
         grad, x_hat, axes, inv_std = grad_output.data, ctx.x_hat, ctx.axes, ctx.inv_std
-        grad_gamma = np.add.reduce(grad * x_hat, axis=axes)
-        grad_beta = np.add.reduce(grad, axis=axes)
+        grad_gamma = _channel_sums(grad * x_hat, axes)
+        grad_beta = _channel_sums(grad, axes)
         grad_x = None
         if ctx.needs_input_grad[0]:
-            shape = inv_std.shape
-            scale = inv_std if weight is None else weight.data.reshape(shape) * inv_std
+            shape = inv_std.shape  # (C,) for (N, C) input, else (C, 1, ...): no reshape for the first
+            scale = inv_std if weight is None else _as_shape(weight.data, shape) * inv_std
             if ctx.count is None:
                 grad_x = scale * grad
             else:
@@ -191,16 +205,16 @@ class BatchNorm(Function):
                 if ctx.group_sum is not None:
                     sum_beta, sum_gamma = np.split(ctx.group_sum(np.concatenate([grad_beta, grad_gamma])), 2)
                 # scale * (grad - sum_beta / count - x_hat * sum_gamma / count), in one buffer
-                grad_x = x_hat * (sum_gamma.reshape(shape) / ctx.count)
-                grad_x += sum_beta.reshape(shape) / ctx.count
+                grad_x = x_hat * (_as_shape(sum_gamma, shape) / ctx.count)
+                grad_x += _as_shape(sum_beta, shape) / ctx.count
                 np.subtract(grad, grad_x, out=grad_x)
                 grad_x *= scale
             grad_x = Tensor(grad_x if grad_x.dtype == x_hat.dtype else grad_x.astype(x_hat.dtype))
         grad_weight = grad_bias = None
         if weight is not None and ctx.needs_input_grad[3]:
-            grad_weight = Tensor(grad_gamma.astype(weight.dtype, copy=False))
+            grad_weight = Tensor(_as_dtype(grad_gamma, weight.dtype))
         if ctx.bias_dtype is not None and ctx.needs_input_grad[4]:
-            grad_bias = Tensor(grad_beta.astype(ctx.bias_dtype, copy=False))
+            grad_bias = Tensor(_as_dtype(grad_beta, ctx.bias_dtype))
         return grad_x, None, None, grad_weight, grad_bias, None, None, None, None
 
 

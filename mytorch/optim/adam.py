@@ -81,14 +81,16 @@ class Adam(Optimizer):
         state["step"] = t = state["step"] + 1
         m, v = state["exp_avg"].data, state["exp_avg_sq"].data
         m *= beta1
-        m += (1 - beta1) * grad
+        self._add_scaled(m, 1 - beta1, grad)
         v *= beta2
         v += (1 - beta2) * grad * grad
         if group["amsgrad"]:
             v = np.maximum(state["max_exp_avg_sq"].data, v, out=state["max_exp_avg_sq"].data)
         step_size = lr / (1 - beta1 ** t)
         # math.sqrt: a Python float keeps float32 state float32 (np.sqrt gives a float64 scalar).
-        denom = np.sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"]
+        denom = np.sqrt(v)
+        denom /= math.sqrt(1 - beta2 ** t)
+        denom += group["eps"]
         param -= step_size * m / denom
 
 

@@ -1,5 +1,6 @@
 """Optimizer: the base class that holds parameter groups and per-parameter state, as
 `torch.optim.Optimizer`."""
+import functools
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import numpy as np
@@ -10,6 +11,14 @@ from mytorch.nn.parameter import zero_grads
 from mytorch.tensor import Tensor
 
 State = Dict[str, Any]
+
+
+@functools.lru_cache(maxsize=None)
+def _axpy(dtype: np.dtype) -> Optional[Callable[..., np.ndarray]]:
+    """BLAS's y += a * x for float32 or float64 (see Optimizer._add_scaled), else None."""
+    # SciPy loads at the first update, not at `import mytorch`, which needs NumPy alone.
+    from scipy.linalg import blas
+    return {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}.get(dtype)
 
 
 class Optimizer:
@@ -198,6 +207,28 @@ class Optimizer:
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: State, group: Dict[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not define _update()")
+
+    @staticmethod
+    def _add_scaled(target: np.ndarray, alpha: float, update: np.ndarray) -> np.ndarray:
+        """target += alpha * update, in place (as `torch.Tensor.add_(update, alpha=alpha)`);
+        returns target.
+
+        One pass over memory with BLAS's axpy where it applies, as PyTorch's optimizers
+        fuse the update: `target -= lr * update` in NumPy writes and reads a temporary
+        first, and took twice as long. It applies to C-contiguous float32 or float64 arrays
+        of one shape and dtype that share no memory; NumPy does the rest. (The choice
+        depends only on what the arrays are, so a `mytorch.compile` replay, which records
+        the call as one op that writes `target`, makes it as eager did.)
+        """
+        axpy = _axpy(target.dtype)
+        if (axpy is not None and update.dtype == target.dtype and update.shape == target.shape
+                and target.flags.c_contiguous and update.flags.c_contiguous
+                and not np.may_share_memory(target, update)):
+            flat = target.ravel()
+            if axpy(update.ravel(), flat, a=alpha) is flat:  # else BLAS wrote into a copy
+                return target
+        target += alpha * update
+        return target
 
     # ------------------------------------------------------------------- checkpoints
 

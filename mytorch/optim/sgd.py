@@ -70,4 +70,4 @@ class SGD(Optimizer):
                 velocity *= momentum
                 velocity += grad if not group["dampening"] else (1 - group["dampening"]) * grad
             grad = grad + momentum * buffer.data if group["nesterov"] else buffer.data
-        param -= group["lr"] * grad
+        self._add_scaled(param, -group["lr"], grad)
