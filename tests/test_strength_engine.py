@@ -261,7 +261,7 @@ def test_two_save_for_backward_calls_add_up():
 
 def test_save_for_backward_takes_only_tensors():
     ctx = ContextManager()
-    with pytest.raises(TypeError, match="save_for_backward takes Tensors, got ndarray"):
+    with pytest.raises(TypeError, match="save_for_backward takes Tensors or None, got ndarray"):
         ctx.save_for_backward(Tensor(1.0), np.ones(2))
     assert ctx.saved_tensors == ()
 
