@@ -110,6 +110,8 @@ def test_non_persistent_buffers_and_parameters_registered_as_none():
     module.register_parameter("bias", None)
     assert [n for n, _ in module.named_buffers()] == ["mask", "count"]
     assert list(module.state_dict()) == ["count"] and module.bias is None
+    module.mask = Tensor(np.zeros(3))  # a new value for a buffer keeps it non-persistent
+    assert list(module.state_dict()) == ["count"] and module.mask.data.sum() == 0
     assert list(module.parameters()) == []
     module.bias = nn.Parameter(np.zeros(2))
     assert [n for n, _ in module.named_parameters()] == ["bias"]

@@ -273,6 +273,7 @@ MULTI_INPUT = {
     "sub": (ops.Sub, [_normal(3, 1), _normal(4)], [], [0, 1]),
     "mul": (ops.Mul, [_normal(3, 1), _normal(4)], [], [0, 1]),
     "div": (ops.Div, [_normal(3, 1), _normal(4) + 3], [], [0, 1]),
+    "remainder": (ops.Remainder, [_normal(3, 1) * 4, np.abs(_normal(4)) + 1], [], [0, 1]),
     "pow": (ops.Pow, [np.abs(_normal(3, 1)) + 0.5, _normal(4)], [], [0, 1]),
     "matmul": (ops.MatMul, [_normal(2, 3, 4), _normal(4, 5)], [], [0, 1]),
     "maximum": (ops.Maximum, [_normal(3, 1), _normal(4)], [], [0, 1]),
@@ -394,6 +395,8 @@ def test_the_rnn_op_checks_its_nonlinearity():
      r"Cat: cannot concatenate 0-d tensors \(shapes \[\(\), \(\)\]\); use stack"),
     (lambda: Tensor(np.ones((2, 3))).transpose(0), ValueError,
      "transpose: give both dims or neither, got dim0=0, dim1=None"),
+    (lambda: ops.Step.apply(Tensor([1.5]), "nope"), ValueError,
+     "Step: function must be one of 'sign', 'floor', 'ceil', 'trunc', 'round', got 'nope'"),
 ])
 def test_bad_input_is_the_named_error(call, error, message):
     with pytest.raises(error, match=message):
@@ -421,3 +424,30 @@ def test_a_cell_names_the_shapes_that_do_not_fit(op, gates, state, extra):
     with pytest.raises(ValueError, match=rf"{name}: hidden state of shape \(4, 7\) for input of "
                                          rf"shape \(4, 2\) \(expected \(4, {state * 3}\)\)"):
         op.apply(x, Tensor(np.ones((4, 7))), w_ih, w_hh, b_ih, b_hh, *extra)
+
+
+def test_clamp_with_tensor_bounds_gives_ties_to_the_input_as_pytorch():
+    """Where x equals a tensor bound, the gradient goes to x and not to the bound; where the
+    bounds cross (min > max), to max."""
+    torch = _torch()
+    cases = ([0.5, 1.0, 2.0, 0.1, 3.0], [0.5, 0.2, 0.2, 0.2, 0.2], [2.0, 2.0, 2.0, 2.0, 3.0]), \
+            ([0.5, 1.0, 3.0], [0.5, 2.0, 1.0], [0.5, 1.0, 1.0])
+    for values in cases:
+        ours = [Tensor(np.array(v), requires_grad=True) for v in values]
+        theirs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
+        mytorch.clamp(*ours).sum().backward()
+        torch.clamp(*theirs).sum().backward()
+        for mine, reference in zip(ours, theirs):
+            np.testing.assert_array_equal(mine.grad.data, reference.grad.numpy())
+
+
+@pytest.mark.parametrize("op, first", [(ops.CrossEntropy, lambda x: x),
+                                       (ops.NLL, lambda x: x - np.log(np.exp(x).sum(1, keepdims=True)))])
+def test_the_loss_ops_called_with_defaults_ignore_label_minus_100_as_pytorch(op, first):
+    """The ops' own default ignore_index is PyTorch's -100, not only F's: a label of -100
+    counts for nothing, the mean is over the other samples."""
+    x = _normal(4, 3)
+    labels = np.array([2, -100, 0, 1])
+    loss = op.apply(Tensor(first(x)), Tensor(labels))
+    kept = op.apply(Tensor(first(x[[0, 2, 3]])), Tensor(labels[[0, 2, 3]]))
+    np.testing.assert_allclose(loss.data, kept.data, rtol=1e-15)

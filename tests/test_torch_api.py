@@ -171,6 +171,10 @@ def test_tensor_infers_pytorchs_dtype(data, default, default_dtypes):
     (lambda: mytorch.multinomial(mytorch.tensor([0.0, 0.0]), 1), ValueError, "positive sum"),
     (lambda: mytorch.multinomial(mytorch.tensor([1.0, 1.0]), 3), ValueError, "without replacement"),
     (lambda: mytorch.exp([1.0]), TypeError, "exp: input must be a Tensor or an ndarray, got list"),
+    (lambda: mytorch.zeros_like([1, 2]), TypeError, "zeros_like: input must be a Tensor, got list"),
+    (lambda: mytorch.randn_like(3.0), TypeError, "randn_like: input must be a Tensor, got float"),
+    (lambda: mytorch.as_tensor(mytorch.ones(2), device="cuda"), RuntimeError,
+     "as_tensor: device: device 'cuda' is not available"),
 ])
 def test_bad_factory_and_function_input_is_named(call, error, match):
     with pytest.raises(error, match=match):
