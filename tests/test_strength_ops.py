@@ -451,3 +451,21 @@ def test_the_loss_ops_called_with_defaults_ignore_label_minus_100_as_pytorch(op,
     loss = op.apply(Tensor(first(x)), Tensor(labels))
     kept = op.apply(Tensor(first(x[[0, 2, 3]])), Tensor(labels[[0, 2, 3]]))
     np.testing.assert_allclose(loss.data, kept.data, rtol=1e-15)
+
+
+@pytest.mark.parametrize("name, ours, theirs", [
+    ("norm", lambda x: ops.Norm.apply(x), lambda torch, x: torch.linalg.vector_norm(x)),
+    ("pad", lambda x: ops.Pad.apply(x, (1, 2)), lambda torch, x: torch.nn.functional.pad(x, (1, 2))),
+    ("layer_norm", lambda x: ops.LayerNorm.apply(x, (4,)),
+     lambda torch, x: torch.nn.functional.layer_norm(x, (4,))),
+])
+def test_an_op_called_with_its_defaults_is_pytorchs_function_with_its_defaults(name, ours, theirs):
+    """The defaults of an op's forward (norm over everything without keepdim, padding with
+    zeros, LayerNorm's eps 1e-5) are PyTorch's, for code that calls the op as the
+    handout calls its Functions."""
+    torch = _torch()
+    x = _normal(3, 4) * 1e-2  # small, so that LayerNorm's eps weighs in the result
+    expected = theirs(torch, torch.tensor(x)).numpy()
+    result = ours(Tensor(x)).data
+    assert result.shape == expected.shape, name
+    np.testing.assert_allclose(result, expected, rtol=1e-12, atol=1e-15, err_msg=name)
