@@ -46,6 +46,8 @@ def _header(path):
     (lambda h: dict(h, object={"pickle": "x"}), r"the description of the top level has unknown keys \['pickle'\]"),
     (lambda h: dict(h, object={"array": 5}), "an entry name must be a string, got 5"),
     (lambda h: dict(h, object={"list": 5}), "the list at the top level is 5, not a list"),
+    # A crafted value is shown cut to 60 characters of its repr, the last three '...'.
+    (lambda h: dict(h, format="x" * 100), r"unknown format '" + "x" * 56 + r"\.\.\., expected"),
 ])
 def test_an_unknown_checkpoint_header_is_refused(checkpoint, change, reason):
     _rewrite(checkpoint, header=change(_header(checkpoint)))
@@ -90,3 +92,24 @@ def test_a_field_name_that_is_not_ascii_is_refused_on_save(tmp_path):
     assert not path.exists()
     mytorch.save({"table": np.zeros(2, dtype=[("size", "f8")])}, path)
     assert mytorch.load(path)["table"].dtype.names == ("size",)
+
+
+@pytest.mark.parametrize("nest", [lambda obj: [obj], lambda obj: (obj,), lambda obj: {"a": obj}],
+                         ids=["list", "tuple", "dict"])
+def test_a_checkpoint_nested_exactly_as_deep_as_allowed_loads(tmp_path, nest):
+    """mytorch.serialization.MAX_DEPTH levels of any container save and load back (the
+    reader's bound on the header's text must leave room for them); one more level is
+    refused at save, naming where."""
+    from mytorch.serialization import MAX_DEPTH
+    deepest = mytorch.ones(2)
+    for _ in range(MAX_DEPTH):
+        deepest = nest(deepest)
+    path = tmp_path / "deep.npz"
+    mytorch.save(deepest, path)
+    back = mytorch.load(path)
+    for _ in range(MAX_DEPTH):
+        back = back["a"] if isinstance(back, dict) else back[0]
+    np.testing.assert_array_equal(back.data, np.ones(2))
+    with pytest.raises(ValueError, match=f"is nested deeper than {MAX_DEPTH}"):
+        mytorch.save(nest(deepest), tmp_path / "deeper.npz")
+    assert not (tmp_path / "deeper.npz").exists()
