@@ -35,6 +35,9 @@ CASES = [
     ("avg_pool1d", (2, 3, 9), (2, 1)),
     ("avg_pool1d", (1, 1, 7), (3, 5)),
     ("avg_pool1d", (2, 3, 12), (4, 3, 2, True, False)),
+    ("avg_pool2d", (2, 3, 5, 4), (1, 2)),                          # a one-element window
+    ("avg_pool1d", (2, 2, 6), (1,)),
+    ("max_pool2d", (2, 2, 5, 4), (1, 2)),
     ("adaptive_avg_pool2d", (2, 3, 7, 5), ((3, 2),)),
     ("adaptive_avg_pool2d", (2, 3, 7, 5), ((3, None),)),           # None keeps the input's size
     ("adaptive_avg_pool2d", (2, 3, 4, 5), ((9, 7),)),              # larger than the input

@@ -169,3 +169,32 @@ def test_the_step_ops_take_no_bias_and_match_central_differences():
         x, h = _leaves([(2, 2), (2, width)], rng)
         w_ih, w_hh = _weights(mode, 2, 3, rng, bias=False)[:2]
         assert gradcheck(lambda *ts: op.apply(*ts, None, None, *extra), x, h, w_ih, w_hh)
+
+
+@pytest.mark.parametrize("mode", list(GATES))
+def test_each_input_gets_its_gradient_whichever_others_require_grad(mode):
+    """The sequence ops give exactly the gradients asked for: one leaf alone, or all but
+    one, gets what it gets when every leaf requires grad; the others get None."""
+    sizes, order = [3, 2, 2], np.array([2, 0, 1])
+
+    def leaves(wanted):
+        rng = np.random.default_rng(3)
+        tensors = [_leaves([(7, 2)], rng)[0]] + _leaves([(3, 3)] * (2 if mode == "LSTM" else 1), rng) \
+            + _weights(mode, 2, 3, rng)
+        for i, tensor in enumerate(tensors):
+            tensor.requires_grad = i in wanted
+        count = 2 if mode == "LSTM" else 1
+        out = _run(mode, tensors[0], tensors[1:1 + count], tensors[1 + count:], sizes, False, order)
+        (out * Tensor(np.random.default_rng(4).standard_normal(out.shape))).sum().backward()
+        return tensors
+
+    everything = range(1 + (2 if mode == "LSTM" else 1) + 4)  # input, states, weights
+    reference = leaves(set(everything))
+    for one in everything:
+        for wanted in ({one}, set(everything) - {one}):
+            for i, tensor in enumerate(leaves(wanted)):
+                if i in wanted:
+                    np.testing.assert_allclose(tensor.grad.data, reference[i].grad.data, rtol=1e-13,
+                                               err_msg=f"{mode} {sorted(wanted)} {i}")
+                else:
+                    assert tensor.grad is None, (mode, sorted(wanted), i)

@@ -126,3 +126,21 @@ def test_backward_casts_the_gradient_to_the_tensors_dtype():
     x.exp().backward(Tensor(np.ones(3)))
     assert x.grad.dtype == np.float32
     np.testing.assert_allclose(x.grad.data, np.e, rtol=1e-6)
+
+
+@pytest.mark.parametrize("values", [
+    [1e-4, 0.05], [9e-5, 0.05], [1.5e-4, 0.1],          # the smallest magnitude at 1e-4
+    [2.0, 1000.5], [1.0, 1000.0], [1.0, 1001.0],        # the largest 1000 times the smallest
+    [0.5, 499.5], [3.0, 2500.0], [1e8], [2e8], [0.0, -2.5, 7.25], [[1.5, -0.25], [3.0, 0.0]],
+])
+def test_a_float_tensor_prints_as_pytorchs(values):
+    """PyTorch's switch to scientific notation (largest over smallest nonzero magnitude above
+    1000, the largest above 1e8, or a fraction below 1e-4) and its widths, value for value."""
+    torch = pytest.importorskip("torch")
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # MyTorch's default: neither prints a dtype
+    try:
+        expected = repr(torch.tensor(values))
+    finally:
+        torch.set_default_dtype(default)
+    assert repr(Tensor(np.array(values))) == expected

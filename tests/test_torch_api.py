@@ -524,6 +524,7 @@ REDUCTIONS = {
     "logsumexp": lambda m, x: m.logsumexp(x, 1), "logsumexp_keep": lambda m, x: x.logsumexp((0, 1), True),
     "norm": lambda m, x: x.norm(), "norm_dim": lambda m, x: m.norm(x, dim=1),
     "norm_1": lambda m, x: x.norm(p=1, dim=0), "norm_inf": lambda m, x: x.norm(p=math.inf),
+    "norm_minus_inf": lambda m, x: x.norm(p=-math.inf, dim=1, keepdim=True),
     "sort": lambda m, x: m.sort(x), "sort_desc": lambda m, x: x.sort(dim=0, descending=True),
     "argsort": lambda m, x: m.argsort(x, dim=1, descending=True),
     "topk": lambda m, x: m.topk(x, 2), "topk_smallest": lambda m, x: x.topk(1, dim=0, largest=False),

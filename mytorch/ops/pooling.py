@@ -157,9 +157,10 @@ class _MaxPool(Function):
                              for size, (before, after) in zip(sizes, geometry.padding))
         apart = disjoint(geometry.kernel, geometry.stride, geometry.dilation)
         # Windows that tile the input exactly write every element: nothing to zero first.
-        tiled = apart and all(s == k and (k == 1 or d == 1) and o * s == size for k, s, d, o, size
-                              in zip(geometry.kernel, geometry.stride, geometry.dilation,
-                                     geometry.out, padded_sizes))
+        # (Disjoint windows with stride == kernel are undilated wherever the kernel is wider
+        # than 1, so the stride and the count decide it.)
+        tiled = apart and all(s == k and o * s == size for k, s, o, size
+                              in zip(geometry.kernel, geometry.stride, geometry.out, padded_sizes))
         grad = (np.empty if tiled else np.zeros)(ctx.shape[:2] + padded_sizes, dtype=grad_windows.dtype)
         targets = _slices(unfold(grad, geometry.kernel, geometry.stride, geometry.dilation,
                                   writeable=True), geometry.kernel)
