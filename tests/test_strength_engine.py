@@ -559,3 +559,52 @@ def test_where_with_two_numbers():
     out = mytorch.where(Tensor(np.array([True, False])), 1.5, -2.0)
     np.testing.assert_array_equal(out.data, [1.5, -2.0])
     assert out.dtype.kind == "f"
+
+
+class _SumAll(Function):
+    """y = sum of the inputs, each saved: an op with `*tensors`, as Cat and Stack have."""
+
+    @staticmethod
+    def forward(ctx, *tensors: Tensor):
+        ctx.save_for_backward(*tensors)
+        return Tensor(sum(t.data for t in tensors))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return tuple(Tensor(grad_output.data.copy()) for _ in ctx.saved_tensors)
+
+
+def test_a_changed_input_past_the_named_arguments_is_named_by_position():
+    """An op with `*tensors` names its one parameter; its later inputs are named by position."""
+    a, b, c = (Tensor(np.ones(2), requires_grad=True) for _ in range(3))
+    y = _SumAll.apply(a, b, c)
+    with mytorch.no_grad():
+        b.add_(1)
+    with pytest.raises(RuntimeError, match=r"_SumAll\.backward: its input 1 \(shape \(2,\)\) was modified"):
+        y.sum().backward()
+
+
+def test_a_function_subclass_passes_class_keywords_on_as_python_does():
+    """Function's __init_subclass__ calls up the chain: a mixin's hook runs, and a keyword
+    nothing takes is Python's TypeError, not silently dropped."""
+    seen = []
+
+    class Registered:
+        def __init_subclass__(cls, tag=None, **kwargs):
+            super().__init_subclass__(**kwargs)
+            seen.append((cls.__name__, tag))
+
+    class Tagged(Function, Registered, tag="mine"):
+        @staticmethod
+        def forward(ctx, x: Tensor):
+            return Tensor(x.data * 2)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return Tensor(grad_output.data * 2)
+
+    assert seen == [("Tagged", "mine")]
+    np.testing.assert_array_equal(Tagged.apply(Tensor(np.ones(2))).data, [2.0, 2.0])
+    with pytest.raises(TypeError):
+        class Untaken(Function, flavour="sweet"):
+            pass
