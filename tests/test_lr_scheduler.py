@@ -258,3 +258,18 @@ def test_cosine_annealing_closed_form_at_the_ends():
         lrs.append(scheduler.get_last_lr()[0])
     expected = [0.1 + 0.9 * (1 + math.cos(math.pi * t / 10)) / 2 for t in range(11)]
     np.testing.assert_allclose(lrs, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("first", [1.0, float("nan")])
+def test_reduce_lr_on_plateau_starts_as_torch(first):
+    """Before any step its state is torch's; a NaN first metric is a bad epoch, as in torch."""
+    torch = pytest.importorskip("torch")
+    optimizer, torch_optimizer = _ours(_adam), _theirs(torch, _adam)
+    ours = lr_scheduler.ReduceLROnPlateau(optimizer, patience=0)
+    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(torch_optimizer, patience=0)
+    names = ("last_epoch", "best", "num_bad_epochs", "cooldown_counter")
+    assert [ours.state_dict()[n] for n in names] == [theirs.state_dict()[n] for n in names]
+    ours.step(first)
+    theirs.step(first)
+    assert [ours.state_dict()[n] for n in names] == [theirs.state_dict()[n] for n in names]
+    _assert_same(ours, theirs, optimizer, torch_optimizer, f"first metric {first}")

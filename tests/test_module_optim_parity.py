@@ -43,6 +43,11 @@ def test_names_order_and_repr_match_torch():
     assert [n for n, _ in ours.body.named_parameters(recurse=False)] == []
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert repr(ours) == repr(theirs)
+    shared, torch_shared = nn.Module(), torch.nn.Module()  # one layer under two names
+    shared.a = shared.b = nn.Linear(2, 2)
+    torch_shared.a = torch_shared.b = torch.nn.Linear(2, 2)
+    for method in ("named_children", "named_modules", "named_parameters"):
+        assert [n for n, _ in getattr(shared, method)()] == [n for n, _ in getattr(torch_shared, method)()], method
     assert repr(nn.ModuleList([nn.ReLU(), nn.ReLU(), nn.Linear(2, 2), nn.Linear(2, 2), nn.Tanh()])) == \
         repr(torch.nn.ModuleList([torch.nn.ReLU(), torch.nn.ReLU(), torch.nn.Linear(2, 2),
                                   torch.nn.Linear(2, 2), torch.nn.Tanh()]))

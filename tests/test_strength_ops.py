@@ -458,6 +458,10 @@ def test_the_loss_ops_called_with_defaults_ignore_label_minus_100_as_pytorch(op,
     ("pad", lambda x: ops.Pad.apply(x, (1, 2)), lambda torch, x: torch.nn.functional.pad(x, (1, 2))),
     ("layer_norm", lambda x: ops.LayerNorm.apply(x, (4,)),
      lambda torch, x: torch.nn.functional.layer_norm(x, (4,))),
+    ("avg_pool2d", lambda x: ops.AvgPool2d.apply(x.reshape(1, 1, 3, 4), 3, 2, 1),  # padding counted
+     lambda torch, x: torch.nn.functional.avg_pool2d(x.reshape(1, 1, 3, 4), 3, 2, 1)),
+    ("avg_pool1d", lambda x: ops.AvgPool1d.apply(x.reshape(1, 3, 4), 3, 2, 1),
+     lambda torch, x: torch.nn.functional.avg_pool1d(x.reshape(1, 3, 4), 3, 2, 1)),
 ])
 def test_an_op_called_with_its_defaults_is_pytorchs_function_with_its_defaults(name, ours, theirs):
     """The defaults of an op's forward (norm over everything without keepdim, padding with
@@ -469,3 +473,14 @@ def test_an_op_called_with_its_defaults_is_pytorchs_function_with_its_defaults(n
     result = ours(Tensor(x)).data
     assert result.shape == expected.shape, name
     np.testing.assert_allclose(result, expected, rtol=1e-12, atol=1e-15, err_msg=name)
+
+
+@pytest.mark.parametrize("shape, dims", [((3,), (0,)), ((2, 3), (0, 1)), ((), ())])
+def test_flip_returns_a_copy_as_pytorch(shape, dims):
+    """torch.flip copies: changing the result in place leaves the input as it was."""
+    x = Tensor(np.arange(float(np.prod(shape))).reshape(shape))
+    before = x.data.copy()
+    y = x.flip(dims)
+    y.add_(1)
+    np.testing.assert_array_equal(x.data, before)
+    np.testing.assert_array_equal(y.data, np.flip(before, dims) + 1)
