@@ -368,7 +368,7 @@ def test_a_bad_gradient_leaves_every_parameter_and_all_state_unchanged(make):
     values = [p.data.copy() for p in params]
     versions = [p._version for p in params]
     params[1].grad = Tensor(np.ones(4))  # the second is bad: the first must not move either
-    with pytest.raises(RuntimeError, match=r"parameter 1 of shape \(3,\) has a .grad of shape \(4,\)"):
+    with pytest.raises(RuntimeError, match=r"parameter 1 of shape \(3,\) and dtype float64 has a .grad of shape \(4,\)"):
         optimizer.step()
     for p, value, version in zip(params, values, versions):
         np.testing.assert_array_equal(p.data, value)
@@ -378,6 +378,30 @@ def test_a_bad_gradient_leaves_every_parameter_and_all_state_unchanged(make):
         for key, value in entry.items():
             np.testing.assert_array_equal(getattr(after["state"][index][key], "data", after["state"][index][key]),
                                           getattr(value, "data", value))
+
+
+@pytest.mark.parametrize("grad", [np.full(3, 0.5, np.float32), np.arange(3)], ids=["float32", "int64"])
+def test_a_gradient_of_another_dtype_is_refused_as_pytorch_refuses_it(grad):
+    """PyTorch refuses `p.grad = g` when g's dtype is not p's; the step refuses it here,
+    before it moves anything."""
+    param = Tensor(np.ones(3), requires_grad=True)
+    optimizer = optim.SGD([param], lr=0.1, momentum=0.9)
+    param.grad = Tensor(grad)
+    with pytest.raises(RuntimeError, match=rf"dtype float64 has a .grad of shape \(3,\) and dtype {grad.dtype}"):
+        optimizer.step()
+    np.testing.assert_array_equal(param.data, np.ones(3))
+    assert optimizer.state_dict()["state"] == {}
+
+
+def test_an_optimizer_takes_attributes_of_its_own_and_lr_reaches_every_group():
+    """Setting any attribute works as on a Python object; a hyperparameter's name (the
+    handout's `optimizer.lr = ...`) sets it in every group."""
+    params = [Tensor(np.ones(2), requires_grad=True), Tensor(np.ones(3), requires_grad=True)]
+    optimizer = optim.SGD([{"params": params[:1]}, {"params": params[1:], "lr": 0.5}], lr=0.1)
+    optimizer.note = "warm-up"
+    optimizer.lr = 0.01
+    assert optimizer.note == "warm-up" and [g["lr"] for g in optimizer.param_groups] == [0.01, 0.01]
+
 
 
 def test_optimizer_checkpoint_with_groups_and_a_scheduler_round_trips(tmp_path):

@@ -311,6 +311,8 @@ def test_conversions_record_float_casts_and_report_types():
     assert x.float().grad_fn is not None and not x.long().requires_grad
     with pytest.raises(RuntimeError, match="cuda: device 'cuda' is not available"):
         x.cuda()
+    with pytest.raises(RuntimeError, match="cuda: device 'cuda' is not available"):
+        x.cuda(None)  # PyTorch's current CUDA device
     with pytest.raises(RuntimeError, match="to: device 'cuda:0' is not available"):
         x.to("cuda:0")
     with pytest.raises(TypeError, match="to: unexpected keyword argument"):

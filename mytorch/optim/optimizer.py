@@ -191,11 +191,13 @@ class Optimizer:
             for param in group["params"]:
                 grad = param.grad
                 if grad is not None:
-                    if not isinstance(grad, Tensor) or grad.shape != param.shape:
+                    # PyTorch refuses such a .grad when it is assigned; here .grad is a plain
+                    # attribute, so the step refuses it.
+                    if not isinstance(grad, Tensor) or grad.shape != param.shape or grad.dtype != param.dtype:
                         raise RuntimeError(
-                            f"{type(self).__name__}.step: parameter {index} of shape {param.shape} has "
-                            f"a .grad of shape {getattr(grad, 'shape', None)} ({type(grad).__name__}); "
-                            "nothing was updated")
+                            f"{type(self).__name__}.step: parameter {index} of shape {param.shape} and "
+                            f"dtype {param.dtype} has a .grad of shape {getattr(grad, 'shape', None)} and "
+                            f"dtype {getattr(grad, 'dtype', None)} ({type(grad).__name__}); nothing was updated")
                     updates.append((param, grad.data, group))
                 index += 1
         return updates
