@@ -376,8 +376,11 @@ class Tensor(TensorMethods):
         """PyTorch's printout: floats to 4 decimals (or in scientific notation when their
         magnitudes differ a lot), `dtype=` for a float dtype other than the default."""
         data = self.data
+        summarized = data.size > _PRINT_THRESHOLD
+        # As PyTorch, the notation and the width come from the elements shown.
+        formatter = _float_formatter(_shown(data) if summarized else data)
         body = np.array2string(data, separator=", ", prefix="tensor(", max_line_width=80,
-                               formatter=_float_formatter(data), threshold=1000, edgeitems=3)
+                               formatter=formatter, threshold=_PRINT_THRESHOLD, edgeitems=_PRINT_EDGE)
         extras = []
         if data.size == 0 and data.ndim > 1:
             extras.append(f"size={data.shape}")
@@ -590,8 +593,22 @@ def _float_formatter(data: np.ndarray) -> Optional[dict]:
     def text(value: float) -> str:
         return pattern.format(value) if np.isfinite(value) else str(value)
 
-    width = max(len(text(value)) for value in data.flat) if data.size <= 1000 else 0
+    width = max(len(text(value)) for value in data.flat)
     return {"float_kind": lambda value: text(value).rjust(width)}
+
+
+_PRINT_THRESHOLD = 1000  # more elements than this print summarized, as in PyTorch
+_PRINT_EDGE = 3  # elements shown at each end of a summarized axis
+
+
+def _shown(data: np.ndarray) -> np.ndarray:
+    """The elements a summarized printout shows: the first and last `_PRINT_EDGE` along
+    every longer axis (PyTorch's get_summarized_data)."""
+    for axis, size in enumerate(data.shape):
+        if size > 2 * _PRINT_EDGE:
+            ends = np.r_[:_PRINT_EDGE, size - _PRINT_EDGE:size]
+            data = data.take(ends, axis)
+    return data
 
 
 def _handout_leaf(tensor: Tensor, requires_grad: bool) -> Tensor:

@@ -215,8 +215,10 @@ class TensorMethods:
 
     def narrow(self, dim: int, start: int, length: int) -> "Tensor":
         """Elements start..start+length-1 along `dim` (a view), as `torch.Tensor.narrow`."""
+        if not self.ndim:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         axis = checks.dim("narrow", dim, self.shape)
-        size = self.shape[axis] if self.ndim else 1
+        size = self.shape[axis]
         start = checks.integer("narrow: start", start)
         length = checks.non_negative_int("narrow: length", length)
         if start < 0:

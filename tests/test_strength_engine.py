@@ -553,6 +553,9 @@ def test_in_place_mul_and_div_of_a_recorded_tensor_rebind_it(update, factor):
             leaf *= 2
         else:
             leaf /= 2
+    with pytest.raises(RuntimeError, match=r"__setitem__: a leaf tensor that requires grad cannot be changed"):
+        leaf[0] = 5.0
+    np.testing.assert_array_equal(leaf.data, [1.0, 1.0])
 
 
 def test_where_with_two_numbers():

@@ -144,3 +144,23 @@ def test_a_float_tensor_prints_as_pytorchs(values):
     finally:
         torch.set_default_dtype(default)
     assert repr(Tensor(np.array(values))) == expected
+
+
+@pytest.mark.parametrize("make", [
+    lambda: np.arange(2000.0).reshape(2, 1000), lambda: np.linspace(-1, 1, 1001),
+    lambda: np.arange(3000.0).reshape(1000, 3) - 1500, lambda: np.arange(1001),
+    lambda: np.concatenate([np.arange(1.0, 1000.0), [1e-5], np.arange(1.0, 1000.0)]),  # hidden small value
+    lambda: np.r_[np.ones(500), -12.5, np.ones(499)],  # 1,000: printed whole, every element counts
+], ids=["rows", "linspace", "columns", "int", "hidden", "exactly-1000"])
+def test_a_long_tensor_prints_the_elements_pytorch_shows_in_its_notation_and_widths(make):
+    """Over 1,000 elements PyTorch shows 3 at each end of an axis, and picks the notation
+    and the width from those alone. The elision reads ', ...,' here, ',  ...,' there
+    (docs/differences.md)."""
+    torch = pytest.importorskip("torch")
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        expected = repr(torch.tensor(make())).replace(",  ...,", ", ...,")
+    finally:
+        torch.set_default_dtype(default)
+    assert repr(Tensor(make())) == expected

@@ -501,6 +501,9 @@ def test_comparisons_and_closeness():
     assert mytorch.equal(a, a.clone()) and not mytorch.equal(a, b) and not mytorch.equal(a, a[:2])
     nan = mytorch.tensor([float("nan")])
     assert not mytorch.allclose(nan, nan) and mytorch.allclose(nan, nan, equal_nan=True)
+    assert mytorch.isclose(nan, nan).tolist() == [False] and nan.isclose(nan, equal_nan=True).tolist() == [True]
+    assert a.cumprod(0, dtype=mytorch.float32).dtype == mytorch.float32  # as torch.cumprod(dtype=)
+    np.testing.assert_array_equal(a.cumprod(0, dtype=mytorch.float32).data, np.float32([1, 2, 6 + 3e-9]))
     assert mytorch.is_tensor(a) and not mytorch.is_tensor(a.data) and mytorch.numel(mytorch.ones(2, 3)) == 6
     assert mytorch.is_floating_point(a) and not mytorch.is_floating_point(mytorch.arange(2))
 

@@ -226,6 +226,8 @@ def test_in_place_forms_bump_the_version_and_follow_the_in_place_rules():
     (lambda x: x.scatter(1, mytorch.tensor([[0]]), "a"), TypeError, "scatter: src must be a Tensor or a number"),
     (lambda x: x.clamp(mytorch.zeros(4)), ValueError, r"clamp: shapes \(2, 3\), \(4,\)"),
     (lambda x: x.bincount(), TypeError, "bincount: expects a 1-d integer tensor, got dtype float64"),
+    (lambda x: mytorch.tensor([[1, 2]]).bincount(), TypeError, r"bincount: expects a 1-d integer tensor, got dtype int64 and shape \(1, 2\)"),
+    (lambda x: mytorch.tensor(2.0).narrow(0, 0, 1), RuntimeError, "narrow\\(\\) cannot be applied to a 0-dim tensor"),
     (lambda x: mytorch.tensor([1, -1]).bincount(), ValueError, "bincount: values must be non-negative, got -1"),
     (lambda x: mytorch.tensor([1, 2]).bincount(mytorch.ones(3)), ValueError, r"weights of shape \(3,\)"),
     (lambda x: x & x, TypeError, "&: expects bool or integer tensors, got dtype float64"),
