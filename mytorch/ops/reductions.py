@@ -126,6 +126,13 @@ def _variance(ctx: ContextManager, op: str, a: Tensor, axis: Axis, keepdims: boo
     data = float_data(a)
     with np.errstate(divide="ignore", invalid="ignore"):
         count = _count(a.shape, axes)
+        if count:
+            # Shifted by each slice's first element: a constant slice then centers to exact
+            # zeros, so its variance is 0 as in PyTorch (sum / n can miss the value by an
+            # ulp, and Std's gradient would be a finite number instead of PyTorch's 0).
+            first = data[tuple(slice(0, 1) if axes is None or i in axes else slice(None)
+                               for i in range(data.ndim))]
+            data = data - np.where(np.isfinite(first), first, 0)
         centered = data - np.add.reduce(data, axis=axes, keepdims=True) / data.dtype.type(count)
         ctx.dof = count - correction
         ctx.centered = centered
