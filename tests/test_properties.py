@@ -392,6 +392,13 @@ def test_reductions_match_pytorch_on_edge_shapes(case):
         out.backward(Tensor(seed))
     expected.backward(torch.tensor(seed))
     analytic = np.zeros(mine.shape) if mine.grad is None else mine.grad.data
+    if case["op"] == "std" and out.data.size and not out.data.any():
+        # Constant slices: the std is 0 and its gradient is taken as 0, PyTorch's rule. But
+        # PyTorch's own mean of equal values can miss them by an ulp (the long run found 27
+        # copies of one value), and its gradient is then rounding noise: ours is checked
+        # against the rule exactly instead.
+        np.testing.assert_array_equal(analytic, 0)
+        return
     np.testing.assert_allclose(analytic, theirs.grad.numpy(), rtol=1e-8, atol=1e-10, equal_nan=True)
 
 
