@@ -151,6 +151,10 @@ def test_buffers_are_state_not_parameters():
         net.steps = 5  # anything else is refused, as in PyTorch
     with pytest.raises(KeyError, match="attribute 'scale' already exists"):
         net.register_buffer("scale", Tensor(np.ones(3)))
+    net.note = "plain"  # an ordinary attribute is not hidden by a parameter either
+    with pytest.raises(KeyError, match="register_parameter: attribute 'note' already exists"):
+        net.register_parameter("note", nn.Parameter(np.ones(2)))
+    assert net.note == "plain" and "note" not in dict(net.named_parameters())
     with pytest.raises(TypeError, match="must be a Tensor that is not a parameter, or None"):
         net.register_buffer("mask", np.ones(3))
     with pytest.raises(KeyError, match="without '.'"):
