@@ -431,7 +431,8 @@ def test_clamp_with_tensor_bounds_gives_ties_to_the_input_as_pytorch():
     bounds cross (min > max), to max."""
     torch = _torch()
     cases = ([0.5, 1.0, 2.0, 0.1, 3.0], [0.5, 0.2, 0.2, 0.2, 0.2], [2.0, 2.0, 2.0, 2.0, 3.0]), \
-            ([0.5, 1.0, 3.0], [0.5, 2.0, 1.0], [0.5, 1.0, 1.0])
+            ([0.5, 1.0, 3.0], [0.5, 2.0, 1.0], [0.5, 1.0, 1.0]), \
+            ([0.1, 3.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0])  # min == max: below it, neither bound
     for values in cases:
         ours = [Tensor(np.array(v), requires_grad=True) for v in values]
         theirs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
@@ -485,3 +486,14 @@ def test_flip_returns_a_copy_as_pytorch(shape, dims):
     y.add_(1)
     np.testing.assert_array_equal(x.data, before)
     np.testing.assert_array_equal(y.data, np.flip(before, dims) + 1)
+
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int64])
+def test_the_row_and_column_sum_helpers_sum_rows_and_columns_in_every_dtype(dtype):
+    """ops.common's sums (BLAS products for float32/64, NumPy's reduction otherwise)."""
+    from mytorch.ops.common import column_sums, row_sums
+    x = (np.arange(12).reshape(3, 4) % 5).astype(dtype)
+    np.testing.assert_array_equal(row_sums(x), x.sum(axis=1, keepdims=True))
+    np.testing.assert_array_equal(column_sums(x), x.sum(axis=0))
+    assert row_sums(x).dtype == column_sums(x).dtype == dtype
