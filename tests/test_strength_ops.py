@@ -285,6 +285,14 @@ MULTI_INPUT = {
                [0, 1, 2]),
     "cross_entropy": (ops.CrossEntropy, [_normal(3, 4), np.abs(_normal(3, 4))], ["sum"], [0, 1]),
     "mse": (ops.MSE, [_normal(3, 4), _normal(4, 3).T], ["mean"], [0, 1]),
+    "bce": (ops.BinaryCrossEntropy, [1 / (1 + np.exp(-_normal(3, 4))), np.abs(np.tanh(_normal(4, 3).T))],
+            [], [0, 1]),
+    "bce_with_logits": (ops.BinaryCrossEntropyWithLogits, [_normal(3, 4), np.abs(np.tanh(_normal(4, 3).T))],
+                        [], [0, 1]),
+    # targets shifted off the inputs: _normal(3, 4) and _normal(4, 3) share their seed, and
+    # where x == y the kink of |x - y| makes float32's rounding pick a side
+    "huber": (ops.Huber, [_normal(3, 4), _normal(4, 3).T + 0.5], [], [0, 1]),
+    "l1": (ops.L1, [_normal(3, 4), _normal(4, 3).T + 0.5], [], [0, 1]),
     "batchnorm": (ops.BatchNorm, [_normal(6, 3), np.zeros(3), np.ones(3), _normal(3), _normal(3)],
                   [True, 0.1, 1e-5], [0, 3, 4]),
     "rnn_cell": (ops.RNNCell, _cell(1, 1), ["tanh"], [0, 1, 2, 3, 4, 5]),
