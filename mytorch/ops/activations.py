@@ -227,7 +227,8 @@ class LogSoftmax(Function):
         axis = checks.dim("log_softmax", dim, a.shape)
         data = np.atleast_1d(float_data(a))  # a 0-d tensor is one class
         shifted = data - data.max(axis=axis, keepdims=True, initial=-np.inf)
-        out = Tensor((shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))).reshape(a.shape))
+        with np.errstate(divide="ignore"):  # an empty axis sums to 0; its -inf meets no element
+            out = Tensor((shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))).reshape(a.shape))
         ctx.axis = axis
         ctx.save_for_backward(out)
         return out
