@@ -472,6 +472,8 @@ def test_the_loss_ops_called_with_defaults_ignore_label_minus_100_as_pytorch(op,
     ("avg_pool1d", lambda x: ops.AvgPool1d.apply(x.reshape(1, 3, 4), 3, 2, 1),
      lambda torch, x: torch.nn.functional.avg_pool1d(x.reshape(1, 3, 4), 3, 2, 1)),
     ("elu", lambda x: ops.ELU.apply(x * 100), lambda torch, x: torch.nn.functional.elu(x * 100)),
+    ("layer_norm_whole", lambda x: ops.LayerNorm.apply(x, (3, 4)),  # over every axis
+     lambda torch, x: torch.nn.functional.layer_norm(x, (3, 4))),
 ])
 def test_an_op_called_with_its_defaults_is_pytorchs_function_with_its_defaults(name, ours, theirs):
     """The defaults of an op's forward (norm over everything without keepdim, padding with

@@ -229,7 +229,7 @@ class LayerNorm(Function):
                 weight: Optional[Tensor] = None, bias: Optional[Tensor] = None,
                 eps: float = 1e-5) -> Tensor:
         shape = checks.normalized_shape("layer_norm", normalized_shape)
-        if x.shape[x.ndim - len(shape):] != shape or x.ndim < len(shape):
+        if x.shape[x.ndim - len(shape):] != shape:  # shorter than `shape` if x has fewer axes
             raise ValueError(f"layer_norm: expected input of shape (*, {', '.join(map(str, shape))}) "
                              f"for normalized_shape {shape}, got {x.shape}")
         _check_affine("layer_norm", "weight", weight, shape)
