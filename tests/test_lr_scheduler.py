@@ -273,3 +273,24 @@ def test_reduce_lr_on_plateau_starts_as_torch(first):
     theirs.step(first)
     assert [ours.state_dict()[n] for n in names] == [theirs.state_dict()[n] for n in names]
     _assert_same(ours, theirs, optimizer, torch_optimizer, f"first metric {first}")
+
+
+@pytest.mark.parametrize("name, make", [
+    ("cosine", lambda m, o: m.CosineAnnealingLR(o, T_max=10, eta_min=0.001, last_epoch=4)),
+    ("step", lambda m, o: m.StepLR(o, step_size=3, gamma=0.5, last_epoch=4)),
+    ("exponential", lambda m, o: m.ExponentialLR(o, gamma=0.9, last_epoch=4)),
+])
+def test_a_scheduler_made_with_last_epoch_resumes_as_torch(name, make):
+    """last_epoch=k with 'initial_lr' in every group (a resumed run): the lrs of the next
+    steps are torch's."""
+    torch = pytest.importorskip("torch")
+    optimizer, torch_optimizer = _ours(_sgd), _theirs(torch, _sgd)
+    for group in optimizer.param_groups + torch_optimizer.param_groups:
+        group["initial_lr"] = group["lr"]
+    ours, theirs = make(lr_scheduler, optimizer), make(torch.optim.lr_scheduler, torch_optimizer)
+    for step in range(8):
+        _assert_same(ours, theirs, optimizer, torch_optimizer, f"{name} step {step}")
+        optimizer.step()
+        torch_optimizer.step()
+        ours.step()
+        theirs.step()

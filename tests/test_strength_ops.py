@@ -403,6 +403,12 @@ def test_the_rnn_op_checks_its_nonlinearity():
      r"Cat: cannot concatenate 0-d tensors \(shapes \[\(\), \(\)\]\); use stack"),
     (lambda: Tensor(np.ones((2, 3))).transpose(0), ValueError,
      "transpose: give both dims or neither, got dim0=0, dim1=None"),
+    (lambda: ops.MaxPool2d.apply(Tensor(np.ones((4, 4))), 2), ValueError,
+     r"MaxPool2d: expected an input of 4 dimensions \(B, C, H, W\), got shape \(4, 4\)"),
+    (lambda: ops.AvgPool1d.apply(Tensor(np.ones((2, 2, 2, 4))), 2), ValueError,
+     r"AvgPool1d: expected an input of 3 dimensions"),
+    (lambda: ops.MaxPool2d.apply(Tensor(np.ones((4, 4))), 2, 2, 5), ValueError,  # the input first
+     r"MaxPool2d: expected an input of 4 dimensions \(B, C, H, W\), got shape \(4, 4\)"),
     (lambda: ops.Step.apply(Tensor([1.5]), "nope"), ValueError,
      "Step: function must be one of 'sign', 'floor', 'ceil', 'trunc', 'round', got 'nope'"),
 ])
@@ -474,6 +480,11 @@ def test_the_loss_ops_called_with_defaults_ignore_label_minus_100_as_pytorch(op,
     ("elu", lambda x: ops.ELU.apply(x * 100), lambda torch, x: torch.nn.functional.elu(x * 100)),
     ("layer_norm_whole", lambda x: ops.LayerNorm.apply(x, (3, 4)),  # over every axis
      lambda torch, x: torch.nn.functional.layer_norm(x, (3, 4))),
+    ("max_pool2d", lambda x: ops.MaxPool2d.apply(x.reshape(1, 1, 3, 4), 2),
+     lambda torch, x: torch.nn.functional.max_pool2d(x.reshape(1, 1, 3, 4), 2)),
+    ("max_pool1d", lambda x: ops.MaxPool1d.apply(x.reshape(1, 3, 4), 2),
+     lambda torch, x: torch.nn.functional.max_pool1d(x.reshape(1, 3, 4), 2)),
+    ("tril", lambda x: ops.Triangle.apply(x), lambda torch, x: torch.tril(x)),
 ])
 def test_an_op_called_with_its_defaults_is_pytorchs_function_with_its_defaults(name, ours, theirs):
     """The defaults of an op's forward (norm over everything without keepdim, padding with
@@ -507,3 +518,26 @@ def test_the_row_and_column_sum_helpers_sum_rows_and_columns_in_every_dtype(dtyp
     np.testing.assert_array_equal(row_sums(x), x.sum(axis=1, keepdims=True))
     np.testing.assert_array_equal(column_sums(x), x.sum(axis=0))
     assert row_sums(x).dtype == column_sums(x).dtype == dtype
+
+
+
+@pytest.mark.parametrize("op", [ops.MaxPool2d, ops.AvgPool2d])
+def test_a_one_element_window_pools_into_a_new_array(op):
+    """Pooling with kernel 1 copies: changing the result leaves the input as it was."""
+    x = Tensor(np.arange(6.0).reshape(1, 1, 2, 3))
+    y = op.apply(x, 1)
+    y.data[...] = -1
+    np.testing.assert_array_equal(x.data, np.arange(6.0).reshape(1, 1, 2, 3))
+
+
+def test_max_pool_windows_that_do_not_reach_the_end_leave_its_gradient_zero():
+    """stride == kernel with a remainder: the last rows and columns, in no window, get 0,
+    as in PyTorch, whatever memory the gradient array was made in."""
+    torch = _torch()
+    for trial in range(20):  # fresh allocations: a gradient left uninitialised would show
+        x = _normal(2, 3, 7, 5) + trial
+        ours = Tensor(x, requires_grad=True)
+        theirs = torch.tensor(x, requires_grad=True)
+        F.max_pool2d(ours, 2).sum().backward()
+        torch.nn.functional.max_pool2d(theirs, 2).sum().backward()
+        np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())

@@ -211,8 +211,6 @@ class CosineAnnealingLR(LRScheduler):
         epoch, period, low = self.last_epoch, self.T_max, self.eta_min
         if self._initial:
             return self._current()
-        if self._step_count == 1 and epoch > 0:  # resumed: the closed form
-            return self._get_closed_form_lr()
         if (epoch - 1 - period) % (2 * period) == 0:  # the bottom of the cosine, where the ratio below is 0 / 0
             return [lr + (base - low) * (1 - math.cos(math.pi / period)) / 2
                     for lr, base in zip(self._current(), self.base_lrs)]
