@@ -463,3 +463,24 @@ def test_repr_lists_each_group_as_torch():
     theirs_lines = [line for line in repr(theirs).splitlines()
                     if line.split(":")[0].strip() not in ("foreach", "differentiable", "fused")]
     assert ours_lines == theirs_lines
+
+
+@pytest.mark.parametrize("make", [lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
+                                  lambda p: optim.Adam(p, lr=0.01)], ids=["sgd", "adam"])
+def test_a_parameter_in_any_memory_layout_steps_the_same(make):
+    """A transposed (non-contiguous) parameter, or a gradient sharing its memory, takes
+    NumPy's path instead of BLAS's in-place update: the same values either way."""
+    rng = np.random.default_rng(0)
+    start, grads = rng.standard_normal((3, 4)), rng.standard_normal((3, 3, 4))
+    layouts = {"contiguous": start.copy(), "transposed": np.ascontiguousarray(start.T).T}
+    results = {}
+    for name, array in layouts.items():
+        param = nn.Parameter(array)
+        optimizer = make([param])
+        for grad in grads:
+            param.grad = Tensor(grad.copy(order="F" if name == "transposed" else "C"))
+            optimizer.step()
+        results[name] = param.data.copy()
+    np.testing.assert_allclose(results["transposed"], results["contiguous"], rtol=1e-15, atol=1e-15)
+    moved = results["contiguous"]
+    assert not np.allclose(moved, start)
