@@ -113,3 +113,14 @@ def test_a_checkpoint_nested_exactly_as_deep_as_allowed_loads(tmp_path, nest):
     with pytest.raises(ValueError, match=f"is nested deeper than {MAX_DEPTH}"):
         mytorch.save(nest(deepest), tmp_path / "deeper.npz")
     assert not (tmp_path / "deeper.npz").exists()
+
+
+def test_one_byte_and_empty_arrays_round_trip(tmp_path):
+    """An array of one byte is read back, not taken for an empty one (which is made, not read)."""
+    state = {"flag": np.array([True]), "byte": np.array(7, np.uint8), "small": np.array([-3], np.int8),
+             "none": np.zeros((0, 3)), "scalar": np.float32(2.5)}
+    mytorch.save(state, tmp_path / "c.npz")
+    back = mytorch.load(tmp_path / "c.npz")
+    for key, value in state.items():
+        np.testing.assert_array_equal(back[key], value)
+        assert np.asarray(back[key]).dtype == np.asarray(value).dtype and np.shape(back[key]) == np.shape(value), key
