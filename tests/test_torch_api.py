@@ -128,6 +128,8 @@ def test_tensor_copies_and_as_tensor_and_from_numpy_share():
     copied, shared, numpy_view = mytorch.tensor(array), mytorch.as_tensor(array), mytorch.from_numpy(array)
     array[0] = 7.0
     assert copied.data[0] == 0 and shared.data[0] == 7 and numpy_view.data[0] == 7
+    assert not (copied.requires_grad or shared.requires_grad or numpy_view.requires_grad)
+    assert not mytorch.as_tensor([1.0, 2.0]).requires_grad  # as torch.as_tensor: a constant
     t = mytorch.tensor([1.0])
     assert mytorch.as_tensor(t) is t and mytorch.as_tensor(t, dtype=mytorch.float32).dtype == np.float32
     with pytest.raises(TypeError, match="from_numpy: expected an np.ndarray, got list"):
