@@ -357,6 +357,12 @@ def test_a_crafted_header_nested_5000_deep_is_refused_without_recursing(tmp_path
     for _ in range(101):
         nested = {"list": [nested]}
     _damaged(_crafted(tmp_path / "deep2.npz", _header(nested)), "nested deeper than 100 levels")
+    # The text's bound is exact: 3 JSON levels per container level, and 2 more.
+    from mytorch.serialization import MAX_DEPTH
+    for extra, message in [(1, r"nests deeper than a checkpoint can \(100 dicts"), (0, "the description of the top level")]:
+        brackets = 3 * MAX_DEPTH + 1 + extra  # inside the header's own object
+        _damaged(_crafted(tmp_path / f"deep{extra}.npz", _header(None)[:-1] + ', "x": ' + "[" * brackets
+                          + "]" * brackets + "}"), message)
 
 
 def test_a_claimed_size_is_checked_against_the_archive_before_allocating(tmp_path):

@@ -541,3 +541,14 @@ def test_max_pool_windows_that_do_not_reach_the_end_leave_its_gradient_zero():
         F.max_pool2d(ours, 2).sum().backward()
         torch.nn.functional.max_pool2d(theirs, 2).sum().backward()
         np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batchnorm_backward_called_directly_gives_each_gradient_its_inputs_dtype(training):
+    """float32 input with float64 weight and bias: Function.backward itself (as the handout
+    calls it, without the engine's casts) returns float32 for x and float64 for the rest."""
+    x = Tensor(np.random.default_rng(0).random((6, 3)).astype(np.float32), requires_grad=True)
+    weight, bias = Tensor(np.full(3, 2.0), requires_grad=True), Tensor(np.zeros(3), requires_grad=True)
+    out = ops.BatchNorm.apply(x, Tensor(np.zeros(3)), Tensor(np.ones(3)), weight, bias, training, 0.1, 1e-5)
+    grads = ops.BatchNorm.backward(out.grad_fn.ctx, Tensor(np.ones((6, 3), np.float32)))
+    assert (grads[0].dtype, grads[3].dtype, grads[4].dtype) == (np.float32, np.float64, np.float64)
