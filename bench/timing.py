@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import mytorch
 from mytorch import Tensor, nn, optim
+from mytorch.cli import training_step
 
 Step = Callable[[np.ndarray, np.ndarray], float]  # (inputs, labels) -> the loss, after one update
 UNITS = {"us": (1e6, ".1f"), "ms": (1e3, ".2f")}  # per-step unit: (per second, format)
@@ -57,18 +58,10 @@ def import_torch() -> Optional[Any]:
 
 
 def train_step(model: nn.Module, optimizer: optim.Optimizer) -> Callable[[Tensor, Tensor], Tensor]:
-    """`step(x, labels)`: zero_grad, forward, cross-entropy, backward, `optimizer.step()`;
-    returns the loss. The function `mytorch.compile` takes."""
-    criterion = nn.CrossEntropyLoss()
-
-    def step(x: Tensor, labels: Tensor) -> Tensor:
-        optimizer.zero_grad()
-        loss = criterion(model(x), labels)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
+    """`step(x, labels)`: the programs' training step with cross-entropy (zero_grad,
+    forward, loss, backward, `optimizer.step()`), returning the loss; the function
+    `mytorch.compile` takes."""
+    return training_step(model, optimizer, nn.CrossEntropyLoss())
 
 
 def mytorch_stepper(model: nn.Module, optimizer: optim.Optimizer) -> Step:

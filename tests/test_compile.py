@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import mytorch
 from mytorch import Tensor, nn, optim
 from mytorch.jit import CompileWarning
+from mytorch.cli import training_step
 
 
 # ------------------------------------------------------------------ helpers
@@ -61,18 +62,9 @@ NETWORKS = {
 
 
 def training(model: nn.Module, optimizer: optim.Optimizer, criterion: Optional[nn.Module] = None):
-    """The step every test compiles: zero_grad, forward, loss (cross-entropy unless given),
-    backward, step."""
-    criterion = nn.CrossEntropyLoss() if criterion is None else criterion
-
-    def step(x, y):
-        optimizer.zero_grad()
-        loss = criterion(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
+    """The step every test compiles, the programs' own: zero_grad, forward, loss
+    (cross-entropy unless given), backward, step."""
+    return training_step(model, optimizer, nn.CrossEntropyLoss() if criterion is None else criterion)
 
 
 def built(name: str, dtype=np.float64):
