@@ -4,6 +4,8 @@ keeps its memory flat, and rejects bad use clearly."""
 import functools
 import gc
 import re
+import subprocess
+import sys
 import tracemalloc
 import warnings
 from pathlib import Path
@@ -216,6 +218,51 @@ def test_np_errstate_blocks_are_replayed():
 
     compiled, caught = fallback_run(body)
     assert not caught and "with " in compiled.explain().entries[0]["source"]
+
+
+def test_np_errstate_as_a_decorator_works_while_a_step_traces():
+    """Code imported or run during a trace may use np.errstate as a decorator, as numpy.ma
+    does at import; each call enters a context of its own."""
+    model = nn.Linear(3, 2)
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    calls = []
+
+    def step(x):
+        @np.errstate(divide="ignore")
+        def reciprocal(values):
+            calls.append(np.geterr()["divide"])
+            return 1 / values
+
+        reciprocal(np.zeros(1))
+        reciprocal(np.zeros(1))
+        optimizer.zero_grad()
+        loss = model(x).sum()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    compiled = mytorch.compile(step)
+    compiled(Tensor(np.ones((4, 3))))
+    assert calls == ["ignore", "ignore"]
+
+
+def test_a_first_compiled_sgd_step_in_a_fresh_process_trains():
+    """SGD imports SciPy's BLAS at its first step, which imports numpy.ma; under a trace
+    that import once failed on the traced np.errstate."""
+    program = ("import numpy as np\n"
+               "from mytorch import Tensor, nn, optim\n"
+               "from mytorch.cli import training_step\n"
+               "model = nn.Linear(4, 3)\n"
+               "step = training_step(\n"
+               "    model, optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(), compiled=True)\n"
+               "x, y = Tensor(np.ones((5, 4))), Tensor(np.array([0, 1, 2, 0, 1]))\n"
+               "losses = [step(x, y).item() for _ in range(3)]\n"
+               "assert losses[2] < losses[0], losses\n"
+               "print('trained')\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "trained"
 
 
 def test_compiled_float32_matches_eager():

@@ -389,12 +389,19 @@ def _describe_path(path: Tuple) -> str:
                    for i, key in enumerate(path))
 
 
-class _ErrState:
-    """np.errstate while tracing: the real context, whose entry and exit are recorded."""
+class _ErrState(contextlib.ContextDecorator):
+    """np.errstate while tracing: the real context, whose entry and exit are recorded. A
+    decorator too, as np.errstate is (numpy.ma, imported lazily by SciPy during a first
+    traced optimizer step, applies it to its methods at import)."""
 
     def __init__(self, original: type, **kwargs: Any) -> None:
-        self.kwargs = kwargs
+        self.original, self.kwargs = original, kwargs
         self.context = original(**kwargs)
+
+    def _recreate_cm(self) -> "_ErrState":
+        # Each call of a decorated function enters a context of its own: NumPy's cannot be
+        # entered twice.
+        return _ErrState(self.original, **self.kwargs)
 
     def __enter__(self) -> Any:
         tracer = tracing.active()

@@ -907,10 +907,5 @@ class _Code:
 
     def compile(self) -> Callable:
         namespace: Dict[str, Any] = {}
-        try:
-            code = compile(self.source(), "<mytorch.compile replay>", "exec")
-        except SyntaxError:
-            print(self.source())
-            raise
-        exec(code, namespace)
+        exec(compile(self.source(), "<mytorch.compile replay>", "exec"), namespace)
         return namespace["make"](*self.constants)
