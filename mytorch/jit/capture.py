@@ -12,8 +12,9 @@ the tracer sees everything the step does:
   it steps, and a step that changes Python-level state (Adam's step counts) becomes a
   region the replay runs by calling `step` itself;
 - NumPy's creation and conversion functions (`np.zeros`, `np.asarray`, ...),
-  `np.lib.stride_tricks.as_strided`, `np.errstate` and the optimizers' in-place kernel
-  (`Optimizer._add_scaled`), which do not dispatch through `__array_function__`; `mytorch.random`'s draw observer; `Tensor.register_hook` and
+  `np.lib.stride_tricks.as_strided`, `np.errstate` and the optimizers' in-place kernels
+  (`Optimizer._add_scaled`'s BLAS axpy), which do not dispatch through
+  `__array_function__`; `mytorch.random`'s draw observer; `Tensor.register_hook` and
   `detect_anomaly`, which cannot be replayed.
 
 Tracing is not thread-safe: the hooks are process-wide while they are installed.
@@ -471,7 +472,7 @@ def _patches(capture: _Capture) -> List[Tuple[Any, str, Any]]:
     patches += [(np, name, _creation(getattr(np, name))) for name in _CREATION if hasattr(np, name)]
     stride_tricks = np.lib.stride_tricks
     patches.append((stride_tricks, "as_strided", _as_strided(stride_tricks.as_strided)))
-    patches.append((Optimizer, "_add_scaled", staticmethod(_in_place(Optimizer._add_scaled))))
+    patches.append((Optimizer, "_add_scaled", staticmethod(_add_scaled(Optimizer._add_scaled))))
     original_errstate = np.errstate
     patches.append((np, "errstate", lambda **kwargs: _ErrState(original_errstate, **kwargs)))
     patches.append((mytorch_random, "_observer", capture.tracer.draw))
@@ -492,17 +493,18 @@ def _as_strided(original: Callable) -> Callable:
     return as_strided
 
 
-def _in_place(original: Callable) -> Callable:
-    """The library's own kernel that writes its first argument in place and returns it
-    (`Optimizer._add_scaled`, BLAS's axpy, which NumPy's dispatch does not see), recorded
-    as one op that writes that argument."""
-    def kernel(*args: Any) -> Any:
+def _add_scaled(original: Callable) -> Callable:
+    """`Optimizer._add_scaled`, whose kernel (BLAS's axpy, which NumPy's dispatch does not
+    see, or NumPy's) writes its first argument in place: recorded as one call of the
+    kernel it chose, an op that writes that argument."""
+    def add_scaled(target: Any, alpha: Any, update: Any) -> Any:
         tracer = tracing.active()
-        if tracer is None or not any(isinstance(arg, TracedArray) for arg in args):
-            return original(*args)
-        return tracer.function(original, args, {})
-    kernel.__name__ = original.__name__
-    return kernel
+        if tracer is None or not any(isinstance(arg, TracedArray) for arg in (target, alpha, update)):
+            return original(target, alpha, update)
+        # Chosen from the plain arrays: what it reads is layout, not values to guard.
+        kernel = Optimizer._add_scaled_kernel(tracing._untraced(target), tracing._untraced(update))
+        return tracer.function(kernel, (target, alpha, update), {})
+    return add_scaled
 
 
 # ------------------------------------------------------------------ capture

@@ -214,15 +214,23 @@ class _Planner:
 
     def _effects(self) -> None:
         """Python effects: `.grad`s (only the last before each optimizer call and the end
-        matters), version counters and module attributes."""
+        matters, and a first `.grad = None`, zero_grad's, where it was made), version
+        counters and module attributes."""
         tracer, trace = self.tracer, self.trace
         kept: List[Op] = []
         pending: Dict[int, Op] = {}
+        seen: Set[int] = set()
         for op in self.ops:
             if op.kind == "grad":
                 index, value = op.args
                 if value is not None:
                     value = self._tensor_value(value, "a .grad")
+                elif index not in seen:
+                    # Dropping the old gradient where eager drops it lets the memory it
+                    # frees hold this call's gradients, as in eager (`_generate` keeps it
+                    # after the guards, so a failed guard has no .grad to put back).
+                    kept.append(Op("grad", None, (index, None), None, None, (), op.where))
+                seen.add(index)
                 pending[index] = Op("grad", None, (index, value), None, None, (), op.where)
                 continue
             if op.kind == "opaque":
@@ -575,8 +583,12 @@ class _Planner:
         restores: List[str] = []
         replayed = 0
         new_tensors: Dict[int, str] = {}
+        cleared: List[Tuple[int, Op]] = []  # `.grad = None`s before the last guard, put after it
         for index, op in enumerate(self.ops):
             if not self.live[index] or index in self.hoisted:
+                continue
+            if index < last_guard and op.kind == "grad" and op.args[1] is None:
+                cleared.append((index, op))
                 continue
             if index < last_guard:
                 for slot in op.writes:
@@ -593,6 +605,9 @@ class _Planner:
                     prologue.append(f"{name} = {state}.save()")
                     restores.append(f"{state}.restore({name})")
             replayed += self._statement(index, op, restores, new_tensors)
+            if index == last_guard:
+                for cleared_index, clear in cleared:
+                    self._statement(cleared_index, clear, restores, new_tensors)
         self._epilogue(new_tensors)
         code.line("return " + self._result_expression(self.result, new_tensors))
         code.lines[1:1] = ["    " + line for line in prologue]

@@ -351,7 +351,9 @@ _SHAPE_FROM_VALUES = {"nonzero", "argwhere", "flatnonzero", "unique", "unique_va
                       "setdiff1d", "intersect1d", "union1d", "setxor1d", "bincount"}
 # The argument (by position) each of these writes in place.
 _WRITES_ARGUMENT = {"copyto": 0, "put": 0, "place": 0, "putmask": 0, "fill_diagonal": 0,
-                    "put_along_axis": 0, "_add_scaled": 0}  # the last: Optimizer._add_scaled
+                    "put_along_axis": 0,
+                    # Optimizer._add_scaled's kernels
+                    "_blas_add_scaled": 0, "_numpy_add_scaled": 0}
 
 
 class Tracer:

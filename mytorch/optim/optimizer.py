@@ -14,11 +14,30 @@ State = Dict[str, Any]
 
 
 @functools.lru_cache(maxsize=None)
-def _axpy(dtype: np.dtype) -> Optional[Callable[..., np.ndarray]]:
-    """BLAS's y += a * x for float32 or float64 (see Optimizer._add_scaled), else None."""
+def _blas_add_scaled(dtype: np.dtype) -> Optional[Callable[..., np.ndarray]]:
+    """`add_scaled(target, alpha, update)`: target += alpha * update through BLAS's axpy,
+    for C-contiguous float32 or float64 arrays of `dtype` (see Optimizer._add_scaled);
+    None for other dtypes."""
     # SciPy loads at the first update, not at `import mytorch`, which needs NumPy alone.
     from scipy.linalg import blas
-    return {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}.get(dtype)
+    axpy = {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}.get(dtype)
+    if axpy is None:
+        return None
+
+    def add_scaled(target: np.ndarray, alpha: float, update: np.ndarray) -> np.ndarray:
+        flat = target.ravel()
+        if axpy(update.ravel(), flat, a=alpha) is not flat:  # BLAS wrote into a copy
+            _numpy_add_scaled(target, alpha, update)
+        return target
+
+    add_scaled.__name__ = add_scaled.__qualname__ = "_blas_add_scaled"
+    return add_scaled
+
+
+def _numpy_add_scaled(target: np.ndarray, alpha: float, update: np.ndarray) -> np.ndarray:
+    """target += alpha * update in NumPy, for the arrays axpy does not take."""
+    target += alpha * update
+    return target
 
 
 class Optimizer:
@@ -213,24 +232,26 @@ class Optimizer:
     @staticmethod
     def _add_scaled(target: np.ndarray, alpha: float, update: np.ndarray) -> np.ndarray:
         """target += alpha * update, in place (as `torch.Tensor.add_(update, alpha=alpha)`);
-        returns target.
+        returns target. Runs the kernel `_add_scaled_kernel` chooses."""
+        return Optimizer._add_scaled_kernel(target, update)(target, alpha, update)
+
+    @staticmethod
+    def _add_scaled_kernel(target: np.ndarray, update: np.ndarray) -> Callable[..., np.ndarray]:
+        """The function `(target, alpha, update)` that `_add_scaled` runs on these arrays.
 
         One pass over memory with BLAS's axpy where it applies, as PyTorch's optimizers
         fuse the update: `target -= lr * update` in NumPy writes and reads a temporary
         first, and took twice as long. It applies to C-contiguous float32 or float64 arrays
-        of one shape and dtype that share no memory; NumPy does the rest. (The choice
-        depends only on what the arrays are, so a `mytorch.compile` replay, which records
-        the call as one op that writes `target`, makes it as eager did.)
+        of one shape and dtype that share no memory; NumPy does the rest. The choice
+        depends only on what the arrays are, so a `mytorch.compile` trace records the chosen
+        kernel, and its replay calls it without choosing again.
         """
-        axpy = _axpy(target.dtype)
-        if (axpy is not None and update.dtype == target.dtype and update.shape == target.shape
+        kernel = _blas_add_scaled(target.dtype)
+        if (kernel is not None and update.dtype == target.dtype and update.shape == target.shape
                 and target.flags.c_contiguous and update.flags.c_contiguous
                 and not np.may_share_memory(target, update)):
-            flat = target.ravel()
-            if axpy(update.ravel(), flat, a=alpha) is flat:  # else BLAS wrote into a copy
-                return target
-        target += alpha * update
-        return target
+            return kernel
+        return _numpy_add_scaled
 
     # ------------------------------------------------------------------- checkpoints
 
