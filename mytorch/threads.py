@@ -1,7 +1,11 @@
 """`torch.set_num_threads` and `torch.get_num_threads`: MyTorch's threads are NumPy's BLAS
 and OpenMP threads, limited with threadpoolctl (imported on first use, so `import mytorch`
 needs NumPy alone)."""
+from typing import Callable, TypeVar
+
 from mytorch import checks
+
+T = TypeVar("T")
 
 
 def set_num_threads(count: int) -> None:
@@ -15,3 +19,20 @@ def get_num_threads() -> int:
     """The most threads any of NumPy's BLAS or OpenMP libraries uses (1 if it has none)."""
     from threadpoolctl import threadpool_info
     return max([library["num_threads"] for library in threadpool_info()], default=1)
+
+
+def load_within_thread_limits(load: Callable[[], T]) -> T:
+    """`load()`, an import that brings BLAS or OpenMP libraries of its own (SciPy has its own
+    OpenBLAS), with each library it loads given the thread count the libraries of its kind
+    loaded before have. A limit is applied to the libraries loaded when it is set
+    (`set_num_threads`, threadpoolctl, the programs' --threads): without this, one loaded
+    later runs every thread the machine has."""
+    from threadpoolctl import ThreadpoolController
+    before = ThreadpoolController().lib_controllers
+    result = load()
+    known = {library.filepath for library in before}
+    for library in ThreadpoolController().lib_controllers:
+        counts = [old.num_threads for old in before if old.user_api == library.user_api]
+        if library.filepath not in known and counts:
+            library.set_num_threads(max(counts))
+    return result

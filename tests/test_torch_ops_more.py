@@ -8,6 +8,11 @@ values, dtypes and gradients must agree (1e-8 in float64, 1e-5 in float32) over 
 tensors, empty dimensions and broadcasting; the differentiable ones pass central
 differences; bad input is an error naming the op and the value.
 """
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -309,3 +314,24 @@ def test_set_num_threads_limits_numpys_threads():
     assert mytorch.get_num_threads() == before
     with pytest.raises(ValueError, match="set_num_threads: count must be a positive integer, got 0"):
         mytorch.set_num_threads(0)
+
+
+def test_set_num_threads_also_limits_the_blas_an_optimizer_loads_later():
+    """SciPy's own OpenBLAS loads at the first optimizer step, after set_num_threads: it
+    gets the limit too (it once ran every thread the machine has)."""
+    program = ("import numpy as np, mytorch\n"
+               "from threadpoolctl import threadpool_info\n"
+               "from mytorch import Tensor, nn, optim\n"
+               "mytorch.set_num_threads(1)\n"
+               "model = nn.Linear(3, 2)\n"
+               "optimizer = optim.SGD(model.parameters(), lr=0.1)\n"
+               "model(Tensor(np.ones((2, 3)))).sum().backward()\n"
+               "optimizer.step()\n"
+               "import scipy.linalg.blas\n"
+               "print(sorted({(info['filepath'], info['num_threads']) for info in threadpool_info()}))\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert result.returncode == 0, result.stderr
+    libraries = ast.literal_eval(result.stdout)
+    assert any("scipy" in path for path, _ in libraries) and len(libraries) >= 2, libraries
+    assert all(count == 1 for _, count in libraries), libraries

@@ -1,11 +1,12 @@
 """Optimizer: the base class that holds parameter groups and per-parameter state, as
 `torch.optim.Optimizer`."""
 import functools
+import importlib
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import numpy as np
 
-from mytorch import checks
+from mytorch import checks, threads
 from mytorch.autograd_engine import enable_grad
 from mytorch.nn.parameter import zero_grads
 from mytorch.tensor import Tensor
@@ -18,8 +19,9 @@ def _blas_add_scaled(dtype: np.dtype) -> Optional[Callable[..., np.ndarray]]:
     """`add_scaled(target, alpha, update)`: target += alpha * update through BLAS's axpy,
     for C-contiguous float32 or float64 arrays of `dtype` (see Optimizer._add_scaled);
     None for other dtypes."""
-    # SciPy loads at the first update, not at `import mytorch`, which needs NumPy alone.
-    from scipy.linalg import blas
+    # SciPy loads at the first update, not at `import mytorch`, which needs NumPy alone;
+    # its OpenBLAS then gets the threads NumPy's has (a set_num_threads(1) before holds).
+    blas = threads.load_within_thread_limits(lambda: importlib.import_module("scipy.linalg.blas"))
     axpy = {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}.get(dtype)
     if axpy is None:
         return None
