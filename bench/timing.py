@@ -13,6 +13,7 @@ table (`table`).
 """
 import contextlib
 import dataclasses
+import random
 import statistics
 import time
 from collections.abc import Mapping
@@ -166,18 +167,27 @@ def compare(name: str, steppers: Dict[str, Optional[Step]],
     """Alternate the steppers (None ones left out) over `batches`, `repeats` timed rounds
     after a warm-up round (at least WARM_UP calls of each); print the fastest and median
     time per step of the first one and each other's ratios to it (min / median), and
-    return them all."""
+    return them all.
+
+    Each timed round runs the contenders in an order of its own (shuffled, the same in
+    every run): a contender runs slower right after one that churned through other memory
+    (the CNN's step by a tenth after MyTorch's eager one), so none may always follow the
+    same one."""
     steppers = {key: step for key, step in steppers.items() if step is not None}
     per_second = UNITS[unit][0]
     result = Result(name, unit, {key: [] for key in steppers})
     warm_up = list(batches) * -(-WARM_UP // len(batches))
+    order = list(steppers)
+    shuffler = random.Random(0)
     for round_index in range(repeats + 1):
-        for key, step in steppers.items():
+        for key in order:
+            step = steppers[key]
             start = time.perf_counter()
             for x, labels in batches if round_index else warm_up:
                 step(x, labels)
             if round_index:  # the first round warms caches, allocators and traces up
                 result.times[key].append((time.perf_counter() - start) / len(batches) * per_second)
+        shuffler.shuffle(order)
     print(result.line(), flush=True)
     return result
 
