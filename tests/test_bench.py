@@ -89,6 +89,26 @@ def test_every_stepper_is_warmed_up_before_the_timed_rounds(capsys):
     assert "fake: numpy" in capsys.readouterr().out
 
 
+def test_no_contender_always_follows_the_same_one(capsys):
+    """The step after another runs in what that one left in the caches: across the timed
+    rounds each contender must follow more than one other."""
+    sequence = []
+
+    def recording(key):
+        def step(x, labels):
+            sequence.append(key)
+            return 0.0
+        return step
+
+    keys = ["numpy", "mytorch", "compiled", "torch"]
+    timing.compare("fake", {key: recording(key) for key in keys}, [(None, None)], 15)
+    timed = sequence[len(keys) * timing.WARM_UP:]
+    assert sorted(timed) == sorted(keys * 15)
+    for key in keys:
+        before = {timed[i - 1] for i in range(1, len(timed)) if timed[i] == key}
+        assert len(before - {key}) > 1, f"{key} always follows {before}"
+
+
 @pytest.mark.parametrize("network", ["cnn", "gru"])
 def test_the_cnn_and_gru_have_a_compiled_column_beside_pytorch(network, capsys):
     from bench import cnn, gru
