@@ -350,7 +350,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help=f"which networks to time: any of {', '.join(BENCHMARKS)} (default: all)")
     parser.add_argument("--repeats", type=int, default=15, help="alternating timed rounds (default 15)")
     parser.add_argument("--steps", type=int, default=50,
-                        help="MLP training steps per round (default 50; the CNN runs a tenth, the GRU a fifth)")
+                        help="MLP training steps per round (default 50; the CNN and the GRU run a fifth)")
     parser.add_argument("--system-malloc", action="store_true",
                         help="leave glibc's malloc settings as they are")
     args = parser.parse_args(argv)
