@@ -170,9 +170,10 @@ def compare(name: str, steppers: Dict[str, Optional[Step]],
     return them all.
 
     Each timed round runs the contenders in an order of its own (shuffled, the same in
-    every run): a contender runs slower right after one that churned through other memory
-    (the CNN's step by a tenth after MyTorch's eager one), so none may always follow the
-    same one."""
+    every run), and each contender's turn starts with one untimed step: a step right after
+    another contender's runs in the caches that one left (the CNN's compiled step took a
+    tenth longer after MyTorch's eager one), which training, one contender alone, never
+    does."""
     steppers = {key: step for key, step in steppers.items() if step is not None}
     per_second = UNITS[unit][0]
     result = Result(name, unit, {key: [] for key in steppers})
@@ -182,6 +183,8 @@ def compare(name: str, steppers: Dict[str, Optional[Step]],
     for round_index in range(repeats + 1):
         for key in order:
             step = steppers[key]
+            if round_index:
+                step(*batches[0])
             start = time.perf_counter()
             for x, labels in batches if round_index else warm_up:
                 step(x, labels)

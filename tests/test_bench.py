@@ -84,14 +84,16 @@ def test_every_stepper_is_warmed_up_before_the_timed_rounds(capsys):
         return step
 
     result = timing.compare("fake", {key: counting(key) for key in calls}, [(None, None)], 2)
-    assert calls == {"numpy": timing.WARM_UP + 2, "compiled": timing.WARM_UP + 2}
+    # and one untimed step at the start of each contender's turn in each timed round
+    assert calls == {"numpy": timing.WARM_UP + 2 * 2, "compiled": timing.WARM_UP + 2 * 2}
     assert len(result.times["compiled"]) == 2
     assert "fake: numpy" in capsys.readouterr().out
 
 
 def test_no_contender_always_follows_the_same_one(capsys):
     """The step after another runs in what that one left in the caches: across the timed
-    rounds each contender must follow more than one other."""
+    rounds each contender's turn (an untimed step, then the timed ones) must follow more
+    than one other's."""
     sequence = []
 
     def recording(key):
@@ -101,11 +103,14 @@ def test_no_contender_always_follows_the_same_one(capsys):
         return step
 
     keys = ["numpy", "mytorch", "compiled", "torch"]
-    timing.compare("fake", {key: recording(key) for key in keys}, [(None, None)], 15)
-    timed = sequence[len(keys) * timing.WARM_UP:]
-    assert sorted(timed) == sorted(keys * 15)
+    timing.compare("fake", {key: recording(key) for key in keys}, [(None, None)] * 3, 15)
+    warm_up = 3 * -(-timing.WARM_UP // 3)  # whole passes over the 3 batches
+    rounds = sequence[len(keys) * warm_up:]
+    turns = [key for index, key in enumerate(rounds) if index % 4 == 0]  # an untimed step, 3 timed
+    assert all(rounds[4 * index:4 * index + 4] == [key] * 4 for index, key in enumerate(turns))
+    assert sorted(turns) == sorted(keys * 15)
     for key in keys:
-        before = {timed[i - 1] for i in range(1, len(timed)) if timed[i] == key}
+        before = {turns[i - 1] for i in range(1, len(turns)) if turns[i] == key}
         assert len(before - {key}) > 1, f"{key} always follows {before}"
 
 
