@@ -13,9 +13,11 @@ The hand-written NumPy step does the same arithmetic with no autograd, as tightl
 careful person would write it (in place where that is free, no `np.mean` wrappers): the
 floor an autograd library on NumPy can approach, and the baseline of every ratio. The
 contenders alternate, `--repeats` timed rounds of `--steps` steps each after a warm-up
-round. Each line and the table at the end give the baseline's fastest and median time per
-step, and each other contender's ratio to it: the ratio of the fastest rounds, and the
-median of the per-round ratios (the number to quote: the machine is noisy).
+round; each round takes them in a shuffled order, and each contender's turn starts with
+an untimed step, so that no one's timed steps run in the caches another left. Each line
+and the table at the end give the baseline's fastest and median time per step, and each
+other contender's ratio to it: the ratio of the fastest rounds, and the median of the
+per-round ratios (the number to quote: the machine is noisy).
 
 MyTorch compiled is the eager step under `mytorch.compile`, with a model and optimizer of
 its own: its first calls (the warm-up round, at least timing.WARM_UP calls) trace the

@@ -1,6 +1,7 @@
 """mytorch.compile: a traced and replayed step agrees with eager bit for bit, retraces
 when what it depended on changes, runs eagerly (saying why) when it cannot be traced,
 keeps its memory flat, and rejects bad use clearly."""
+import contextlib
 import functools
 import gc
 import re
@@ -365,6 +366,61 @@ def test_a_new_signature_retraces():
         x, y = batches("mlp", 1, batch=batch)[0]
         compiled(x, y)
     assert compiled.explain().traces == 2 and replays(compiled) == 3
+
+
+class _Marked(Tensor):
+    """A Tensor subclass: a call with one has another signature."""
+
+
+@contextlib.contextmanager
+def _default_dtype(dtype):
+    before = mytorch.get_default_dtype()
+    mytorch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        mytorch.set_default_dtype(before)
+
+
+@pytest.mark.parametrize("argument, mode", [
+    (lambda x, y: (Tensor(x.data.astype(np.float32)), y), None),               # another dtype
+    (lambda x, y: (Tensor(x.data.astype(np.int64)), y), None),                 # ... of the same size
+    (lambda x, y: (Tensor(np.asfortranarray(x.data)), y), None),               # other strides
+    (lambda x, y: (Tensor(x.data[:4].copy()), Tensor(y.data[:4].copy())), None),  # another batch size
+    (lambda x, y: (Tensor(np.concatenate([x.data] * 2)[:8]), y), None),        # a view (has a base)
+    (lambda x, y: (_Marked(x.data), y), None),                                 # a Tensor subclass
+    (lambda x, y: (Tensor(x.data.copy(), requires_grad=True), y), None),       # requires grad
+    (lambda x, y: (Tensor(x.data.copy(), requires_grad=True) * 1.0, y), None),  # part of a graph
+    (lambda x, y: (x, y), mytorch.no_grad),                                    # grad mode
+    (lambda x, y: (x, y), lambda: mytorch.autograd.detect_anomaly()),          # anomaly mode
+    (lambda x, y: (x, y), lambda: _default_dtype(mytorch.float32)),            # default dtype
+])
+def test_a_call_that_differs_from_the_last_replay_is_not_replayed_as_it(argument, mode):
+    """Once a step replays, the next call is tested against the last replay's signature and
+    guard in one generated expression; each way a call can differ must fail that test and
+    run as eager would (a new trace, or eager itself)."""
+    sides = [built("mlp"), built("mlp")]
+    steps = [training(*sides[0]), mytorch.compile(training(*sides[1]))]
+    calls = batches("mlp", 5, batch=8)
+    calls.append(argument(*batches("mlp", 1, batch=8, seed=7)[0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for index, (inputs, labels) in enumerate(calls):
+            results = []
+            replayed = replays(steps[1])
+            for step in steps:
+                changed_mode = mode is not None and index == len(calls) - 1
+                with mode() if changed_mode else contextlib.nullcontext():
+                    try:
+                        results.append(("value", np.array(step(inputs, labels).data)))
+                    except Exception as error:  # as eager raises, so must the compiled step
+                        results.append(("error", type(error), str(error)))
+            assert results[0][0] == results[1][0], (index, results)
+            if results[0][0] == "value":
+                assert results[0][1].tobytes() == results[1][1].tobytes(), index
+    # Calls 3 to 5 replayed; the last, whatever it gave, did not replay their program.
+    assert replays(steps[1]) == replayed == 3
+    assert_same(*sides)
 
 
 @pytest.mark.parametrize("change, what", [

@@ -3,7 +3,7 @@ each program: traced (first call), checked against eager (second call), replayed
 or run eagerly for a stated reason."""
 import functools
 import warnings
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -44,6 +44,9 @@ class _Entry:
         self.reason = reason
         self.calls = self.replays = self.fallbacks = 0
         self.last_call = 0  # the owner's call count when this entry last ran
+        # For a call of Tensors only: how many, and `Guard.matcher`'s test of another call.
+        self.arity = 0
+        self.matches: Optional[Callable[..., bool]] = None
 
     def go_eager(self, reason: str, owner: "CompiledFunction") -> None:
         self.status, self.reason = "eager", reason
@@ -66,6 +69,7 @@ class CompiledFunction:
         # Signature -> traces not kept because an optimizer made its state during them.
         self._unsettled: Dict[Any, int] = {}
         self._evicted = 0  # traces dropped for newer ones (see CACHE_LIMIT)
+        self._last: Optional[_Entry] = None  # the entry that replayed last, if it has `matches`
         functools.update_wrapper(self, fn, updated=())
 
     def __repr__(self) -> str:
@@ -80,45 +84,53 @@ class CompiledFunction:
         if self._disable or tracing.active() is not None:
             # Called while another compiled function traces: its work is that trace's.
             return self._fn(*args, **kwargs)
+        last = self._last
+        if last is not None and not kwargs and len(args) == last.arity and last.matches(*args):
+            # The usual call of a training loop: the entry that replayed last still stands.
+            return self._run(last, [arg.data for arg in args], args, args, kwargs)
         signature = guards.signature(args, kwargs)
         entries = self._cache.get(signature.key)
         if entries is not None:
             for entry in entries:
                 if entry.guard.check():
-                    return self._run(entry, signature, args, kwargs)
+                    return self._run(entry, signature.arrays, signature.tensors, args, kwargs)
         return self._trace(signature, args, kwargs, entries)
 
-    def _run(self, entry: _Entry, signature: guards.Signature, args: tuple, kwargs: dict) -> Any:
+    def _run(self, entry: _Entry, arrays: List[np.ndarray], tensors: Sequence[Optional[Tensor]],
+             args: tuple, kwargs: dict) -> Any:
+        """Run `entry` for this call, whose flattened arguments are `arrays` (the replay's
+        positional arguments) and `tensors` (the Tensors among them, None for arrays)."""
         entry.calls += 1
         self._calls += 1
         entry.last_call = self._calls
         if entry.status == "eager":
             return self._fn(*args, **kwargs)
         if entry.status == "traced":
-            return self._check(entry, signature, args, kwargs)
-        result = entry.program.replay(*signature.arrays, signature.tensors)
+            return self._check(entry, arrays, tensors, args, kwargs)
+        result = entry.program.replay(*arrays, tensors)
         if type(result) is Deopt:
             entry.fallbacks += 1
             if entry.fallbacks >= DEOPT_LIMIT:
                 entry.go_eager(f"{result.reason} in {entry.fallbacks} calls", self)
             return _detached(self._fn(*args, **kwargs))
         entry.replays += 1
+        if entry.matches is not None:
+            self._last = entry
         return result
 
-    def _check(self, entry: _Entry, signature: guards.Signature, args: tuple, kwargs: dict) -> Any:
+    def _check(self, entry: _Entry, arrays: List[np.ndarray], tensors: Sequence[Optional[Tensor]],
+               args: tuple, kwargs: dict) -> Any:
         """The program's first replay, checked bit for bit against eager from the same state."""
         program = entry.program
-        snapshot = state.Snapshot(program, entry.touched, signature.arrays, signature.tensors)
-        replayed = program.replay(*signature.arrays, signature.tensors)
+        snapshot = state.Snapshot(program, entry.touched, arrays, tensors)
+        replayed = program.replay(*arrays, tensors)
         if type(replayed) is Deopt:
             entry.go_eager(f"{replayed.reason} between the first two calls", self)
             return self._fn(*args, **kwargs)
-        seen_replay = state.observe(program, entry.touched, signature.arrays, signature.tensors,
-                                    replayed)
+        seen_replay = state.observe(program, entry.touched, arrays, tensors, replayed)
         snapshot.restore()
         result = self._fn(*args, **kwargs)
-        seen_eager = state.observe(program, entry.touched, signature.arrays, signature.tensors,
-                                   result)
+        seen_eager = state.observe(program, entry.touched, arrays, tensors, result)
         different = state.difference(seen_replay, seen_eager)
         if different is not None:
             suspects = (f"arrays made outside the tracer's sight, such as a np.random.Generator's "
@@ -146,6 +158,8 @@ class CompiledFunction:
                 return self._eager_entry(signature, description, reason, args, kwargs)
             entries.remove(oldest)
             self._evicted += 1
+            if oldest is self._last:
+                self._last = None
         if grad_mode._anomaly_enabled:
             return self._eager_entry(signature, description, "anomaly mode (detect_anomaly) is on",
                                      args, kwargs)
@@ -172,6 +186,8 @@ class CompiledFunction:
         touched = list(trace.touched.values())
         entry = _Entry(description, guard, program if not program.reasons else None, touched,
                        "; ".join(dict.fromkeys(program.reasons)))
+        if entry.status != "eager":
+            entry.arity, entry.matches = len(args), guard.matcher(signature, args, kwargs)
         self._cache.setdefault(signature.key, []).append(entry)
         entry.calls += 1
         self._calls += 1

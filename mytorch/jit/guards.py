@@ -60,6 +60,7 @@ def signature(args: tuple, kwargs: dict) -> Signature:
 
 def _key(value: Any, result: Signature) -> Any:
     if isinstance(value, Tensor):
+        # (Guard.matcher tests these fields, in this order, without building the tuple.)
         data = value.data
         result.arrays.append(data)
         result.tensors.append(value)
@@ -123,6 +124,45 @@ class Guard:
 
     def compile(self) -> None:
         namespace: Dict[str, Any] = {}
+        expression = self._expression(namespace)
+        source = (f"def check():\n    try:\n        return bool({expression})\n"
+                  f"    except Exception:\n        return False\n")
+        exec(compile(source, "<mytorch.compile guard>", "exec"), namespace)
+        self.check = namespace["check"]
+
+    def matcher(self, signature: "Signature", args: tuple, kwargs: dict) -> Optional[Callable[..., bool]]:
+        """For a call whose arguments are all Tensors (a training step's batch and labels),
+        a generated `matches(*arguments)`: whether another call's arguments have this
+        call's `signature` (as it was when the call began) and this guard holds, in one
+        expression. After a replay's NumPy work both are cold in the CPU's caches, where
+        `signature`'s tuples and the cache's dict cost three times what direct tests do.
+        None for other calls: they take `signature` and `check`."""
+        if kwargs or not args or len(signature.tensors) != len(args) or \
+                not all(isinstance(arg, Tensor) for arg in args):
+            return None
+        grad_enabled, anomaly, default_dtype, *keys = signature.key
+        namespace: Dict[str, Any] = {"GM": grad_mode, "TM": tensor_module, "GRAD": grad_enabled,
+                                     "ANOMALY": anomaly, "DEFAULT": default_dtype}
+        tests = ["GM._grad_enabled is GRAD", "GM._anomaly_enabled is ANOMALY",
+                 "TM._default_dtype is DEFAULT"]
+        for i, key in enumerate(keys):
+            # `_key`'s fields of a Tensor, named A*: the items use H, V and K. A dtype is
+            # tested by identity: an equal one of another identity takes the slower path.
+            namespace.update({f"A{name}{i}": value for name, value in zip("CSDRBQGH", key)})
+            a, d = f"a{i}", f"d{i}"
+            tests.append(f"type({a}) is AC{i} and ({d} := {a}.data).shape == AS{i} "
+                         f"and {d}.dtype is AD{i} and {d}.strides == AR{i} "
+                         f"and ({d}.base is None) is AB{i} and {a}._requires_grad is AQ{i} "
+                         f"and ({a}.grad_fn is None) is AG{i} and (not {a}._hooks) is AH{i}")
+        expression = " and ".join(tests) + "\n            and " + self._expression(namespace)
+        parameters = ", ".join(f"a{i}" for i in range(len(keys)))
+        source = (f"def matches({parameters}):\n    try:\n        return bool({expression})\n"
+                  f"    except Exception:\n        return False\n")
+        exec(compile(source, "<mytorch.compile guard>", "exec"), namespace)
+        return namespace["matches"]
+
+    def _expression(self, namespace: Dict[str, Any]) -> str:
+        """The items' tests as one Python expression; the objects it names go in `namespace`."""
         tests = []
         for index, (how, holder, key, expected, _) in enumerate(self.items):
             holder_name, value_name = f"H{index}", f"V{index}"
@@ -142,11 +182,7 @@ class Guard:
                 tests.append(f"({read} is {value_name} or {read} == {value_name})")
             else:
                 tests.append(f"not {read}" if how.endswith("falsy") else f"{read} is {value_name}")
-        expression = "\n            and ".join(tests) or "True"
-        source = (f"def check():\n    try:\n        return bool({expression})\n"
-                  f"    except Exception:\n        return False\n")
-        exec(compile(source, "<mytorch.compile guard>", "exec"), namespace)
-        self.check = namespace["check"]
+        return "\n            and ".join(tests) or "True"
 
     def failed(self) -> Optional[str]:
         """What the items that no longer hold check ('SGD.lr, BatchNorm1d.is_train'), or None."""
