@@ -144,6 +144,40 @@ def test_params_without_grad_are_skipped_and_nothing_is_recorded(make):
         assert opt.steps == [2, 0]
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.longdouble])
+def test_sgd_updates_parameters_of_dtypes_blas_does_not_take(dtype):
+    """BLAS's axpy takes float32 and float64; other float dtypes take NumPy's update."""
+    param = nn.Parameter(Tensor(np.array([1.0, 2.0, 4.0], dtype)))
+    param.grad = Tensor(np.array([0.5, -1.0, 2.0], dtype))
+    optim.SGD([param], lr=0.5).step()
+    assert param.dtype == dtype
+    assert param.data.tolist() == [0.75, 2.5, 3.0]
+
+
+def test_an_update_into_an_array_blas_must_copy_still_lands_in_it():
+    """SciPy's axpy writes into a copy of an array it cannot take as it is (a misaligned
+    one); the update is then made in NumPy, into the parameter's own memory."""
+    from mytorch.optim.optimizer import Optimizer
+    memory = np.zeros(8 * 5 + 1, np.uint8)
+    target = memory[1:].view(np.float64)  # C-contiguous, misaligned
+    target[:] = np.arange(5.0)
+    assert not target.flags.aligned and target.flags.c_contiguous
+    assert Optimizer._add_scaled(target, -0.5, np.ones(5)) is target
+    assert target.tolist() == [-0.5, 0.5, 1.5, 2.5, 3.5]
+
+
+def test_an_optimizer_before_its_init_answers_lookups_with_attribute_error():
+    """copy and pickle make objects without calling __init__: a hyperparameter lookup
+    there must be an AttributeError, not an endless recursion."""
+    import copy
+    blank = optim.SGD.__new__(optim.SGD)
+    assert not hasattr(blank, "lr") and not hasattr(blank, "param_groups")
+    param = nn.Parameter(Tensor(np.ones(3)))
+    optimizer = optim.SGD([param], lr=0.1, momentum=0.9)
+    clone = copy.deepcopy(optimizer)
+    assert clone.lr == 0.1 and clone.param_groups[0]["params"][0].shape == (3,)
+
+
 def test_optimizers_exported():
     assert {"SGD", "Adam", "AdamW", "Optimizer"} <= set(optim.__all__)
 
