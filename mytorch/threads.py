@@ -32,7 +32,9 @@ def load_within_thread_limits(load: Callable[[], T]) -> T:
     result = load()
     known = {library.filepath for library in before}
     for library in ThreadpoolController().lib_controllers:
+        if library.filepath in known:
+            continue
         counts = [old.num_threads for old in before if old.user_api == library.user_api]
-        if library.filepath not in known and counts:
+        if counts:  # else nothing of its kind was loaded, so nothing was limited
             library.set_num_threads(max(counts))
     return result

@@ -166,6 +166,35 @@ def test_an_update_into_an_array_blas_must_copy_still_lands_in_it():
     assert target.tolist() == [-0.5, 0.5, 1.5, 2.5, 3.5]
 
 
+def test_an_update_from_an_array_that_overlaps_the_target_reads_the_old_values():
+    """target += alpha * update where the two share memory: NumPy's meaning, every update
+    value read before any is written (BLAS's axpy would read values it already changed)."""
+    from mytorch.optim.optimizer import Optimizer
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    Optimizer._add_scaled(values[1:], 1.0, values[:-1])
+    assert values.tolist() == [1.0, 3.0, 5.0, 7.0]
+
+
+def test_loading_a_state_without_entries_forgets_the_state_there_was():
+    """load_state_dict replaces the state: a momentum buffer not in the loaded state is gone,
+    and the next step starts momentum afresh, as a new optimizer's would."""
+    def sgd(start):
+        param = nn.Parameter(Tensor(np.array(start)))
+        return param, optim.SGD([param], lr=0.1, momentum=0.9)
+
+    param, optimizer = sgd([1.0, 2.0])
+    for _ in range(2):
+        param.grad = Tensor(np.array([1.0, -1.0]))
+        optimizer.step()
+    fresh_param, fresh = sgd(param.data.tolist())
+    optimizer.load_state_dict(fresh.state_dict())
+    assert optimizer.state == {}
+    for p, o in ((param, optimizer), (fresh_param, fresh)):
+        p.grad = Tensor(np.array([1.0, -1.0]))
+        o.step()
+    assert param.data.tolist() == fresh_param.data.tolist()
+
+
 def test_an_optimizer_before_its_init_answers_lookups_with_attribute_error():
     """copy and pickle make objects without calling __init__: a hyperparameter lookup
     there must be an AttributeError, not an endless recursion."""

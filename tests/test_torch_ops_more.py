@@ -9,6 +9,7 @@ tensors, empty dimensions and broadcasting; the differentiable ones pass central
 differences; bad input is an error naming the op and the value.
 """
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -316,6 +317,13 @@ def test_set_num_threads_limits_numpys_threads():
         mytorch.set_num_threads(0)
 
 
+def test_get_num_threads_is_1_without_any_thread_pool(monkeypatch):
+    """A NumPy built without BLAS or OpenMP runs one thread, as torch.get_num_threads says."""
+    import threadpoolctl
+    monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: [])
+    assert mytorch.get_num_threads() == 1
+
+
 def test_set_num_threads_also_limits_the_blas_an_optimizer_loads_later():
     """SciPy's own OpenBLAS loads at the first optimizer step, after set_num_threads: it
     gets the limit too (it once ran every thread the machine has)."""
@@ -329,8 +337,11 @@ def test_set_num_threads_also_limits_the_blas_an_optimizer_loads_later():
                "optimizer.step()\n"
                "import scipy.linalg.blas\n"
                "print(sorted({(info['filepath'], info['num_threads']) for info in threadpool_info()}))\n")
+    # Each library's own default, as a program starts with (the mutation tool sets these to 1).
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
-                            cwd=Path(__file__).resolve().parents[1], timeout=120)
+                            cwd=Path(__file__).resolve().parents[1], env=environment, timeout=120)
     assert result.returncode == 0, result.stderr
     libraries = ast.literal_eval(result.stdout)
     assert any("scipy" in path for path, _ in libraries) and len(libraries) >= 2, libraries
