@@ -22,33 +22,41 @@ class device:  # noqa: N801  (PyTorch's name)
     __slots__ = ("type", "index")
 
     def __init__(self, type: Any, index: Optional[int] = None) -> None:  # noqa: A002
+        # PyTorch's error types: a bad string or index value is a RuntimeError, an
+        # argument of the wrong type a TypeError.
         if isinstance(type, device):
             if index is not None:
-                raise ValueError(f"device: an index ({index!r}) cannot be given with a device ({type})")
+                raise TypeError(f"device: an index ({index!r}) cannot be given with a device ({type})")
             self.type, self.index = type.type, type.index
             return
+        if isinstance(type, int) and not isinstance(type, bool):
+            raise RuntimeError(f"device: {type!r} names an accelerator by its index, and MyTorch "
+                               f"has none: it computes with NumPy on the CPU")
         if not isinstance(type, str):
             raise TypeError(f"device: expected a string such as 'cpu' or a device, "
                             f"got {type!r} ({_builtin_type(type).__name__})")
+        if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
+            raise TypeError(f"device: index must be an integer, got {index!r} "
+                            f"({_builtin_type(index).__name__})")
         kind, _, number = type.partition(":")
         if kind not in KNOWN_TYPES:
-            raise ValueError(f"device: expected one of {', '.join(KNOWN_TYPES)} at the start of "
-                             f"the device string, got {type!r}")
+            raise RuntimeError(f"device: expected one of {', '.join(KNOWN_TYPES)} at the start of "
+                               f"the device string, got {type!r}")
         if number:
             if index is not None:
-                raise ValueError(f"device: {type!r} already has an index; got index={index!r} too")
+                raise RuntimeError(f"device: {type!r} already has an index; got index={index!r} too")
             if not number.isdigit():
-                raise ValueError(f"device: the index in {type!r} must be a non-negative integer")
+                raise RuntimeError(f"device: the index in {type!r} must be a non-negative integer")
             index = int(number)
-        if index is not None and (isinstance(index, bool) or not isinstance(index, int) or index < 0):
-            raise ValueError(f"device: index must be a non-negative integer, got {index!r}")
+        if index is not None and index < 0:
+            raise RuntimeError(f"device: index must be a non-negative integer, got {index!r}")
         self.type, self.index = kind, index
 
     def __eq__(self, other: Any) -> bool:
         if isinstance(other, str):
             try:
                 other = device(other)
-            except ValueError:
+            except RuntimeError:  # not a device string: unequal
                 return False
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
@@ -73,8 +81,8 @@ def as_device(name: str, value: Any) -> device:
 
     Raises:
         TypeError: for a value that is not a device or a string.
-        ValueError: for a string that names no device kind.
-        RuntimeError: for another kind ("cuda", "mps"): MyTorch has no such backend.
+        RuntimeError: for a string that names no device kind, or another kind ("cuda",
+            "mps"): MyTorch has no such backend.
     """
     if value is None:
         return CPU

@@ -1,4 +1,6 @@
 """The `torch`-shaped names: dtypes, devices, `mytorch.cuda`, `mytorch.utils.data`."""
+import re
+
 import numpy as np
 import pytest
 
@@ -23,11 +25,33 @@ def test_device_parses_and_compares_as_pytorch():
     assert len({mytorch.device("cpu"), mytorch.device("cpu")}) == 1
 
 
-@pytest.mark.parametrize("value, error", [("gpu", ValueError), ("cuda:x", ValueError),
-                                          (3, TypeError)])
-def test_bad_device_names_the_value(value, error):
-    with pytest.raises(error, match="device"):
-        mytorch.device(value)
+BAD_DEVICES = [("gpu",), ("cuda:x",), ("cuda:-1",), ("cuda:0", 1), ("cpu", -1), ("cuda", 1.5),
+               ("cuda", True), (3,), (2.5,), ("cpu", "0")]
+
+
+@pytest.mark.parametrize("args", BAD_DEVICES)
+def test_bad_device_names_the_value_with_pytorchs_error_type(args):
+    """A bad string or index value is PyTorch's RuntimeError, an argument of the wrong type
+    its TypeError: `except RuntimeError` catches the same mistakes on both."""
+    expected = {("cuda", 1.5): TypeError, ("cuda", True): TypeError, (2.5,): TypeError,
+                ("cpu", "0"): TypeError}.get(args, RuntimeError)
+    with pytest.raises(expected, match=r"device: .*" + re.escape(repr(args[-1]))):
+        mytorch.device(*args)
+    with pytest.raises(TypeError, match="cannot be given with a device"):
+        mytorch.device(mytorch.device("cpu"), 0)
+
+
+@pytest.mark.parametrize("args", BAD_DEVICES)
+def test_bad_devices_raise_what_pytorch_raises(args):
+    torch = pytest.importorskip("torch")
+    try:
+        torch.device(*args)
+    except Exception as error:  # noqa: BLE001 - the type is what is compared
+        expected = type(error)
+    else:
+        pytest.fail(f"PyTorch accepted device{args}")
+    with pytest.raises(expected):
+        mytorch.device(*args)
 
 
 def test_no_gpu_backend_is_a_clear_error():

@@ -516,7 +516,7 @@ def _cuda_name(index: Any) -> Any:
 def _is_device_name(name: str) -> bool:
     try:
         device(name)
-    except ValueError:
+    except RuntimeError:  # not a device string (torch.device raises the same)
         return False
     return True
 
