@@ -59,6 +59,18 @@ def test_the_example_reaches_its_seeded_accuracy_floor_and_saves_the_plot(tmp_pa
 
 
 @needs_shared_data
+def test_the_compile_option_trains_the_same_model_in_a_fresh_process(tmp_path):
+    """`--compile` from a shell: the first compiled step loads SciPy's BLAS inside the
+    trace (which once crashed every program's --compile); the run reaches eager's accuracy
+    to the last printed digit."""
+    results = [run_example(["--dataset", "mnist-10k", "--plot", str(tmp_path / f"{index}.png"), *extra])
+               for index, extra in enumerate(([], ["--compile"]))]
+    for result in results:
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert _final(results[0].stdout) == _final(results[1].stdout)
+
+
+@needs_shared_data
 def test_fashion_mnist_is_labelled_with_its_test_split(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MYTORCH_DATA", str(SHARED_DATA))
     seen = {}
