@@ -1,11 +1,10 @@
 """`torch.set_num_threads` and `torch.get_num_threads`: MyTorch's threads are NumPy's BLAS
 and OpenMP threads, limited with threadpoolctl (imported on first use, so `import mytorch`
 needs NumPy alone)."""
-from typing import Callable, TypeVar
+import importlib
+from types import ModuleType
 
 from mytorch import checks
-
-T = TypeVar("T")
 
 
 def set_num_threads(count: int) -> None:
@@ -21,15 +20,15 @@ def get_num_threads() -> int:
     return max([library["num_threads"] for library in threadpool_info()], default=1)
 
 
-def load_within_thread_limits(load: Callable[[], T]) -> T:
-    """`load()`, an import that brings BLAS or OpenMP libraries of its own (SciPy has its own
-    OpenBLAS), with each library it loads given the thread count the libraries of its kind
+def import_within_thread_limits(name: str) -> ModuleType:
+    """Import module `name`, which brings BLAS or OpenMP libraries of its own (SciPy has its
+    own OpenBLAS), giving each library it loads the thread count the libraries of its kind
     loaded before have. A limit is applied to the libraries loaded when it is set
     (`set_num_threads`, threadpoolctl, the programs' --threads): without this, one loaded
     later runs every thread the machine has."""
     from threadpoolctl import ThreadpoolController
     before = ThreadpoolController().lib_controllers
-    result = load()
+    module = importlib.import_module(name)
     known = {library.filepath for library in before}
     for library in ThreadpoolController().lib_controllers:
         if library.filepath in known:
@@ -37,4 +36,4 @@ def load_within_thread_limits(load: Callable[[], T]) -> T:
         counts = [old.num_threads for old in before if old.user_api == library.user_api]
         if counts:  # else nothing of its kind was loaded, so nothing was limited
             library.set_num_threads(max(counts))
-    return result
+    return module

@@ -124,11 +124,7 @@ class Guard:
 
     def compile(self) -> None:
         namespace: Dict[str, Any] = {}
-        expression = self._expression(namespace)
-        source = (f"def check():\n    try:\n        return bool({expression})\n"
-                  f"    except Exception:\n        return False\n")
-        exec(compile(source, "<mytorch.compile guard>", "exec"), namespace)
-        self.check = namespace["check"]
+        self.check = _test_function("check", "", self._expression(namespace), namespace)
 
     def matcher(self, signature: "Signature", args: tuple, kwargs: dict) -> Optional[Callable[..., bool]]:
         """For a call whose arguments are all Tensors (a training step's batch and labels),
@@ -156,10 +152,7 @@ class Guard:
                          f"and ({a}.grad_fn is None) is AG{i} and (not {a}._hooks) is AH{i}")
         expression = " and ".join(tests) + "\n            and " + self._expression(namespace)
         parameters = ", ".join(f"a{i}" for i in range(len(keys)))
-        source = (f"def matches({parameters}):\n    try:\n        return bool({expression})\n"
-                  f"    except Exception:\n        return False\n")
-        exec(compile(source, "<mytorch.compile guard>", "exec"), namespace)
-        return namespace["matches"]
+        return _test_function("matches", parameters, expression, namespace)
 
     def _expression(self, namespace: Dict[str, Any]) -> str:
         """The items' tests as one Python expression; the objects it names go in `namespace`."""
@@ -200,6 +193,16 @@ class Guard:
             if not holds and what not in failures:
                 failures.append(what)
         return ", ".join(failures) or None
+
+
+def _test_function(name: str, parameters: str, expression: str,
+                   namespace: Dict[str, Any]) -> Callable[..., bool]:
+    """A generated `name(parameters)` that returns bool(expression), the names it reads
+    bound in `namespace`, and False where evaluating it raises (a holder that lost a key)."""
+    source = (f"def {name}({parameters}):\n    try:\n        return bool({expression})\n"
+              f"    except Exception:\n        return False\n")
+    exec(compile(source, "<mytorch.compile guard>", "exec"), namespace)
+    return namespace[name]
 
 
 def build(trace: Trace, globals_: List[Tuple[str, Any, Any, Any]], opaque: List[Any]) -> Guard:

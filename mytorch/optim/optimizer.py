@@ -1,7 +1,6 @@
 """Optimizer: the base class that holds parameter groups and per-parameter state, as
 `torch.optim.Optimizer`."""
 import functools
-import importlib
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import numpy as np
@@ -15,25 +14,21 @@ State = Dict[str, Any]
 
 
 @functools.lru_cache(maxsize=None)
-def _blas_add_scaled(dtype: np.dtype) -> Optional[Callable[..., np.ndarray]]:
-    """`add_scaled(target, alpha, update)`: target += alpha * update through BLAS's axpy,
-    for C-contiguous float32 or float64 arrays of `dtype` (see Optimizer._add_scaled);
-    None for other dtypes."""
+def _axpy(dtype: np.dtype) -> Optional[Callable[..., np.ndarray]]:
+    """BLAS's y += a * x for float32 or float64 (see Optimizer._add_scaled), else None."""
     # SciPy loads at the first update, not at `import mytorch`, which needs NumPy alone;
     # its OpenBLAS then gets the threads NumPy's has (a set_num_threads(1) before holds).
-    blas = threads.load_within_thread_limits(lambda: importlib.import_module("scipy.linalg.blas"))
-    axpy = {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}.get(dtype)
-    if axpy is None:
-        return None
+    blas = threads.import_within_thread_limits("scipy.linalg.blas")
+    return {np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy}.get(dtype)
 
-    def add_scaled(target: np.ndarray, alpha: float, update: np.ndarray) -> np.ndarray:
-        flat = target.ravel()
-        if axpy(update.ravel(), flat, a=alpha) is not flat:  # BLAS wrote into a copy
-            _numpy_add_scaled(target, alpha, update)
-        return target
 
-    add_scaled.__name__ = add_scaled.__qualname__ = "_blas_add_scaled"
-    return add_scaled
+def _blas_add_scaled(target: np.ndarray, alpha: float, update: np.ndarray) -> np.ndarray:
+    """target += alpha * update through BLAS's axpy, for the C-contiguous float32 or float64
+    arrays `Optimizer._add_scaled_kernel` gives it."""
+    flat = target.ravel()
+    if _axpy(target.dtype)(update.ravel(), flat, a=alpha) is not flat:  # BLAS wrote into a copy
+        _numpy_add_scaled(target, alpha, update)
+    return target
 
 
 def _numpy_add_scaled(target: np.ndarray, alpha: float, update: np.ndarray) -> np.ndarray:
@@ -248,11 +243,11 @@ class Optimizer:
         depends only on what the arrays are, so a `mytorch.compile` trace records the chosen
         kernel, and its replay calls it without choosing again.
         """
-        kernel = _blas_add_scaled(target.dtype)
-        if (kernel is not None and update.dtype == target.dtype and update.shape == target.shape
+        if (_axpy(target.dtype) is not None and update.dtype == target.dtype
+                and update.shape == target.shape
                 and target.flags.c_contiguous and update.flags.c_contiguous
                 and not np.may_share_memory(target, update)):
-            return kernel
+            return _blas_add_scaled
         return _numpy_add_scaled
 
     # ------------------------------------------------------------------- checkpoints
