@@ -32,7 +32,7 @@ UNITS = {"us": (1e6, ".1f"), "ms": (1e3, ".2f")}  # per-step unit: (per second, 
 # optimizer makes state on its first step) and checks its first replay against eager.
 WARM_UP = 4
 # The contenders, in the table's order. The first one a comparison has is its baseline.
-CONTENDERS = {"numpy": "NumPy by hand", "mytorch": "MyTorch eager",
+CONTENDERS = {"numpy": "NumPy by hand", "floor": "floor (bench/floor.py)", "mytorch": "MyTorch eager",
               "compiled": "MyTorch compiled", "torch": "PyTorch eager"}
 
 

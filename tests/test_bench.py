@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from bench import run, timing
+from mytorch import optim
 
 
 @pytest.mark.parametrize("network", list(run.NETWORKS))
@@ -129,3 +130,38 @@ def test_the_cnn_and_gru_have_a_compiled_column_beside_pytorch(network, capsys):
         assert timing.table([result]).splitlines()[0].endswith("MyTorch compiled / PyTorch eager |")
         assert result.cell("compiled", "torch") == "{:.2f}x / {:.2f}x".format(
             *result.ratios("compiled", "torch"))
+
+
+@pytest.mark.parametrize("network", ["handout", "deep"])
+def test_the_floor_step_computes_what_eager_computes(network):
+    """bench/floor.py's bare apply, tape and update drive MyTorch's own ops: from the same
+    start its losses, parameters and BatchNorm statistics are eager's, bit for bit."""
+    from bench import floor
+    sizes, batch_norm = run.NETWORKS[network]
+    rng = np.random.default_rng(5)
+    params = [p.astype(np.float64) for p in run._init(sizes, rng)]
+    floor_model, eager_model = (run.mytorch_model(sizes, batch_norm, params) for _ in range(2))
+    floor_step = floor.floor_stepper(floor_model, run.LR)
+    eager_step = timing.mytorch_stepper(eager_model, optim.SGD(eager_model.parameters(), lr=run.LR))
+    for x, labels in run.batches(sizes, 4, rng, np.dtype(np.float64)):
+        assert floor_step(x, labels) == eager_step(x, labels)
+    floor_state, eager_state = floor_model.state_dict(), eager_model.state_dict()
+    assert list(floor_state) == list(eager_state)
+    # num_batches_tracked is the BatchNorm module's count, and the floor has no modules.
+    for name in [name for name in eager_state if not name.endswith("num_batches_tracked")]:
+        np.testing.assert_array_equal(floor_state[name].data, eager_state[name].data, err_msg=name)
+
+
+def test_the_floor_benchmark_prints_a_table_and_refuses_bad_arguments(capsys):
+    from bench import floor
+    floor.main(["handout", "--repeats", "1", "--steps", "1"])
+    out = capsys.readouterr().out
+    header, rule, *rows = out[out.index("| step |"):].splitlines()
+    assert header.startswith("| step | NumPy by hand | floor (bench/floor.py) | MyTorch eager |")
+    assert [row.split(" | ")[0] for row in rows] == ["| handout 784-20(BatchNorm1d)-10 float64",
+                                                      "| handout 784-20(BatchNorm1d)-10 float32"]
+    for argv in (["wide", "gru"], ["--steps", "0"]):
+        with pytest.raises(SystemExit):
+            floor.main(argv)
+    err = capsys.readouterr().err
+    assert "unknown network 'gru'" in err and "must be positive" in err
