@@ -37,7 +37,7 @@ def _apply(tape: List[Node], op: type, *args: Any) -> Tensor:
     """`op`'s forward on `args`; when an input requires grad, its node goes on the tape."""
     needs = tuple(isinstance(arg, Tensor) and arg.requires_grad for arg in args)
     ctx = ContextManager()
-    ctx.needs_input_grad = needs + (False,) * 8  # the ops' optional arguments left out
+    ctx.needs_input_grad = needs
     output = op.forward(ctx, *args)
     if any(needs):
         inputs = [(position, arg) for position, arg in enumerate(args) if needs[position]]
@@ -47,22 +47,19 @@ def _apply(tape: List[Node], op: type, *args: Any) -> Tensor:
 
 
 def _backward(tape: List[Node], loss: Tensor) -> None:
-    """Run the tape from its last node back: each op's backward once, each gradient summed
-    into its input's node (a later place on the tape is a later op) or its leaf's `.grad`."""
+    """Run the tape from its last node back, each op's backward once. In these chains each
+    tensor feeds one op, so each gradient arrives once: at its input's node (a later place
+    on the tape is a later op), or as its leaf's `.grad` (None since the step began)."""
     grads: Dict[int, Tensor] = {loss.grad_fn: Tensor(np.ones((), loss.dtype))}
     for place in reversed(range(len(tape))):
         op, ctx, inputs = tape[place]
         results = op.backward(ctx, grads.pop(place))
         results = results if isinstance(results, tuple) else (results,)
         for position, value in inputs:
-            grad = results[position]
-            key = value.grad_fn
-            if key is not None:
-                grads[key] = grad if key not in grads else Tensor(grads[key].data + grad.data)
-            elif value.grad is None:
-                value.grad = grad
+            if value.grad_fn is None:
+                value.grad = results[position]
             else:
-                value.grad.data += grad.data
+                grads[value.grad_fn] = results[position]
     tape.clear()
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from bench import run, timing
-from mytorch import optim
+from mytorch import nn, optim
 
 
 @pytest.mark.parametrize("network", list(run.NETWORKS))
@@ -156,12 +156,26 @@ def test_the_floor_benchmark_prints_a_table_and_refuses_bad_arguments(capsys):
     from bench import floor
     floor.main(["handout", "--repeats", "1", "--steps", "1"])
     out = capsys.readouterr().out
+    assert out.startswith("batch 100; threads: ") and "1 alternating rounds" in out
     header, rule, *rows = out[out.index("| step |"):].splitlines()
     assert header.startswith("| step | NumPy by hand | floor (bench/floor.py) | MyTorch eager |")
     assert [row.split(" | ")[0] for row in rows] == ["| handout 784-20(BatchNorm1d)-10 float64",
                                                       "| handout 784-20(BatchNorm1d)-10 float32"]
-    for argv in (["wide", "gru"], ["--steps", "0"]):
+    for argv in (["wide", "gru"], ["--steps", "0"], ["--repeats", "0"]):
         with pytest.raises(SystemExit):
             floor.main(argv)
     err = capsys.readouterr().err
-    assert "unknown network 'gru'" in err and "must be positive" in err
+    assert "unknown network 'gru'" in err and err.count("must be positive") == 2
+    with pytest.raises(TypeError, match="no floor for a Sigmoid layer"):
+        floor.floor_stepper(nn.Sequential(nn.Linear(3, 2), nn.Sigmoid()), run.LR)
+
+
+def test_the_floor_benchmark_says_what_it_measures(capsys):
+    from bench import floor
+    with pytest.raises(SystemExit):
+        floor.main(["--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python3 -m bench.floor")
+    assert out.count("How fast can an eager step on these ops be?") == 1  # the description, once
+    assert "floor / NumPy is what recording a node per op costs" in out  # and the epilog
+    assert "It is not a library" in out
