@@ -16,7 +16,6 @@ version counters or gradient checks, no modules, no optimizer object, no hooks. 
 The floor computes what eager computes: its losses and parameters equal eager's
 (tests/test_bench.py). It is not a library: it handles these networks and nothing else.
 """
-import argparse
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -104,38 +103,15 @@ def steppers(sizes: List[int], batch_norm: bool, params: run.Params) -> Dict[str
             **run.mytorch_steppers(sizes, batch_norm, params)}
 
 
-def measure(name: str, repeats: int, steps: int) -> List[timing.Result]:
-    """One network of bench/run.py in each of its dtypes."""
-    sizes, batch_norm = run.NETWORKS[name]
-    results = []
-    for dtype in run.DTYPES:
-        rng = np.random.default_rng(0)
-        params = [p.astype(dtype) for p in run._init(sizes, rng)]
-        title = f"{name} {run.describe(sizes, batch_norm)} {dtype.name}"
-        results.append(timing.compare(title, steppers(sizes, batch_norm, params),
-                                      run.batches(sizes, steps, rng, dtype), repeats))
-    return results
-
-
 def main(argv: Optional[List[str]] = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python3 -m bench.floor", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=__doc__.split("\n\n")[0], epilog="\n\n".join(__doc__.split("\n\n")[1:]))
-    parser.add_argument("networks", nargs="*", metavar="network", default=["handout", "deep"],
-                        help=f"any of {', '.join(run.NETWORKS)} (default: handout deep)")
-    parser.add_argument("--repeats", type=int, default=15, help="alternating timed rounds (default 15)")
-    parser.add_argument("--steps", type=int, default=50, help="training steps per round (default 50)")
-    args = parser.parse_args(argv)
-    unknown = [name for name in args.networks if name not in run.NETWORKS]
-    if unknown:
-        parser.error(f"unknown network {unknown[0]!r}; choose from {', '.join(run.NETWORKS)}")
-    if args.repeats < 1 or args.steps < 1:
-        parser.error(f"--repeats and --steps must be positive, got {args.repeats} and {args.steps}")
-    run.retain_freed_memory()
+    args = run.parse_args(argv, "python3 -m bench.floor", __doc__, tuple(run.NETWORKS), ("handout", "deep"))
+    retained = not args.system_malloc and run.retain_freed_memory()
     with timing.one_thread():
         print(f"batch {run.BATCH}; threads: {timing.describe_threads()}; {args.repeats} alternating "
-              "rounds; min / median: times for hand-written NumPy, ratios to it for the others")
-        results = [result for name in args.networks for result in measure(name, args.repeats, args.steps)]
+              f"rounds; malloc: {'freed memory retained' if retained else 'system default'}; "
+              "min / median: times for hand-written NumPy, ratios to it for the others")
+        results = [result for name in args.networks
+                   for result in run.measure(name, args.repeats, args.steps, steppers)]
     print()
     print(timing.table(results))
 

@@ -37,7 +37,7 @@ PyTorch's lead; the last lines time the wide step's matrix products alone in eac
 """
 import argparse
 import ctypes
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 from threadpoolctl import threadpool_info
@@ -55,6 +55,8 @@ NETWORKS = {
     "deep": ([784] + [64] * 8 + [10], False),
 }
 Params = List[np.ndarray]  # the Linear layers' (weight, bias) pairs, flattened
+# (layer sizes, batch_norm, params) -> each contender's step, NumPy's first
+Steppers = Optional[Callable[[List[int], bool, Params], Dict[str, Optional[timing.Step]]]]
 
 
 def describe(sizes: List[int], batch_norm: bool) -> str:
@@ -229,12 +231,13 @@ def batches(sizes: List[int], count: int, rng: np.random.Generator, dtype: np.dt
 
 
 def largest_loss_difference(sizes: List[int], batch_norm: bool, dtype: np.dtype,
-                            steps: int = 3) -> float:
-    """The contenders' losses over `steps` steps from the same start: the largest relative
-    difference from NumPy's. A hand-written step that drifted from the network shows here."""
+                            steps: int = 3, make: Steppers = None) -> float:
+    """The contenders' losses (`make`'s steppers, by default `steppers`) over `steps` steps
+    from the same start: the largest relative difference from the first one's, NumPy's. A
+    hand-written step that drifted from the network shows here."""
     rng = np.random.default_rng(1)
     params = [p.astype(dtype) for p in _init(sizes, rng)]
-    stepping = [step for step in steppers(sizes, batch_norm, params).values() if step is not None]
+    stepping = [step for step in (make or steppers)(sizes, batch_norm, params).values() if step is not None]
     worst = 0.0
     for x, labels in batches(sizes, steps, rng, dtype):
         losses = [step(x, labels) for step in stepping]
@@ -242,17 +245,18 @@ def largest_loss_difference(sizes: List[int], batch_norm: bool, dtype: np.dtype,
     return worst
 
 
-def measure(name: str, repeats: int, steps: int) -> List[timing.Result]:
-    """One network in each of DTYPES."""
+def measure(name: str, repeats: int, steps: int, make: Steppers = None) -> List[timing.Result]:
+    """One network in each of DTYPES, with `make`'s steppers (by default `steppers`)."""
+    make = make or steppers
     sizes, batch_norm = NETWORKS[name]
     results = []
     for dtype in DTYPES:
         title = f"{name} {describe(sizes, batch_norm)} {dtype.name}"
-        difference = largest_loss_difference(sizes, batch_norm, dtype)
+        difference = largest_loss_difference(sizes, batch_norm, dtype, make=make)
         print(f"{title}: the losses agree to {difference:.1e} (relative)", flush=True)
         rng = np.random.default_rng(0)
         params = [p.astype(dtype) for p in _init(sizes, rng)]
-        results.append(timing.compare(title, steppers(sizes, batch_norm, params),
+        results.append(timing.compare(title, make(sizes, batch_norm, params),
                                       batches(sizes, steps, rng, dtype), repeats))
     return results
 
@@ -343,30 +347,35 @@ BENCHMARKS: Dict[str, Callable[[int, int], object]] = {
 }
 
 
-def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    paragraphs = __doc__.split("\n\n")
+def parse_args(argv: Optional[List[str]] = None, prog: str = "python3 -m bench", doc: str = __doc__,
+               choices: Sequence[str] = tuple(BENCHMARKS), default: Sequence[str] = ()) -> argparse.Namespace:
+    """The command line of a benchmark of `choices` (bench/run.py's, or bench/floor.py's):
+    its help is `doc`, the first two paragraphs before the options; no networks named
+    means `default`, or all of them."""
+    paragraphs = doc.split("\n\n")
     parser = argparse.ArgumentParser(
-        prog="python3 -m bench", formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="\n\n".join(paragraphs[:2]), epilog="\n\n".join(paragraphs[2:]))
     parser.add_argument("networks", nargs="*", metavar="network",
-                        help=f"which networks to time: any of {', '.join(BENCHMARKS)} (default: all)")
+                        help=f"which networks to time: any of {', '.join(choices)} "
+                             f"(default: {' '.join(default) or 'all'})")
     parser.add_argument("--repeats", type=int, default=15, help="alternating timed rounds (default 15)")
     parser.add_argument("--steps", type=int, default=50,
-                        help="MLP training steps per round (default 50; the CNN and the GRU run a fifth)")
+                        help="MLP training steps per round (default 50; the CNN and the GRU of python3 -m bench run a fifth)")
     parser.add_argument("--system-malloc", action="store_true",
                         help="leave glibc's malloc settings as they are")
     args = parser.parse_args(argv)
-    unknown = [name for name in args.networks if name not in BENCHMARKS]
+    unknown = [name for name in args.networks if name not in choices]
     if unknown:
-        parser.error(f"unknown network {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}")
+        parser.error(f"unknown network {unknown[0]!r}; choose from {', '.join(choices)}")
     if args.repeats < 1 or args.steps < 1:
         parser.error(f"--repeats and --steps must be positive, got {args.repeats} and {args.steps}")
+    args.networks = args.networks or list(default or choices)
     return args
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    chosen = args.networks or list(BENCHMARKS)
     retained = not args.system_malloc and retain_freed_memory()
     with timing.one_thread():
         print(f"batch {BATCH}, float64 then float32; {args.repeats} alternating rounds per "
@@ -377,9 +386,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         if not hasattr(mytorch, "compile"):
             print("MyTorch compiled: not timed (this MyTorch has no mytorch.compile)")
         results = []
-        for name in chosen:
+        for name in args.networks:
             results += timing.flatten(BENCHMARKS[name](args.repeats, args.steps))
-        notes = gemm_comparison(args.repeats) if "wide" in chosen else []
+        notes = gemm_comparison(args.repeats) if "wide" in args.networks else []
     if results:
         print()
         print(timing.table(results))
