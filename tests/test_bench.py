@@ -157,6 +157,7 @@ def test_the_floor_benchmark_prints_a_table_and_refuses_bad_arguments(capsys):
     floor.main(["handout", "--repeats", "1", "--steps", "1"])
     out = capsys.readouterr().out
     assert out.startswith("batch 100; threads: ") and "1 alternating rounds" in out
+    assert "malloc: freed memory retained" in out
     header, rule, *rows = out[out.index("| step |"):].splitlines()
     assert header.startswith("| step | NumPy by hand | floor (bench/floor.py) | MyTorch eager |")
     assert [row.split(" | ")[0] for row in rows] == ["| handout 784-20(BatchNorm1d)-10 float64",
@@ -166,6 +167,8 @@ def test_the_floor_benchmark_prints_a_table_and_refuses_bad_arguments(capsys):
             floor.main(argv)
     err = capsys.readouterr().err
     assert "unknown network 'gru'" in err and err.count("must be positive") == 2
+    floor.main(["handout", "--repeats", "1", "--steps", "1", "--system-malloc"])
+    assert "malloc: system default" in capsys.readouterr().out
     with pytest.raises(TypeError, match="no floor for a Sigmoid layer"):
         floor.floor_stepper(nn.Sequential(nn.Linear(3, 2), nn.Sigmoid()), run.LR)
 
